@@ -1,0 +1,15 @@
+import type { IdleState, Outcome } from '../outcome.js';
+
+/** Idle states a signals driver shows between taps; `reader_disconnected` comes from the reader. */
+export type SignalIdle = IdleState;
+
+/**
+ * What the person at the door sees and hears. `show` never blocks: a pattern plays in the
+ * background, a new outcome interrupts it, and the idle state resumes after it.
+ */
+export interface Signals {
+  show(outcome: Outcome): void;
+  setIdle(state: SignalIdle): void;
+  /** Switches every output off and releases the hardware. */
+  stop(): Promise<void>;
+}
