@@ -1,0 +1,113 @@
+import { Command } from 'commander';
+import { createLogger, type Logger } from '../log.js';
+import { startSimulator } from '../moco/sim/server.js';
+import type { SimulatorOptions } from '../moco/sim/types.js';
+import { DEMO_USERS, loadUsersFile } from '../moco/sim/users.js';
+import { isValidTimeZone, systemTimeZone } from '../time/local.js';
+import { CliError, EXIT } from './common.js';
+
+/** The command-line options as commander hands them over. */
+export interface SimCliOptions {
+  port?: string;
+  users?: string;
+  timezone?: string;
+  offsetMinutes?: string;
+  legacyEmptyTouch?: boolean;
+}
+
+function integerOption(name: string, raw: string, min: number, max: number): number {
+  const value = /^-?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new CliError(`--${name} must be an integer from ${min} to ${max}, got "${raw}"`, EXIT.usage);
+  }
+  return value;
+}
+
+/** Checks the options and reads the users file; every problem is a usage error (exit 2). */
+export function simulatorOptionsFrom(cli: SimCliOptions): SimulatorOptions {
+  const timeZone = cli.timezone ?? systemTimeZone();
+  if (!isValidTimeZone(timeZone))
+    throw new CliError(`--timezone: unknown time zone "${timeZone}"`, EXIT.usage);
+  let users = DEMO_USERS;
+  if (cli.users !== undefined) {
+    try {
+      users = loadUsersFile(cli.users);
+    } catch (error) {
+      throw new CliError(error instanceof Error ? error.message : String(error), EXIT.usage);
+    }
+  }
+  const offsetMinutes =
+    cli.offsetMinutes === undefined
+      ? 0
+      : integerOption('offset-minutes', cli.offsetMinutes, -525_600, 525_600);
+  return {
+    port: cli.port === undefined ? 0 : integerOption('port', cli.port, 0, 65_535),
+    timeZone,
+    offsetMs: offsetMinutes * 60_000,
+    users,
+    legacyEmptyTouchBody: cli.legacyEmptyTouch ?? false,
+  };
+}
+
+/**
+ * Runs the simulator until `untilStopped()` settles: a banner on `out`, one log line per request on `logger`.
+ * Fake keys are printed on purpose: the banner is how a developer learns which key to configure.
+ */
+export async function runSimulator(
+  options: SimulatorOptions,
+  io: { out: (text: string) => void; logger: Logger; untilStopped: () => Promise<void> },
+): Promise<void> {
+  let sim: Awaited<ReturnType<typeof startSimulator>>;
+  try {
+    sim = await startSimulator({ ...options, logger: io.logger });
+  } catch (error) {
+    throw new CliError(
+      `cannot start the simulator: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const lines = [
+    `MOCO simulator listening: ${sim.baseUrl}`,
+    `time zone ${options.timeZone}, clock offset ${(options.offsetMs ?? 0) / 60_000} min`,
+    ...(options.users ?? DEMO_USERS).map(
+      (u) =>
+        `  ${u.firstname} ${u.lastname}  id ${u.id}  key ${u.apiKey}${u.staff === true ? '  (staff)' : ''}`,
+    ),
+    'Ctrl-C stops it.',
+  ];
+  io.out(`${lines.join('\n')}\n`);
+  try {
+    await io.untilStopped();
+  } finally {
+    await sim.close();
+  }
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+export function simCommand(): Command {
+  return new Command('sim')
+    .description('run a local MOCO presences API simulator in the foreground (for demos and tests)')
+    .option('--port <n>', 'port to listen on (0: a free port)', '0')
+    .option('--users <file>', 'JSON or YAML list of users (default: three demo users)')
+    .option('--timezone <tz>', "MOCO's IANA time zone (default: the system's)")
+    .option('--offset-minutes <n>', "shift the simulator's clock by this many minutes", '0')
+    .option('--legacy-empty-touch', 'answer touch with an empty body, like older MOCO servers')
+    .action(async (cli: SimCliOptions) => {
+      const options = simulatorOptionsFrom(cli);
+      await runSimulator(options, {
+        out: (text) => process.stdout.write(text),
+        logger: createLogger('info'),
+        untilStopped: untilSignal,
+      });
+    });
+}

@@ -1,0 +1,10 @@
+export {
+  CONFIG_ENV,
+  ConfigError,
+  DEFAULT_CONFIG_PATH,
+  loadConfig,
+  parseConfig,
+  resolveConfigPath,
+} from './load.js';
+export type { Config, MocoConfig, ReaderConfig, ScanConfig, SignalsConfig, UidConfig } from './schema.js';
+export { configSchema } from './schema.js';

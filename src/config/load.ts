@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { type Config, configSchema } from './schema.js';
+
+export const DEFAULT_CONFIG_PATH = '/etc/moco-timeclock/config.yaml';
+export const CONFIG_ENV = 'MOCO_TIMECLOCK_CONFIG';
+
+/** A configuration that cannot be used, with every problem found (not just the first). */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  readonly path: string;
+
+  constructor(path: string, problems: string[]) {
+    super(`${path}: invalid configuration\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.path = path;
+    this.problems = problems;
+  }
+}
+
+export function resolveConfigPath(cliPath: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return cliPath ?? env[CONFIG_ENV] ?? DEFAULT_CONFIG_PATH;
+}
+
+export function loadConfig(path: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
+    throw new ConfigError(path, [`${path}: ${reason}`]);
+  }
+  return parseConfig(text, path);
+}
+
+export function parseConfig(text: string, path = '<config>'): Config {
+  const document = parseDocument(text, { uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      path,
+      document.errors.map((e) => `YAML syntax: ${e.message.split('\n')[0]}`),
+    );
+  }
+  const raw: unknown = document.toJS() ?? {};
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(
+      path,
+      result.error.issues.flatMap((issue) => describeIssue(issue, raw)),
+    );
+  }
+  return result.data;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => {
+      const path = [...issue.path, key];
+      return `${dotted(path)}: unknown key (got ${show(valueAt(raw, path))})`;
+    });
+  }
+  return [`${dotted(issue.path)}: ${issue.message} (got ${show(valueAt(raw, issue.path))})`];
+}
+
+function dotted(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? '(top level)' : path.map(String).join('.');
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let value = raw;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

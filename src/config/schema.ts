@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import { isValidTimeZone, systemTimeZone } from '../time/local.js';
+
+/**
+ * The one truth about configuration: types, defaults and validation come from here, and
+ * config/config.example.yaml is tested against it. Every object is strict: a misspelt key
+ * is an error, because a silently ignored `debounceMS` would make a time clock misbehave.
+ */
+
+const LED_NAMES = ['green', 'red', 'yellow'] as const;
+const gpioPin = z.number().int().min(0).max(127);
+const hexId = z
+  .string()
+  .regex(/^(0x)?[0-9a-fA-F]{1,4}$/, 'must be a 1-4 digit hex id as lsusb prints it, e.g. "ffff"');
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+const moco = z.strictObject({
+  domain: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/i, 'must be the subdomain of mocoapp.com, e.g. "acme"')
+    .nullable()
+    .default(null),
+  baseUrl: httpUrl.nullable().default(null),
+  timeoutMs: z.number().int().min(500).max(60_000).default(5000),
+  rateLimit: z
+    .strictObject({
+      requests: z.number().int().min(1).max(10_000).default(120),
+      perSeconds: z.number().int().min(1).max(3600).default(120),
+    })
+    .prefault({}),
+});
+
+const reader = z.strictObject({
+  type: z.enum(['stdin', 'serial', 'hid']).default('stdin'),
+  path: z.string().min(1).nullable().default(null),
+  baudRate: z.number().int().min(300).max(921_600).default(9600),
+  protocol: z.enum(['rdm6300', 'line']).default('rdm6300'),
+  vendorId: hexId.nullable().default(null),
+  productId: hexId.nullable().default(null),
+  hidDriver: z.enum(['libusb', 'hidraw']).default('libusb'),
+  interKeyTimeoutMs: z.number().int().min(20).max(5000).default(200),
+});
+
+const uid = z.strictObject({
+  format: z.enum(['as-read', 'hex', 'decimal']).default('as-read'),
+  reverseBytes: z.boolean().default(false),
+});
+
+const scan = z.strictObject({
+  debounceMs: z.number().int().min(0).max(60_000).default(1500),
+  repeatGuardSeconds: z.number().int().min(0).max(3600).default(60),
+  feedbackTimeoutMs: z.number().int().min(100).max(30_000).default(2500),
+});
+
+const patternStep = z.strictObject({
+  led: z.array(z.enum(LED_NAMES)).default([]),
+  buzzer: z.boolean().default(false),
+  ms: z.number().int().min(10).max(10_000),
+});
+
+const outputFlags = z.strictObject({
+  green: z.boolean().default(false),
+  red: z.boolean().default(false),
+  yellow: z.boolean().default(false),
+  buzzer: z.boolean().default(false),
+});
+
+const signals = z.strictObject({
+  driver: z.enum(['console', 'gpio', 'none']).default('console'),
+  leds: z
+    .strictObject({
+      green: gpioPin.nullable().default(null),
+      red: gpioPin.nullable().default(null),
+      yellow: gpioPin.nullable().default(null),
+    })
+    .prefault({}),
+  buzzer: gpioPin.nullable().default(null),
+  activeLow: z.union([z.boolean(), outputFlags]).default(false),
+  patterns: z
+    .partialRecord(
+      z.enum([
+        'clocked_in',
+        'clocked_out',
+        'queued',
+        'locked',
+        'unknown_badge',
+        'repeat_ignored',
+        'rejected',
+        'error',
+        'online',
+        'offline',
+        'attention',
+      ]),
+      z.array(patternStep).min(1).max(50),
+    )
+    .default({}),
+  selfTest: z.boolean().default(true),
+});
+
+const journal = z.strictObject({
+  retentionDays: z.number().int().min(1).max(3650).default(90),
+});
+
+const log = z.strictObject({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+});
+
+export const configSchema = z
+  .strictObject({
+    moco: moco.prefault({}),
+    timezone: z
+      .string()
+      .refine(isValidTimeZone, 'is not a known IANA time zone, e.g. "Europe/Berlin"')
+      .default(() => systemTimeZone()),
+    dataDir: z.string().min(1).default('/var/lib/moco-timeclock'),
+    reader: reader.prefault({}),
+    uid: uid.prefault({}),
+    scan: scan.prefault({}),
+    signals: signals.prefault({}),
+    journal: journal.prefault({}),
+    log: log.prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    if (config.moco.domain === null && config.moco.baseUrl === null) {
+      ctx.addIssue({ code: 'custom', path: ['moco', 'domain'], message: 'set moco.domain or moco.baseUrl' });
+    }
+    if (config.reader.type === 'serial' && config.reader.path === null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reader', 'path'],
+        message: 'a serial reader needs a device path',
+      });
+    }
+    if (config.reader.type === 'hid' && config.reader.path === null) {
+      for (const key of ['vendorId', 'productId'] as const) {
+        if (config.reader[key] === null) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['reader', key],
+            message: 'a hid reader needs reader.vendorId and reader.productId, or reader.path',
+          });
+        }
+      }
+    }
+    if (config.signals.driver === 'gpio') {
+      for (const led of ['green', 'red'] as const) {
+        if (config.signals.leds[led] === null) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['signals', 'leds', led],
+            message: 'the gpio driver needs a BCM pin number here',
+          });
+        }
+      }
+      const pins = [...Object.values(config.signals.leds), config.signals.buzzer].filter((p) => p !== null);
+      if (new Set(pins).size !== pins.length) {
+        ctx.addIssue({ code: 'custom', path: ['signals'], message: 'two outputs share one GPIO pin' });
+      }
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type MocoConfig = Config['moco'];
+export type ReaderConfig = Config['reader'];
+export type UidConfig = Config['uid'];
+export type ScanConfig = Config['scan'];
+export type SignalsConfig = Config['signals'];

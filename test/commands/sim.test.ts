@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CliError } from '../../src/commands/common.js';
+import { runSimulator, type SimCliOptions, simulatorOptionsFrom } from '../../src/commands/sim.js';
+import { createLogger } from '../../src/log.js';
+import { DEMO_USERS } from '../../src/moco/sim/users.js';
+
+function usageError(cli: SimCliOptions): CliError {
+  try {
+    simulatorOptionsFrom(cli);
+  } catch (error) {
+    if (error instanceof CliError) return error;
+    throw error;
+  }
+  throw new Error('expected a usage error');
+}
+
+describe('simulatorOptionsFrom', () => {
+  it('turns the options into simulator options', () => {
+    expect(
+      simulatorOptionsFrom({
+        port: '8080',
+        timezone: 'Europe/Berlin',
+        offsetMinutes: '-90',
+        legacyEmptyTouch: true,
+      }),
+    ).toEqual({
+      port: 8080,
+      timeZone: 'Europe/Berlin',
+      offsetMs: -90 * 60_000,
+      users: DEMO_USERS,
+      legacyEmptyTouchBody: true,
+    });
+  });
+
+  it.each<[string, SimCliOptions, RegExp]>([
+    ['a port out of range', { port: '70000' }, /--port must be an integer from 0 to 65535/],
+    ['a port that is no number', { port: '80a' }, /--port/],
+    ['an unknown zone', { timezone: 'Europe/Atlantis' }, /unknown time zone "Europe\/Atlantis"/],
+    ['a fractional offset', { offsetMinutes: '1.5' }, /--offset-minutes/],
+    ['a missing users file', { users: '/nonexistent/users.yaml' }, /users\.yaml/],
+  ])('refuses %s with exit code 2', (_name, cli, message) => {
+    const error = usageError(cli);
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toMatch(message);
+  });
+
+  it('loads the users file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-cmd-'));
+    const path = join(dir, 'users.json');
+    writeFileSync(path, JSON.stringify([{ id: 3, firstname: 'Ida', lastname: 'Lenz', apiKey: 'k3' }]));
+    try {
+      expect(simulatorOptionsFrom({ users: path, timezone: 'UTC' }).users).toEqual([
+        { id: 3, firstname: 'Ida', lastname: 'Lenz', apiKey: 'k3' },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('runSimulator', () => {
+  it('prints the base URL and the users, logs each request and stops when told', async () => {
+    let output = '';
+    const logLines: string[] = [];
+    let stop = (): void => {};
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const running = runSimulator(simulatorOptionsFrom({ timezone: 'UTC' }), {
+      out: (text) => {
+        output += text;
+      },
+      logger: createLogger('info', { write: (line: string) => logLines.push(line) }),
+      untilStopped: () => stopped,
+    });
+    while (output === '') await new Promise((resolve) => setTimeout(resolve, 5));
+    const baseUrl = /listening: (http:\/\/127\.0\.0\.1:\d+\/api\/v1)/.exec(output)?.[1];
+    expect(baseUrl).toBeDefined();
+    expect(output).toContain('Anna Schmidt  id 1001  key demo-key-anna');
+    expect(output).toContain('key demo-key-clara  (staff)');
+
+    const response = await fetch(`${baseUrl}/session`, {
+      headers: { Authorization: 'Token token=demo-key-ben' },
+    });
+    expect(response.status).toBe(200);
+    expect(logLines.map((line) => JSON.parse(line))).toMatchObject([
+      { msg: 'request', method: 'GET', path: '/api/v1/session', status: 200, userId: 1002 },
+    ]);
+    expect(logLines.join('')).not.toContain('demo-key-ben');
+
+    stop();
+    await running;
+    await expect(fetch(`${baseUrl}/session`)).rejects.toThrow();
+  });
+});

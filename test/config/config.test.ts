@@ -1,0 +1,192 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  CONFIG_ENV,
+  ConfigError,
+  configSchema,
+  DEFAULT_CONFIG_PATH,
+  loadConfig,
+  parseConfig,
+  resolveConfigPath,
+} from '../../src/config/index.js';
+
+const EXAMPLE = new URL('../../config/config.example.yaml', import.meta.url);
+
+function problemsOf(yaml: string): string[] {
+  try {
+    parseConfig(yaml);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('config was accepted');
+}
+
+describe('config/config.example.yaml', () => {
+  it('validates', () => {
+    const config = loadConfig(EXAMPLE.pathname);
+    expect(config.moco.domain).toBe('acme');
+    expect(config.timezone).toBe('Europe/Berlin');
+  });
+
+  it('documents every key the schema knows, with the default value', () => {
+    const example = parse(readFileSync(EXAMPLE, 'utf8')) as Record<string, unknown>;
+    const defaults = configSchema.parse({ moco: { domain: 'acme' }, timezone: 'Europe/Berlin' });
+    // Keys whose example value deliberately differs from the default, each said in a comment.
+    const exampleOnly = new Set(['moco.domain']);
+    for (const [path, value] of leaves(defaults)) {
+      expect(valueAt(example, path), `config.example.yaml: ${path}`).not.toBeUndefined();
+      if (!exampleOnly.has(path)) expect(valueAt(example, path), path).toEqual(value);
+    }
+  });
+});
+
+describe('parseConfig', () => {
+  it('fills every default from a minimal file', () => {
+    const config = parseConfig('moco:\n  domain: acme\ntimezone: UTC\n');
+    expect(config.scan).toEqual({ debounceMs: 1500, repeatGuardSeconds: 60, feedbackTimeoutMs: 2500 });
+    expect(config.moco.rateLimit).toEqual({ requests: 120, perSeconds: 120 });
+    expect(config.reader.type).toBe('stdin');
+    expect(config.signals.driver).toBe('console');
+    expect(config.dataDir).toBe('/var/lib/moco-timeclock');
+    expect(config.log.level).toBe('info');
+  });
+
+  it('defaults the time zone to the system zone', () => {
+    const config = parseConfig('moco: { domain: acme }\n');
+    expect(config.timezone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+  });
+
+  it('names an unknown key with its path and value', () => {
+    expect(problemsOf('moco: { domain: acme, timeoutMS: 10 }\n')).toEqual([
+      'moco.timeoutMS: unknown key (got 10)',
+    ]);
+    expect(problemsOf('moco: { domain: acme }\nreadr: {}\n')).toEqual(['readr: unknown key (got {})']);
+  });
+
+  it('reports every problem at once, not only the first', () => {
+    const problems = problemsOf(
+      'moco: { baseUrl: "ftp://x", timeoutMs: 10 }\ntimezone: Mars/Olympus\nscan: { debounceMs: -1 }\n',
+    );
+    expect(problems).toHaveLength(4);
+    expect(problems).toContain('moco.baseUrl: must be an http(s) URL (got "ftp://x")');
+    expect(problems.find((p) => p.startsWith('moco.timeoutMs:'))).toMatch(/>=500 \(got 10\)$/);
+    expect(problems).toContain(
+      'timezone: is not a known IANA time zone, e.g. "Europe/Berlin" (got "Mars/Olympus")',
+    );
+    expect(problems.find((p) => p.startsWith('scan.debounceMs:'))).toMatch(/\(got -1\)$/);
+  });
+
+  it('rejects a malformed URL and a malformed domain', () => {
+    expect(problemsOf('moco: { baseUrl: "not a url" }\n')[0]).toBe(
+      'moco.baseUrl: must be an http(s) URL (got "not a url")',
+    );
+    expect(problemsOf('moco: { domain: "acme.mocoapp.com" }\n')[0]).toMatch(
+      /^moco\.domain: must be the subdomain/,
+    );
+  });
+
+  it('rejects wrong types', () => {
+    expect(problemsOf('moco: { domain: acme }\nscan: { repeatGuardSeconds: "60" }\n')[0]).toMatch(
+      /^scan\.repeatGuardSeconds: .*number.* \(got "60"\)$/,
+    );
+    expect(problemsOf('moco: { domain: acme }\nreader: { type: usb }\n')[0]).toMatch(
+      /^reader\.type: .* \(got "usb"\)$/,
+    );
+  });
+
+  it('needs a domain or a base URL', () => {
+    expect(problemsOf('timezone: UTC\n')).toEqual([
+      'moco.domain: set moco.domain or moco.baseUrl (got nothing)',
+    ]);
+  });
+
+  it('needs a device for serial and hid readers', () => {
+    expect(problemsOf('moco: { domain: acme }\nreader: { type: serial }\n')).toEqual([
+      'reader.path: a serial reader needs a device path (got nothing)',
+    ]);
+    expect(problemsOf('moco: { domain: acme }\nreader: { type: hid, vendorId: "ffff" }\n')).toEqual([
+      'reader.productId: a hid reader needs reader.vendorId and reader.productId, or reader.path (got nothing)',
+    ]);
+    expect(
+      problemsOf('moco: { domain: acme }\nreader: { type: hid, vendorId: "xyz", productId: "1" }\n')[0],
+    ).toMatch(/^reader\.vendorId: must be a 1-4 digit hex id/);
+  });
+
+  it('needs green and red pins for gpio, and distinct pins', () => {
+    expect(problemsOf('moco: { domain: acme }\nsignals: { driver: gpio, leds: { green: 17 } }\n')).toEqual([
+      'signals.leds.red: the gpio driver needs a BCM pin number here (got nothing)',
+    ]);
+    expect(
+      problemsOf(
+        'moco: { domain: acme }\nsignals: { driver: gpio, leds: { green: 17, red: 27 }, buzzer: 17 }\n',
+      ),
+    ).toEqual([
+      'signals: two outputs share one GPIO pin (got {"driver":"gpio","leds":{"green":17,"red":27},"buzzer":17})',
+    ]);
+  });
+
+  it('validates pattern overrides', () => {
+    expect(
+      problemsOf(
+        'moco: { domain: acme }\nsignals: { patterns: { clocked_in: [{ led: [blue], ms: 100 }] } }\n',
+      )[0],
+    ).toMatch(/^signals\.patterns\.clocked_in\.0\.led\.0: .* \(got "blue"\)$/);
+    expect(
+      problemsOf('moco: { domain: acme }\nsignals: { patterns: { dancing: [{ ms: 100 }] } }\n')[0],
+    ).toMatch(/^signals\.patterns\.dancing: /);
+  });
+
+  it('refuses YAML syntax errors and duplicate keys', () => {
+    expect(problemsOf('moco: [\n')[0]).toMatch(/^YAML syntax: /);
+    expect(problemsOf('moco: { domain: a }\nmoco: { domain: b }\n')[0]).toMatch(/^YAML syntax: .*unique/i);
+  });
+});
+
+describe('loadConfig and resolveConfigPath', () => {
+  it('says when the file is missing', () => {
+    const missing = join(tmpdir(), 'no-such-dir', 'config.yaml');
+    expect(() => loadConfig(missing)).toThrow(ConfigError);
+    try {
+      loadConfig(missing);
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([`${missing}: file not found`]);
+    }
+  });
+
+  it('reads a file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(join(dir, 'c.yaml'), 'moco: { baseUrl: "http://127.0.0.1:4010/api/v1" }\ntimezone: UTC\n');
+    expect(loadConfig(join(dir, 'c.yaml')).moco.baseUrl).toBe('http://127.0.0.1:4010/api/v1');
+  });
+
+  it('prefers --config, then the environment, then the default path', () => {
+    expect(resolveConfigPath('/a.yaml', { [CONFIG_ENV]: '/b.yaml' })).toBe('/a.yaml');
+    expect(resolveConfigPath(undefined, { [CONFIG_ENV]: '/b.yaml' })).toBe('/b.yaml');
+    expect(resolveConfigPath(undefined, {})).toBe(DEFAULT_CONFIG_PATH);
+  });
+});
+
+function leaves(value: unknown, prefix = ''): [string, unknown][] {
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    Array.isArray(value) ||
+    Object.keys(value).length === 0
+  ) {
+    return [[prefix, value]];
+  }
+  return Object.entries(value).flatMap(([key, child]) => leaves(child, prefix ? `${prefix}.${key}` : key));
+}
+
+function valueAt(root: unknown, path: string): unknown {
+  let value = root;
+  for (const key of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
