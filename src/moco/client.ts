@@ -1,0 +1,300 @@
+import axios, { type AxiosInstance } from 'axios';
+import type { z } from 'zod';
+import type { Logger } from '../log.js';
+import { type Clock, systemClock } from '../time/clock.js';
+import { createTrackedAgents, type TrackedAgents } from './connections.js';
+import { describeIssue, presenceListSchema, presenceSchema, profileSchema, sessionSchema } from './decode.js';
+import { MocoError } from './errors.js';
+import { errorFromStatus, errorFromTransport, protocolError, readBody } from './http-errors.js';
+import { MAX_PER_PAGE, nextPageUrl } from './pagination.js';
+import type { Presence, PresenceInput, Profile, Session, TouchInput } from './types.js';
+
+export interface MocoClientOptions {
+  /** `https://{domain}.mocoapp.com/api/v1` or `moco.baseUrl` (see base-url.ts). */
+  baseUrl: string;
+  timeoutMs: number;
+  /** One debug line per request (method, path, status, duration); never headers or keys. */
+  logger?: Logger;
+  /** Turns a `Retry-After` date into a delay. */
+  clock?: Clock;
+}
+
+export interface PresenceQuery {
+  /** `YYYY-MM-DD`; `from` and `to` go together. */
+  from?: string;
+  to?: string;
+  userId?: number;
+  isHomeOffice?: boolean;
+}
+
+/** MOCO as one user (or, with a staff key, as the impersonated user). Every failure is a MocoError. */
+export interface MocoUserClient {
+  /**
+   * Clock in or out. Null when the server answered with an empty body (older MOCO versions). A
+   * `protocol` error with a 2xx `status` means MOCO applied the toggle but answered unreadably; only
+   * `uncertain` leaves open whether it happened.
+   */
+  touch(input?: TouchInput): Promise<Presence | null>;
+  /** Every page, in MOCO's order. */
+  listPresences(query?: PresenceQuery): Promise<Presence[]>;
+  getPresence(id: number): Promise<Presence>;
+  createPresence(input: PresenceInput): Promise<Presence>;
+  updatePresence(id: number, input: PresenceInput): Promise<Presence>;
+  deletePresence(id: number): Promise<void>;
+  session(): Promise<Session>;
+  profile(): Promise<Profile>;
+}
+
+interface Credentials {
+  apiKey: string;
+  /** Staff keys only: act as this MOCO user. */
+  impersonateUserId?: number;
+}
+
+interface Answer {
+  label: string;
+  status: number;
+  body: unknown;
+  link: string | undefined;
+}
+
+/** A pathological server could link pages forever; 1000 pages are 100,000 presences. */
+const MAX_PAGES = 1000;
+const HEADER_SAFE = /^[\x21-\x7e]+$/;
+
+/**
+ * The MOCO API over axios. One instance per process: it owns the keep-alive sockets, shared by the
+ * per-key clients that `forKey` hands out.
+ */
+export class MocoClient {
+  private readonly transport: Transport;
+
+  constructor(options: MocoClientOptions, http?: AxiosInstance) {
+    this.transport = new Transport(options, http);
+  }
+
+  forKey(apiKey: string, options: { impersonateUserId?: number } = {}): MocoUserClient {
+    return new KeyClient(this.transport, { apiKey, impersonateUserId: options.impersonateUserId });
+  }
+
+  /** Closes pooled sockets so the process can exit. An injected axios instance is the caller's. */
+  close(): void {
+    this.transport.close();
+  }
+}
+
+class Transport {
+  private readonly http: AxiosInstance;
+  private readonly agents: TrackedAgents | undefined;
+  private readonly base: URL;
+  private readonly log: Logger | undefined;
+  private readonly clock: Clock;
+  private readonly timeoutMs: number;
+
+  constructor(options: MocoClientOptions, http: AxiosInstance | undefined) {
+    this.base = new URL(options.baseUrl.replace(/\/+$/, ''));
+    this.log = options.logger?.child({ part: 'moco' });
+    this.clock = options.clock ?? systemClock;
+    this.timeoutMs = options.timeoutMs;
+    if (http === undefined) {
+      this.agents = createTrackedAgents();
+      this.http = axios.create({ httpAgent: this.agents.httpAgent, httpsAgent: this.agents.httpsAgent });
+    } else {
+      this.http = http;
+    }
+  }
+
+  close(): void {
+    this.agents?.httpAgent.destroy();
+    this.agents?.httpsAgent.destroy();
+  }
+
+  /** `/users/presences` -> absolute URL under the base path. */
+  url(path: string, query?: URLSearchParams): string {
+    const url = new URL(this.base.href);
+    url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
+    if (query !== undefined) url.search = query.toString();
+    return url.href;
+  }
+
+  /** Pagination links must stay on MOCO's origin: following one elsewhere would hand our key to it. */
+  isOwnUrl(url: string): boolean {
+    return new URL(url).origin === this.base.origin;
+  }
+
+  async send(credentials: Credentials, method: string, url: string, body?: unknown): Promise<Answer> {
+    const label = `${method} ${new URL(url).pathname}`;
+    const headers = authHeaders(label, credentials);
+    const started = performance.now();
+    let response: { status: number; data: unknown; headers: Record<string, unknown> };
+    try {
+      response = await this.http.request({
+        method,
+        url,
+        headers: {
+          ...headers,
+          Accept: 'application/json',
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
+        data: body === undefined ? undefined : JSON.stringify(body),
+        timeout: this.timeoutMs,
+        // Statuses, bodies and redirects are ours to judge: a followed redirect would turn a POST
+        // into a GET and could carry the key to another host.
+        validateStatus: () => true,
+        maxRedirects: 0,
+        responseType: 'text',
+        transformResponse: [(data: unknown) => data],
+      });
+    } catch (error) {
+      const failure = errorFromTransport(label, error, this.agents?.tracker);
+      this.log?.debug({ request: label, code: failure.code, ms: elapsed(started) }, 'moco request failed');
+      throw failure;
+    }
+    this.log?.debug({ request: label, status: response.status, ms: elapsed(started) }, 'moco request');
+    const text = typeof response.data === 'string' ? scrub(response.data, credentials.apiKey) : '';
+    const parsedBody = readBody(text);
+    if (response.status < 200 || response.status > 299) {
+      const retryAfter = headerValue(response.headers['retry-after']);
+      throw errorFromStatus(label, response.status, parsedBody, retryAfter, this.clock.now());
+    }
+    if (text.trim() !== '' && typeof parsedBody === 'string') {
+      throw protocolError(label, response.status, parsedBody, 'a body that is not JSON');
+    }
+    return { label, status: response.status, body: parsedBody, link: headerValue(response.headers.link) };
+  }
+}
+
+class KeyClient implements MocoUserClient {
+  constructor(
+    private readonly client: Transport,
+    private readonly credentials: Credentials,
+  ) {}
+
+  async touch(input: TouchInput = {}): Promise<Presence | null> {
+    const body: Record<string, unknown> = {};
+    if (input.override !== undefined) body.override = input.override;
+    if (input.isHomeOffice !== undefined) body.is_home_office = input.isHomeOffice;
+    const answer = await this.call('POST', this.client.url('/users/presences/touch'), body);
+    return answer.body === undefined ? null : decode(presenceSchema, answer);
+  }
+
+  async listPresences(query: PresenceQuery = {}): Promise<Presence[]> {
+    if ((query.from === undefined) !== (query.to === undefined)) {
+      throw new MocoError('invalid', 'listPresences: from and to must be given together');
+    }
+    const params = new URLSearchParams();
+    if (query.from !== undefined && query.to !== undefined) {
+      params.set('from', query.from);
+      params.set('to', query.to);
+    }
+    if (query.userId !== undefined) params.set('user_id', String(query.userId));
+    if (query.isHomeOffice !== undefined) params.set('is_home_office', String(query.isHomeOffice));
+    params.set('per_page', String(MAX_PER_PAGE));
+
+    const all: Presence[] = [];
+    const seen = new Set<string>();
+    let url: string | undefined = this.client.url('/users/presences', params);
+    while (url !== undefined) {
+      if (seen.size >= MAX_PAGES) {
+        throw new MocoError('protocol', `listPresences: more than ${MAX_PAGES} pages`);
+      }
+      seen.add(url);
+      const answer = await this.call('GET', url);
+      all.push(...decode(presenceListSchema, answer));
+      url = this.nextPage(answer, url, seen);
+    }
+    return all;
+  }
+
+  async getPresence(id: number): Promise<Presence> {
+    return decode(presenceSchema, await this.call('GET', this.presenceUrl(id)));
+  }
+
+  async createPresence(input: PresenceInput): Promise<Presence> {
+    return decode(presenceSchema, await this.call('POST', this.client.url('/users/presences'), input));
+  }
+
+  async updatePresence(id: number, input: PresenceInput): Promise<Presence> {
+    return decode(presenceSchema, await this.call('PUT', this.presenceUrl(id), input));
+  }
+
+  async deletePresence(id: number): Promise<void> {
+    await this.call('DELETE', this.presenceUrl(id));
+  }
+
+  async session(): Promise<Session> {
+    return decode(sessionSchema, await this.call('GET', this.client.url('/session')));
+  }
+
+  async profile(): Promise<Profile> {
+    return decode(profileSchema, await this.call('GET', this.client.url('/profile')));
+  }
+
+  private presenceUrl(id: number): string {
+    if (!Number.isSafeInteger(id) || id <= 0) {
+      throw new MocoError('invalid', `presence id ${id} is not valid`);
+    }
+    return this.client.url(`/users/presences/${id}`);
+  }
+
+  private async call(method: string, url: string, body?: unknown): Promise<Answer> {
+    return this.client.send(this.credentials, method, url, body);
+  }
+
+  private nextPage(answer: Answer, url: string, seen: Set<string>): string | undefined {
+    let next: string | undefined;
+    try {
+      next = nextPageUrl(answer.link, url);
+    } catch {
+      throw protocolError(answer.label, answer.status, answer.body, 'an unreadable next-page link');
+    }
+    if (next === undefined) return undefined;
+    if (!this.client.isOwnUrl(next)) {
+      throw protocolError(answer.label, answer.status, undefined, 'a next-page link to another host');
+    }
+    if (seen.has(next)) {
+      throw protocolError(answer.label, answer.status, undefined, 'a next-page link in a loop');
+    }
+    return next;
+  }
+}
+
+function decode<T>(schema: z.ZodType<T>, answer: Answer): T {
+  const result = schema.safeParse(answer.body);
+  if (!result.success) {
+    throw protocolError(answer.label, answer.status, answer.body, describeIssue(result.error));
+  }
+  return result.data;
+}
+
+function headerValue(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && typeof value[0] === 'string') return value.join(', ');
+  return undefined;
+}
+
+/** A server that echoes our request must not put the key into an error's body or message. */
+function scrub(text: string, apiKey: string): string {
+  return text.split(apiKey).join('[redacted]');
+}
+
+/**
+ * Checked here rather than left to Node, whose invalid-header errors we would have to trust not to
+ * quote the value. Throws before anything is sent.
+ */
+function authHeaders(label: string, { apiKey, impersonateUserId }: Credentials): Record<string, string> {
+  if (!HEADER_SAFE.test(apiKey)) {
+    throw new MocoError('unauthorized', `MOCO ${label}: the API key is empty or has characters not allowed`);
+  }
+  const headers: Record<string, string> = { Authorization: `Token token=${apiKey}` };
+  if (impersonateUserId === undefined) return headers;
+  if (!Number.isSafeInteger(impersonateUserId) || impersonateUserId <= 0) {
+    throw new MocoError('invalid', `MOCO ${label}: impersonateUserId must be a positive integer`);
+  }
+  headers['X-IMPERSONATE-USER-ID'] = String(impersonateUserId);
+  return headers;
+}
+
+function elapsed(started: number): number {
+  return Math.round(performance.now() - started);
+}
