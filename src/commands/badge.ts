@@ -1,0 +1,389 @@
+import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import type { Config } from '../config/index.js';
+import { BadgeError, type BadgeStore, type BadgeSummary, normalizeBadgeUid } from '../store/badges.js';
+import { DatabaseError } from '../store/database.js';
+import { openStores } from '../store/open.js';
+import type { PrivilegedProcess } from '../store/privileges.js';
+import { KeyCipherError, MasterKeyError, masterKeyPath } from '../store/secrets.js';
+import type { UnknownScans } from '../store/unknown-scans.js';
+import { type Clock, systemClock } from '../time/clock.js';
+import { localParts } from '../time/local.js';
+import { badgesToCsv, csvToImportRows } from './badge-csv.js';
+import { type KeyVerifier, verifyKeyWithMoco } from './badge-verify.js';
+import { CliError, EXIT, loadConfigForCommand } from './common.js';
+
+export const API_KEY_ENV = 'MOCO_API_KEY';
+
+export interface BadgeCommandDeps {
+  env?: NodeJS.ProcessEnv;
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdout?: { write(text: string): unknown };
+  stderr?: { write(text: string): unknown };
+  clock?: Clock;
+  verifyKey?: KeyVerifier;
+  /** Whose uid/gid to switch; `process` unless a test passes a fake. */
+  process?: PrivilegedProcess;
+}
+
+interface Io {
+  env: NodeJS.ProcessEnv;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  out: (text: string) => void;
+  err: (text: string) => void;
+  clock: Clock;
+  verifyKey: KeyVerifier;
+  process: PrivilegedProcess;
+}
+
+interface Context {
+  config: Config & { configPath: string };
+  badges: BadgeStore;
+  unknownScans: UnknownScans;
+}
+
+const CONFIG_HELP = 'configuration file (default: $MOCO_TIMECLOCK_CONFIG or /etc/moco-timeclock/config.yaml)';
+
+/** `badge add|list|remove|rename|export|import`: the admin's view of the badge-to-key mapping. */
+export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
+  const io: Io = {
+    env: deps.env ?? process.env,
+    stdin: deps.stdin ?? process.stdin,
+    out: (text) => (deps.stdout ?? process.stdout).write(text),
+    err: (text) => (deps.stderr ?? process.stderr).write(text),
+    clock: deps.clock ?? systemClock,
+    verifyKey: deps.verifyKey ?? verifyKeyWithMoco,
+    process: deps.process ?? process,
+  };
+  const badge = new Command('badge').description(
+    'enrol and manage badges (run as root: sudo moco-timeclock badge ...)',
+  );
+
+  badge
+    .command('add')
+    .description("map a badge UID to a person's MOCO API key")
+    .argument('[uid]', 'the badge UID as the reader reports it (see "reader-test")')
+    .option(
+      '-k, --key <apiKey>',
+      `the MOCO API key, or "-" to read one line from stdin (default: $${API_KEY_ENV})`,
+    )
+    .option('-n, --name <label>', "a label for lists, e.g. the person's name")
+    .option('--last-unknown', 'use the UID of the most recent unknown badge tapped on the reader')
+    .option('--no-verify', 'store the key without asking MOCO whose it is (the first tap will tell)')
+    .option('--replace', 'replace the key of a badge that is already mapped')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .action((uid: string | undefined, options: AddOptions) => addBadge(io, uid, options));
+
+  badge
+    .command('list')
+    .description('show every badge with its person; keys are masked to their last 4 characters')
+    .option('--json', 'print JSON for scripts')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .action((options: { json?: boolean; config?: string }) =>
+      withStore(io, options.config, ({ badges, config }) => {
+        const list = badges.list();
+        if (options.json === true) io.out(`${JSON.stringify(list.map(jsonView), null, 2)}\n`);
+        else io.out(table(list, config.timezone));
+      }),
+    );
+
+  badge
+    .command('remove')
+    .description('delete a badge: its taps are no longer booked')
+    .argument('<uid>', 'the badge UID')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .action((uid: string, options: { config?: string }) => {
+      const normalized = usageUid(uid);
+      return withStore(io, options.config, ({ badges }) => {
+        if (!badges.remove(normalized)) throw new CliError(`there is no badge ${normalized}`);
+        io.out(`removed badge ${normalized}\n`);
+      });
+    });
+
+  badge
+    .command('rename')
+    .description('change the label of a badge ("" clears it)')
+    .argument('<uid>', 'the badge UID')
+    .argument('<label>', 'the new label')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .action((uid: string, label: string, options: { config?: string }) => {
+      const normalized = usageUid(uid);
+      return withStore(io, options.config, ({ badges }) => {
+        badges.rename(normalized, label);
+        io.out(`badge ${normalized} is now labelled ${JSON.stringify(label.trim())}\n`);
+      });
+    });
+
+  badge
+    .command('export')
+    .description('write all badges as CSV (uid,label,user_id,user_name,api_key) to stdout or a file')
+    .option('--with-keys', 'include the API keys in plain text (otherwise the api_key column is empty)')
+    .option('-o, --output <file>', 'write to this file, created readable by its owner only')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .action(async (options: { withKeys?: boolean; output?: string; config?: string }) => {
+      const output = options.output === undefined ? null : openOutput(options.output);
+      try {
+        await withStore(io, options.config, ({ badges }) => {
+          const rows = badges.exportRows(options.withKeys === true);
+          const csv = badgesToCsv(rows);
+          if (output === null) io.out(csv);
+          else writeSync(output, csv);
+          if (options.withKeys === true) {
+            io.err('the export holds API keys in plain text: keep it safe, delete it soon\n');
+          }
+          if (options.output !== undefined) io.err(`exported ${rows.length} badges to ${options.output}\n`);
+        });
+      } finally {
+        if (output !== null) closeSync(output);
+      }
+    });
+
+  badge
+    .command('import')
+    .description('add or update badges from a CSV file as "export" writes it; all rows or none')
+    .argument('<file>', 'the CSV file, or "-" for stdin')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .action(async (file: string, options: { config?: string }) => {
+      // Read before the switch to the data directory's owner, who may not read the admin's files.
+      const text = await readImportFile(io, file);
+      const rows = (() => {
+        try {
+          return csvToImportRows(text);
+        } catch (error) {
+          throw importFailure(file, error);
+        }
+      })();
+      await withStore(io, options.config, ({ badges }) => {
+        try {
+          const { added, updated } = badges.importRows(rows);
+          const total = added + updated;
+          io.out(
+            `imported ${total} badge${total === 1 ? '' : 's'} from ${file === '-' ? 'stdin' : file}: ${added} new, ${updated} updated\n`,
+          );
+        } catch (error) {
+          throw importFailure(file, error);
+        }
+      });
+    });
+
+  return badge;
+}
+
+interface AddOptions {
+  key?: string;
+  name?: string;
+  lastUnknown?: boolean;
+  verify: boolean;
+  replace?: boolean;
+  config?: string;
+}
+
+async function addBadge(io: Io, uidArgument: string | undefined, options: AddOptions): Promise<void> {
+  if (uidArgument !== undefined && options.lastUnknown === true) {
+    throw new CliError('give either a UID or --last-unknown, not both', EXIT.usage);
+  }
+  if (uidArgument === undefined && options.lastUnknown !== true) {
+    throw new CliError(
+      'give the badge UID, or --last-unknown to use the badge last tapped on the reader',
+      EXIT.usage,
+    );
+  }
+  const typedUid = uidArgument === undefined ? undefined : usageUid(uidArgument);
+  const apiKey = await resolveKey(io, options.key);
+  await withStore(io, options.config, async ({ badges, unknownScans, config }) => {
+    let uid: string;
+    if (typedUid !== undefined) {
+      uid = typedUid;
+    } else {
+      const scan = unknownScans.last();
+      if (scan === null) {
+        throw new CliError(
+          'no unknown badge was tapped yet: tap the new badge on the reader (daemon running), then retry',
+        );
+      }
+      uid = scan.uid;
+      io.out(
+        `using the last unknown badge ${uid}, tapped ${formatTime(scan.at, config.timezone)} (${ago(io.clock.now() - scan.at)})\n`,
+      );
+    }
+    const existing = badges.find(uid);
+    if (existing !== null && options.replace !== true) {
+      throw new CliError(
+        `badge ${uid} is already mapped${describeOwner(existing)}: add --replace to give it a new key`,
+      );
+    }
+    const user = options.verify ? await io.verifyKey(config.moco, apiKey) : null;
+    const stored = badges.add(
+      { uid, label: options.name, userId: user?.userId ?? null, userName: user?.userName ?? null, apiKey },
+      { replace: options.replace === true },
+    );
+    const who =
+      user === null
+        ? ' (key not verified: the first tap will show whether MOCO accepts it)'
+        : ` -> ${user.userName} (MOCO user ${user.userId})`;
+    const label = stored.label === null ? '' : `, label ${JSON.stringify(stored.label)}`;
+    io.out(`${existing === null ? 'added' : 'replaced'} badge ${uid}${who}${label}\n`);
+    if (user !== null) {
+      const others = badges.list().filter((b) => b.userId === user.userId && b.uid !== uid);
+      if (others.length > 0)
+        io.out(`note: ${user.userName} also has badge ${others.map((b) => b.uid).join(', ')}\n`);
+    }
+  });
+}
+
+/** `--key VALUE`, `--key -` (one line from stdin, so the key is not in shell history), or $MOCO_API_KEY. */
+async function resolveKey(io: Io, option: string | undefined): Promise<string> {
+  let key: string | undefined;
+  if (option === '-') {
+    if (io.stdin.isTTY === true) io.err('MOCO API key: ');
+    key = await readLine(io.stdin);
+  } else {
+    key = option ?? io.env[API_KEY_ENV];
+  }
+  if (key === undefined)
+    throw new CliError(`give the API key with --key, --key - (stdin) or $${API_KEY_ENV}`, EXIT.usage);
+  if (key.trim() === '') throw new CliError('the API key is empty', EXIT.usage);
+  return key.trim();
+}
+
+async function readLine(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) {
+    text += chunk.toString();
+    const end = text.indexOf('\n');
+    if (end >= 0) return text.slice(0, end).replace(/\r$/, '');
+  }
+  return text;
+}
+
+/**
+ * Opened before the switch to the data directory's owner, who may not write where the admin is, and
+ * narrowed to 0600 even when the file existed: it may receive keys.
+ */
+function openOutput(path: string): number {
+  try {
+    const fd = openSync(path, 'w', 0o600);
+    fchmodSync(fd, 0o600);
+    return fd;
+  } catch (error) {
+    throw new CliError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+async function readImportFile(io: Io, file: string): Promise<string> {
+  if (file === '-') {
+    let text = '';
+    for await (const chunk of io.stdin) text += chunk.toString();
+    return text;
+  }
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+function importFailure(file: string, error: unknown): unknown {
+  if (error instanceof BadgeError && error.code === 'import_row') {
+    const lines = error.problems.map((p) => `  ${file} line ${p.line}: ${p.message}`);
+    return new CliError(
+      `nothing imported, ${file} has ${lines.length === 1 ? 'a bad row' : `${lines.length} bad rows`}:\n${lines.join('\n')}`,
+    );
+  }
+  return error;
+}
+
+/** A malformed UID typed on the command line is a usage error; checked before touching any state. */
+function usageUid(raw: string): string {
+  try {
+    return normalizeBadgeUid(raw);
+  } catch (error) {
+    throw new CliError((error as Error).message, EXIT.usage);
+  }
+}
+
+/**
+ * The common way of every subcommand: the configuration (exit 78 when invalid), then `openStores`
+ * (master key, privilege drop, database, key migration), the action, close.
+ */
+async function withStore(
+  io: Io,
+  configOption: string | undefined,
+  action: (context: Context) => void | Promise<void>,
+): Promise<void> {
+  const config = loadConfigForCommand(configOption);
+  const keyPath = masterKeyPath({ env: io.env, configPath: config.configPath }).path;
+  try {
+    const stores = openStores({ config, env: io.env, clock: io.clock, process: io.process });
+    try {
+      if (stores.migratedKeys > 0)
+        io.err(`encrypted ${stores.migratedKeys} API keys that were stored in plain text\n`);
+      await action({ config, badges: stores.badges, unknownScans: stores.unknownScans });
+    } finally {
+      stores.close();
+    }
+  } catch (error) {
+    throw asCliError(error, keyPath);
+  }
+}
+
+function asCliError(error: unknown, keyPath: string): unknown {
+  if (error instanceof MasterKeyError) return new CliError(error.message, EXIT.config);
+  if (error instanceof KeyCipherError)
+    return new CliError(`${error.message} (master key: ${keyPath})`, EXIT.config);
+  if (error instanceof DatabaseError) return new CliError(error.message);
+  if (error instanceof BadgeError)
+    return new CliError(error.message, error.code === 'malformed_uid' ? EXIT.usage : EXIT.failure);
+  return error;
+}
+
+function describeOwner(badge: { label: string | null; userName: string | null }): string {
+  const who = [badge.label, badge.userName].filter((part) => part !== null);
+  return who.length === 0 ? '' : ` (${[...new Set(who)].join(', ')})`;
+}
+
+function jsonView(badge: BadgeSummary) {
+  const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString());
+  return {
+    ...badge,
+    createdAt: iso(badge.createdAt),
+    updatedAt: iso(badge.updatedAt),
+    lastSeenAt: iso(badge.lastSeenAt),
+  };
+}
+
+function table(list: BadgeSummary[], timeZone: string): string {
+  if (list.length === 0) return 'no badges yet: add one with "moco-timeclock badge add <uid> --key -"\n';
+  const rows = [
+    ['UID', 'LABEL', 'MOCO USER', 'KEY', 'LAST SEEN'],
+    ...list.map((b) => [
+      b.uid,
+      b.label ?? '-',
+      b.userId === null ? '(not verified)' : `${b.userName ?? ''} (${b.userId})`.trim(),
+      b.keyHint,
+      b.lastSeenAt === null ? 'never' : formatTime(b.lastSeenAt, timeZone),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const lines = rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd(),
+  );
+  return `${lines.join('\n')}\n${list.length} badge${list.length === 1 ? '' : 's'}\n`;
+}
+
+function formatTime(at: number, timeZone: string): string {
+  const { date, time } = localParts(at, timeZone);
+  return `${date} ${time}`;
+}
+
+function ago(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 1) return 'just now';
+  if (minutes < 120) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `${hours} h ago` : `${Math.round(hours / 24)} days ago`;
+}

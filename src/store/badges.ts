@@ -1,0 +1,369 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { Clock } from '../time/clock.js';
+import { type KeyCipher, KeyCipherError } from './secrets.js';
+
+export interface Badge {
+  /** Normalised: trimmed, upper case. */
+  uid: string;
+  label: string | null;
+  userId: number | null;
+  userName: string | null;
+  /** Decrypted. */
+  apiKey: string;
+  createdAt: number;
+  updatedAt: number;
+  lastSeenAt: number | null;
+}
+
+/** What may be shown: everything but the key, of which only the last characters appear. */
+export type BadgeSummary = Omit<Badge, 'apiKey'> & { keyHint: string };
+
+export interface AddBadgeInput {
+  uid: string;
+  label?: string | null;
+  userId?: number | null;
+  userName?: string | null;
+  apiKey: string;
+}
+
+export interface ExportRow {
+  uid: string;
+  label: string | null;
+  userId: number | null;
+  userName: string | null;
+  /** Null unless the export was asked for keys. */
+  apiKey: string | null;
+}
+
+/**
+ * One row of an import file, as text. A field left undefined (its column is absent) keeps the stored
+ * value; an empty one clears it, except `apiKey`, where empty keeps the stored key.
+ */
+export interface ImportRow {
+  /** Where the row is in the file, for error messages. */
+  line: number;
+  uid: string;
+  label?: string;
+  userId?: string;
+  userName?: string;
+  apiKey?: string;
+}
+
+export interface ImportProblem {
+  line: number;
+  message: string;
+}
+
+export interface ImportResult {
+  added: number;
+  updated: number;
+}
+
+export type BadgeErrorCode = 'malformed_uid' | 'empty_key' | 'exists' | 'not_found' | 'import_row';
+
+export class BadgeError extends Error {
+  readonly code: BadgeErrorCode;
+  /** For `import_row`: every bad row. */
+  readonly problems: ImportProblem[];
+
+  constructor(code: BadgeErrorCode, message: string, problems: ImportProblem[] = []) {
+    super(message);
+    this.name = 'BadgeError';
+    this.code = code;
+    this.problems = problems;
+  }
+}
+
+const UID_RE = /^[A-Z0-9:-]{1,64}$/;
+
+export function normalizeBadgeUid(raw: string): string {
+  const uid = raw.trim().toUpperCase();
+  if (!UID_RE.test(uid)) {
+    throw new BadgeError(
+      'malformed_uid',
+      `${JSON.stringify(raw)} is not a badge UID: use 1 to 64 letters, digits, "-" or ":"`,
+    );
+  }
+  return uid;
+}
+
+/** `…` and the last four characters; nothing of keys too short to hide most of. */
+export function keyHint(apiKey: string): string {
+  return apiKey.length > 8 ? `…${apiKey.slice(-4)}` : '…';
+}
+
+interface BadgeRow {
+  uid: string;
+  label: string | null;
+  user_id: number | null;
+  user_name: string | null;
+  api_key: string;
+  created_at: number;
+  updated_at: number;
+  last_seen_at: number | null;
+}
+
+const COLUMNS = 'uid, label, user_id, user_name, api_key, created_at, updated_at, last_seen_at';
+
+/**
+ * The badge-to-key mapping. Every read goes to the database, so what an admin changes with the CLI
+ * applies to the next tap without restarting the daemon.
+ */
+export class BadgeStore {
+  readonly #db: Database;
+  readonly #cipher: KeyCipher;
+  readonly #clock: Clock;
+  readonly #find: Statement<[string], BadgeRow>;
+  readonly #upsert: Statement<BadgeRow>;
+
+  constructor(db: Database, cipher: KeyCipher, clock: Clock) {
+    this.#db = db;
+    this.#cipher = cipher;
+    this.#clock = clock;
+    this.#find = db.prepare(`SELECT ${COLUMNS} FROM badges WHERE uid = ?`);
+    this.#upsert = db.prepare(
+      `INSERT INTO badges (${COLUMNS})
+       VALUES (@uid, @label, @user_id, @user_name, @api_key, @created_at, @updated_at, @last_seen_at)
+       ON CONFLICT (uid) DO UPDATE SET label = excluded.label, user_id = excluded.user_id,
+         user_name = excluded.user_name, api_key = excluded.api_key, updated_at = excluded.updated_at`,
+    );
+  }
+
+  /** The badge for a UID as read, or null; a UID that cannot be a badge is simply unknown. */
+  find(uid: string): Badge | null {
+    const row = this.#find.get(uid.trim().toUpperCase());
+    return row === undefined ? null : this.#toBadge(row);
+  }
+
+  /**
+   * Maps a UID to a key. Refuses a mapped UID unless `replace`, which swaps key and user and keeps the
+   * label when none is given, and the creation and last-seen times.
+   */
+  add(input: AddBadgeInput, options: { replace?: boolean } = {}): Badge {
+    const uid = normalizeBadgeUid(input.uid);
+    const apiKey = input.apiKey.trim();
+    if (apiKey === '') throw new BadgeError('empty_key', `the API key for badge ${uid} is empty`);
+    return this.#db
+      .transaction(() => {
+        const existing = this.#find.get(uid);
+        if (existing !== undefined && options.replace !== true) {
+          throw new BadgeError(
+            'exists',
+            `badge ${uid} is already mapped${existing.label === null ? '' : ` (${existing.label})`}`,
+          );
+        }
+        const now = this.#clock.now();
+        const row: BadgeRow = {
+          uid,
+          label: input.label === undefined ? (existing?.label ?? null) : blankToNull(input.label),
+          user_id: input.userId ?? null,
+          user_name: blankToNull(input.userName),
+          api_key: this.#cipher.encrypt(apiKey, uid),
+          created_at: existing?.created_at ?? now,
+          updated_at: now,
+          last_seen_at: existing?.last_seen_at ?? null,
+        };
+        this.#upsert.run(row);
+        return this.#toBadge(row);
+      })
+      .immediate();
+  }
+
+  list(): BadgeSummary[] {
+    const rows = this.#db
+      .prepare<[], BadgeRow>(
+        `SELECT ${COLUMNS} FROM badges ORDER BY label IS NULL, label COLLATE NOCASE, uid`,
+      )
+      .all();
+    return rows.map((row) => {
+      const { apiKey, ...rest } = this.#toBadge(row);
+      return { ...rest, keyHint: keyHint(apiKey) };
+    });
+  }
+
+  remove(uid: string): boolean {
+    return this.#db.prepare('DELETE FROM badges WHERE uid = ?').run(normalizeBadgeUid(uid)).changes > 0;
+  }
+
+  /** An empty label clears it. */
+  rename(uid: string, label: string): void {
+    const normalized = normalizeBadgeUid(uid);
+    const result = this.#db
+      .prepare('UPDATE badges SET label = ?, updated_at = ? WHERE uid = ?')
+      .run(blankToNull(label), this.#clock.now(), normalized);
+    if (result.changes === 0) throw new BadgeError('not_found', `there is no badge ${normalized}`);
+  }
+
+  markSeen(uid: string, at: number): void {
+    this.#db.prepare('UPDATE badges SET last_seen_at = ? WHERE uid = ?').run(at, uid.trim().toUpperCase());
+  }
+
+  count(): number {
+    return this.#db.prepare<[], { n: number }>('SELECT count(*) AS n FROM badges').get()!.n;
+  }
+
+  exportRows(withKeys: boolean): ExportRow[] {
+    const rows = this.#db.prepare<[], BadgeRow>(`SELECT ${COLUMNS} FROM badges ORDER BY uid`).all();
+    return rows.map((row) => ({
+      uid: row.uid,
+      label: row.label,
+      userId: row.user_id,
+      userName: row.user_name,
+      apiKey: withKeys ? this.#cipher.decrypt(row.api_key, row.uid) : null,
+    }));
+  }
+
+  /** All rows or none: any bad row throws `import_row` naming every bad row, and nothing changes. */
+  importRows(rows: readonly ImportRow[]): ImportResult {
+    return this.#db
+      .transaction(() => {
+        const problems: ImportProblem[] = [];
+        const seen = new Map<string, number>();
+        const planned: { row: BadgeRow; isNew: boolean }[] = [];
+        const now = this.#clock.now();
+        for (const input of rows) {
+          const problem = (message: string) => problems.push({ line: input.line, message });
+          let uid: string;
+          try {
+            uid = normalizeBadgeUid(input.uid);
+          } catch (error) {
+            problem((error as Error).message);
+            continue;
+          }
+          const earlier = seen.get(uid);
+          if (earlier !== undefined) {
+            problem(`badge ${uid} already appears on line ${earlier}`);
+            continue;
+          }
+          seen.set(uid, input.line);
+          const userId = parseUserId(input.userId);
+          if (userId === 'invalid') {
+            problem(
+              `user_id ${JSON.stringify(input.userId)} is not a MOCO user id (a positive whole number)`,
+            );
+            continue;
+          }
+          const existing = this.#find.get(uid);
+          const apiKey = input.apiKey?.trim() ?? '';
+          if (apiKey === '' && existing === undefined) {
+            problem(`badge ${uid} is new, so it needs an api_key`);
+            continue;
+          }
+          planned.push({
+            isNew: existing === undefined,
+            row: {
+              uid,
+              label: input.label === undefined ? (existing?.label ?? null) : blankToNull(input.label),
+              user_id: userId === undefined ? (existing?.user_id ?? null) : userId,
+              user_name:
+                input.userName === undefined ? (existing?.user_name ?? null) : blankToNull(input.userName),
+              api_key: apiKey === '' ? existing!.api_key : this.#cipher.encrypt(apiKey, uid),
+              created_at: existing?.created_at ?? now,
+              updated_at: now,
+              last_seen_at: existing?.last_seen_at ?? null,
+            },
+          });
+        }
+        if (problems.length > 0) {
+          throw new BadgeError(
+            'import_row',
+            `${problems.length} bad row${problems.length === 1 ? '' : 's'}, nothing imported:\n` +
+              problems.map((p) => `  line ${p.line}: ${p.message}`).join('\n'),
+            problems,
+          );
+        }
+        for (const { row } of planned) this.#upsert.run(row);
+        const added = planned.filter((p) => p.isNew).length;
+        return { added, updated: planned.length - added };
+      })
+      .immediate();
+  }
+
+  #toBadge(row: BadgeRow): Badge {
+    return {
+      uid: row.uid,
+      label: row.label,
+      userId: row.user_id,
+      userName: row.user_name,
+      apiKey: this.#cipher.decrypt(row.api_key, row.uid),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      lastSeenAt: row.last_seen_at,
+    };
+  }
+}
+
+const KEY_CHECK = 'master_key_check';
+const KEY_CHECK_AAD = 'meta:master_key_check';
+const KEY_CHECK_PLAIN = 'moco-timeclock';
+
+/**
+ * Makes sure `cipher` holds the master key this database's keys were encrypted with (recording it on
+ * first use), then encrypts any key still stored in plain text. Returns how many it encrypted.
+ *
+ * Called by whoever opens the badge store, before using it: checking up front turns a wrong master
+ * key into one clear error at start-up, instead of a failure on some later tap, and keeps a wrong key
+ * from ever encrypting a row the right one could not read.
+ */
+export function migratePlaintextKeys(db: Database, cipher: KeyCipher): number {
+  return db
+    .transaction(() => {
+      const check = db
+        .prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?')
+        .get(KEY_CHECK);
+      const mismatch = () =>
+        new KeyCipherError(
+          'wrong_master_key',
+          'the master key is not the one the badge keys in this database were encrypted with: restore ' +
+            'the original master key file (the keys cannot be recovered without it)',
+        );
+      if (check !== undefined) {
+        if (!decrypts(cipher, check.value, KEY_CHECK_AAD)) throw mismatch();
+      } else {
+        const sample = db
+          .prepare<[], Pick<BadgeRow, 'uid' | 'api_key'>>('SELECT uid, api_key FROM badges')
+          .all()
+          .find((row) => cipher.isEncrypted(row.api_key));
+        if (sample !== undefined && !decrypts(cipher, sample.api_key, sample.uid)) throw mismatch();
+        db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(
+          KEY_CHECK,
+          cipher.encrypt(KEY_CHECK_PLAIN, KEY_CHECK_AAD),
+        );
+      }
+      const update = db.prepare('UPDATE badges SET api_key = ? WHERE uid = ?');
+      let migrated = 0;
+      for (const row of db
+        .prepare<[], Pick<BadgeRow, 'uid' | 'api_key'>>('SELECT uid, api_key FROM badges')
+        .all()) {
+        if (cipher.isEncrypted(row.api_key)) continue;
+        update.run(cipher.encrypt(row.api_key.trim(), row.uid), row.uid);
+        migrated += 1;
+      }
+      return migrated;
+    })
+    .immediate();
+}
+
+function decrypts(cipher: KeyCipher, stored: string, aad: string): boolean {
+  try {
+    cipher.decrypt(stored, aad);
+    return true;
+  } catch (error) {
+    if (error instanceof KeyCipherError) return false;
+    throw error;
+  }
+}
+
+function blankToNull(value: string | null | undefined): string | null {
+  const trimmed = value?.trim() ?? '';
+  return trimmed === '' ? null : trimmed;
+}
+
+function parseUserId(text: string | undefined): number | null | undefined | 'invalid' {
+  if (text === undefined) return undefined;
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  if (!/^[0-9]+$/.test(trimmed)) return 'invalid';
+  const id = Number(trimmed);
+  return Number.isSafeInteger(id) && id > 0 ? id : 'invalid';
+}
