@@ -1,0 +1,362 @@
+#!/usr/bin/env bash
+# Installs or upgrades moco-timeclock as a systemd service on Raspberry Pi OS or Debian.
+# Safe to run again: an upgrade rebuilds the app and keeps config, master key and data.
+# See docs/raspberry-pi.md.
+set -euo pipefail
+
+SOURCE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/common.sh
+. "$SOURCE_DIR/scripts/common.sh"
+
+readonly MIN_NODE_MAJOR=20
+# libusb for node-hid's libusb driver; the build tools only in case better-sqlite3, the serial
+# bindings or epoll find no prebuilt binary for this Node.js and must compile.
+readonly APT_PACKAGES=(libusb-1.0-0 build-essential python3)
+readonly SERVICE_GROUPS=(gpio dialout plugdev)
+readonly OS_RELEASE_FILE=${OS_RELEASE_FILE:-/etc/os-release}
+
+usage() {
+  cat <<EOF
+Usage: sudo $0 [options]
+
+Installs moco-timeclock to $APP_DIR with the service user $SERVICE_USER, the command
+$WRAPPER, the configuration $CONFIG_FILE (never overwritten), the master key
+$MASTER_KEY (created once), a udev rule for the HID reader and the systemd unit $SERVICE.
+Run it again to upgrade.
+
+Options:
+  --config FILE   install FILE as $CONFIG_FILE when there is none yet (default: the example)
+  --vendor HEX    USB vendor id of the HID reader, as lsusb prints it (default: reader.vendorId)
+  --product HEX   USB product id of the HID reader (default: reader.productId)
+  --no-start      install and enable the service, but do not (re)start it now
+  --dry-run       check, then print every change instead of making it (also DRY_RUN=1)
+  -h, --help      show this help
+EOF
+}
+
+NO_START=0
+VENDOR=''
+CONFIG_SOURCE=$SOURCE_DIR/config/config.example.yaml
+CONFIG_GIVEN=0
+PRODUCT=''
+
+usage_error() {
+  printf 'error: %s (see --help)\n' "$*" >&2
+  exit 2
+}
+
+parse_args() {
+  while (($# > 0)); do
+    case $1 in
+      --config | --vendor | --product)
+        (($# >= 2)) || usage_error "$1 needs a value"
+        set -- "$1=$2" "${@:3}"
+        continue
+        ;;
+      --config=*)
+        CONFIG_SOURCE=${1#*=}
+        CONFIG_GIVEN=1
+        ;;
+      --vendor=*) VENDOR=${1#*=} ;;
+      --product=*) PRODUCT=${1#*=} ;;
+      --no-start) NO_START=1 ;;
+      --dry-run) DRY_RUN=1 ;;
+      -h | --help)
+        usage
+        exit 0
+        ;;
+      *) usage_error "unknown option $1" ;;
+    esac
+    shift
+  done
+  [[ -f $CONFIG_SOURCE && -r $CONFIG_SOURCE ]] || usage_error "cannot read the configuration $CONFIG_SOURCE"
+  CONFIG_SOURCE=$(readlink -f "$CONFIG_SOURCE")
+  if [[ -n $VENDOR || -n $PRODUCT ]]; then
+    [[ -n $VENDOR && -n $PRODUCT ]] || usage_error "--vendor and --product go together"
+    VENDOR=$(usb_id "$VENDOR") || exit 2
+    PRODUCT=$(usb_id "$PRODUCT") || exit 2
+  fi
+}
+
+# Normalises a USB id to the form sysfs and udev use: four lower-case hex digits.
+usb_id() {
+  local id=${1#0x}
+  id=${id#0X}
+  if [[ ! $id =~ ^[0-9A-Fa-f]{1,4}$ ]]; then
+    printf 'error: %q is not a USB id (1-4 hex digits, as lsusb prints them)\n' "$1" >&2
+    return 1
+  fi
+  printf '%04x\n' "$((16#$id))"
+}
+
+check_os() {
+  [[ -r $OS_RELEASE_FILE ]] || die "$OS_RELEASE_FILE not found: this installer is for Raspberry Pi OS or Debian"
+  local id like
+  # shellcheck source=/dev/null
+  id=$(. "$OS_RELEASE_FILE" && printf '%s' "${ID:-}")
+  # shellcheck source=/dev/null
+  like=$(. "$OS_RELEASE_FILE" && printf '%s' "${ID_LIKE:-}")
+  case $id in
+    debian | raspbian) ;;
+    *)
+      [[ " $like " == *' debian '* ]] || die "unsupported system '$id': this installer is for Raspberry Pi OS or Debian"
+      warn "'$id' is Debian-based but untested; continuing"
+      ;;
+  esac
+}
+
+check_node() {
+  command -v node >/dev/null || die "Node.js >= $MIN_NODE_MAJOR is required (see docs/raspberry-pi.md)"
+  command -v npm >/dev/null || die "npm is required alongside Node.js"
+  local version
+  version=$(node -p process.versions.node)
+  ((${version%%.*} >= MIN_NODE_MAJOR)) ||
+    die "Node.js $version is too old: moco-timeclock needs >= $MIN_NODE_MAJOR (Debian's nodejs package may be older; see docs/raspberry-pi.md)"
+  NODE_BIN=$(command -v node)
+  # The unit has ProtectHome=yes and runs as $SERVICE_USER: a Node.js under a home directory
+  # (nvm, fnm) is invisible to the service.
+  case $(readlink -f "$NODE_BIN") in
+    /home/* | /root/* | /run/user/*) die "Node.js at $NODE_BIN is in a home directory, which the service cannot reach: install Node.js system-wide" ;;
+  esac
+  say "Node.js $version at $NODE_BIN"
+}
+
+check_source() {
+  local path
+  for path in package.json package-lock.json src config/config.example.yaml systemd/moco-timeclock.service scripts/udev/70-moco-timeclock.rules.in scripts/cli-wrapper.sh; do
+    [[ -e $SOURCE_DIR/$path ]] || die "$SOURCE_DIR/$path is missing: run me from a complete checkout"
+  done
+}
+
+check_systemd() {
+  [[ -d /run/systemd/system ]] && return 0
+  [[ $DRY_RUN == 1 ]] || die "systemd is not running: this installer sets up a systemd service"
+  warn "systemd is not running here; a real run would stop at this point"
+}
+
+install_packages() {
+  local missing=() package
+  for package in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+  done
+  if ((${#missing[@]} == 0)); then
+    say "packages present: ${APT_PACKAGES[*]}"
+    return 0
+  fi
+  say "installing ${missing[*]}"
+  run apt-get update -qq
+  run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# Builds in a staging directory next to the installed app and swaps it in only when the build
+# succeeded, so a failed upgrade (network, compiler) leaves the running version untouched.
+# Building here rather than in the checkout compiles the native modules for exactly this
+# Node.js and leaves no root-owned node_modules in the user's clone.
+build_app() {
+  local stage=$APP_DIR.new item
+  say "building moco-timeclock in $stage"
+  run rm -rf "$stage"
+  run install -d -m 0755 "$stage"
+  for item in package.json package-lock.json tsconfig.json tsconfig.build.json src config systemd scripts; do
+    if [[ -e $SOURCE_DIR/$item ]]; then
+      run cp -R "$SOURCE_DIR/$item" "$stage/"
+    fi
+  done
+  # --include=dev: the build needs TypeScript even when NODE_ENV=production is set;
+  # npm ci runs the package's prepare script, which is the build.
+  run_in "$stage" npm ci --include=dev --no-audit --no-fund ||
+    die "the build failed (see npm's messages above); the installed version, if any, is untouched"
+  if [[ $DRY_RUN != 1 && ! -f $stage/dist/cli.js ]]; then
+    die "the build did not produce $stage/dist/cli.js"
+  fi
+  run_in "$stage" npm prune --omit=dev --no-audit --no-fund ||
+    die "npm prune failed; the installed version, if any, is untouched"
+  run chown -R root:root "$stage"
+  run chmod -R u=rwX,go=rX "$stage"
+}
+
+swap_app() {
+  say "installing the app to $APP_DIR"
+  if [[ -d $APP_DIR ]]; then
+    run rm -rf "$APP_DIR.old"
+    run mv "$APP_DIR" "$APP_DIR.old"
+  fi
+  run mv "$APP_DIR.new" "$APP_DIR"
+  run rm -rf "$APP_DIR.old"
+}
+
+ensure_user() {
+  local group
+  for group in "${SERVICE_GROUPS[@]}"; do
+    getent group "$group" >/dev/null && continue
+    case $group in
+      plugdev | gpio)
+        say "group $group is missing: creating it"
+        run groupadd --system "$group"
+        ;;
+      *) die "group $group is missing, which is unexpected on Debian; create it and run me again" ;;
+    esac
+  done
+  local groups
+  groups=$(IFS=, && printf '%s' "${SERVICE_GROUPS[*]}")
+  if id -u "$SERVICE_USER" >/dev/null 2>&1; then
+    say "user $SERVICE_USER exists; making sure it is in $groups"
+    run usermod --append --groups "$groups" "$SERVICE_USER"
+  else
+    say "creating system user $SERVICE_USER (groups $groups)"
+    run useradd --system --user-group --groups "$groups" --home-dir "$STATE_DIR" --no-create-home \
+      --shell /usr/sbin/nologin --comment 'moco-timeclock daemon' "$SERVICE_USER"
+  fi
+  run install -d -m 0700 -o "$SERVICE_USER" -g "$SERVICE_USER" "$STATE_DIR"
+}
+
+install_wrapper() {
+  say "installing $WRAPPER"
+  sed "s#@NODE@#$NODE_BIN#" "$SOURCE_DIR/scripts/cli-wrapper.sh" | write_file "$WRAPPER" 0755 root:root
+}
+
+EXAMPLE_INSTALLED=0
+
+install_config() {
+  run install -d -m 0755 -o root -g root "$CONFIG_DIR"
+  # The daemon reads the configuration as $SERVICE_USER; nobody else needs to.
+  if [[ -e $CONFIG_FILE ]]; then
+    say "keeping the existing $CONFIG_FILE"
+    if ((CONFIG_GIVEN)); then
+      warn "--config $CONFIG_SOURCE is not used: $CONFIG_FILE exists and is never overwritten"
+    fi
+    run chown "root:$SERVICE_USER" "$CONFIG_FILE"
+    run chmod 0640 "$CONFIG_FILE"
+  else
+    say "creating $CONFIG_FILE from $CONFIG_SOURCE"
+    run install -m 0640 -o root -g "$SERVICE_USER" "$CONFIG_SOURCE" "$CONFIG_FILE"
+    if ((!CONFIG_GIVEN)); then
+      EXAMPLE_INSTALLED=1
+    fi
+  fi
+
+  if [[ -e $MASTER_KEY ]]; then
+    say "keeping the existing master key $MASTER_KEY"
+  else
+    say "creating the master key $MASTER_KEY"
+    if [[ $DRY_RUN == 1 ]]; then
+      printf '+ head -c 32 /dev/urandom > %q (0600 root:root)\n' "$MASTER_KEY"
+    else
+      (umask 077 && head -c 32 /dev/urandom >"$MASTER_KEY.new")
+      [[ $(stat -c %s "$MASTER_KEY.new") == 32 ]] || die "could not read 32 random bytes"
+      mv "$MASTER_KEY.new" "$MASTER_KEY"
+    fi
+  fi
+  # Only PID 1 reads it (LoadCredential=) and root (the wrapper, for CLI commands).
+  run chown root:root "$MASTER_KEY"
+  run chmod 0600 "$MASTER_KEY"
+}
+
+# Prints "VENDOR PRODUCT" from the configuration's reader section, or nothing when unset.
+configured_reader_ids() {
+  # In a real run the configuration is installed by now; a dry run reads what it would install.
+  local config=$CONFIG_FILE modules=$APP_DIR/node_modules
+  [[ -r $config ]] || config=$CONFIG_SOURCE
+  [[ -d $modules/yaml ]] || modules=$SOURCE_DIR/node_modules
+  if [[ ! -d $modules/yaml ]]; then
+    warn "cannot read $config without the yaml package; pass --vendor and --product"
+    return 0
+  fi
+  # shellcheck disable=SC2016 # JavaScript, not shell
+  node -e '
+    const { parse } = require(process.argv[1]);
+    const reader = (parse(require("node:fs").readFileSync(process.argv[2], "utf8")) ?? {}).reader ?? {};
+    const ids = [reader.vendorId, reader.productId];
+    if (ids.some((id) => id !== null && id !== undefined && typeof id !== "string")) {
+      console.error(`${process.argv[2]}: reader.vendorId and reader.productId must be quoted strings, e.g. "08ff"`);
+      process.exit(78);
+    }
+    if (ids.every((id) => typeof id === "string")) console.log(ids.join(" "));
+  ' "$modules/yaml" "$config"
+}
+
+install_udev_rule() {
+  local vendor=$VENDOR product=$PRODUCT origin='--vendor/--product'
+  if [[ -z $vendor ]]; then
+    local ids
+    ids=$(configured_reader_ids) || die "fix the reader ids in the configuration and run me again"
+    if [[ -z $ids ]]; then
+      if [[ -e $UDEV_RULE ]]; then
+        say "no reader.vendorId/productId configured: keeping the existing $UDEV_RULE"
+      else
+        say "no reader.vendorId/productId configured: no udev rule (only a HID reader needs one)"
+      fi
+      return 0
+    fi
+    vendor=$(usb_id "${ids% *}") || die "fix reader.vendorId in the configuration"
+    product=$(usb_id "${ids#* }") || die "fix reader.productId in the configuration"
+    origin=reader.vendorId/productId
+  fi
+  say "udev rule for the HID reader $vendor:$product (from $origin): group plugdev, mode 0660"
+  run install -d -m 0755 "${UDEV_RULE%/*}"
+  sed -e "s/@VENDOR@/$vendor/g" -e "s/@PRODUCT@/$product/g" "$SOURCE_DIR/scripts/udev/70-moco-timeclock.rules.in" |
+    write_file "$UDEV_RULE" 0644 root:root
+  run udevadm control --reload
+  run udevadm trigger --action=change --subsystem-match=hidraw --subsystem-match=usb
+}
+
+START_FAILED=0
+
+install_unit() {
+  say "installing the systemd unit $UNIT_FILE"
+  run install -m 0644 -o root -g root "$SOURCE_DIR/systemd/moco-timeclock.service" "$UNIT_FILE"
+  run systemctl daemon-reload
+  run systemctl enable "$SERVICE"
+  if ((NO_START)); then
+    say "--no-start: not starting $SERVICE"
+  elif ((EXAMPLE_INSTALLED)); then
+    # The example talks to MOCO tenant "acme" and reads badges from stdin: starting it would
+    # only fail. Running this installer again after editing the configuration starts it.
+    say "not starting $SERVICE before $CONFIG_FILE is edited"
+  else
+    # restart, not start: on an upgrade the running daemon must pick up the new build.
+    say "starting $SERVICE"
+    run systemctl restart "$SERVICE" || START_FAILED=1
+  fi
+}
+
+next_steps() {
+  cat <<EOF
+
+moco-timeclock is installed. Next steps:
+  1. Edit the configuration:      sudoedit $CONFIG_FILE
+     (a HID reader? set reader.vendorId/productId and run this installer again for its udev rule)
+  2. Check it:                    sudo moco-timeclock doctor
+  3. Start or restart it:         sudo systemctl restart $SERVICE
+  4. Enrol badges:                sudo moco-timeclock badge add <uid> --name <name> --key -
+     (paste the MOCO API key), or tap an unknown badge, then:
+                                  sudo moco-timeclock badge add --last-unknown --name <name> --key -
+  5. Watch it:                    journalctl -u $SERVICE -o cat -f
+EOF
+}
+
+main() {
+  parse_args "$@"
+  if ((DRY_RUN)); then
+    say "dry run: nothing will be changed"
+  fi
+  require_root "$@"
+  check_os
+  check_source
+  check_node
+  check_systemd
+  install_packages
+  build_app
+  ensure_user
+  swap_app
+  install_wrapper
+  install_config
+  install_udev_rule
+  install_unit
+  next_steps
+  if ((START_FAILED)); then
+    die "$SERVICE did not start; see: journalctl -u $SERVICE -o cat -n 50"
+  fi
+}
+
+main "$@"
