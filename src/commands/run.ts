@@ -1,0 +1,46 @@
+import { Command } from 'commander';
+import { startDaemon } from '../daemon.js';
+import { createLogger, type Logger } from '../log.js';
+import { createNotifier } from '../systemd/notify.js';
+import { loadConfigForCommand } from './common.js';
+
+/** A stop that hangs (a device that never closes) must still end the process, so systemd can restart it. */
+const HARD_EXIT_MS = 10_000;
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('run the time clock daemon (what the systemd service starts)')
+    .option('-c, --config <file>', 'configuration file')
+    .action(async (options: { config?: string }) => {
+      const config = loadConfigForCommand(options.config);
+      const logger = createLogger(config.log.level);
+      const notifier = createNotifier({ env: process.env, logger });
+      handleCrashes(logger);
+      const daemon = await startDaemon({ config, env: process.env, logger });
+      notifier.ready();
+      const stopWatchdog = notifier.startWatchdog();
+      await new Promise<void>((resolve) => {
+        const stop = (signal: NodeJS.Signals) => {
+          logger.info({ signal }, 'stopping');
+          notifier.stopping();
+          stopWatchdog();
+          setTimeout(() => {
+            logger.error('stop took too long; exiting hard');
+            process.exit(1);
+          }, HARD_EXIT_MS).unref();
+          void daemon.stop().then(resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}
+
+function handleCrashes(logger: Logger): void {
+  const die = (error: unknown) => {
+    logger.fatal({ err: error }, 'uncaught error; exiting so the supervisor restarts the daemon');
+    process.exit(1);
+  };
+  process.on('uncaughtException', die);
+  process.on('unhandledRejection', die);
+}

@@ -1,0 +1,103 @@
+import { Command } from 'commander';
+import { openStores } from '../store/open.js';
+import { type DaemonStatus, readDaemonStatus } from '../store/status.js';
+import { systemClock } from '../time/clock.js';
+import { localParts } from '../time/local.js';
+import { VERSION } from '../version.js';
+import { loadConfigForCommand } from './common.js';
+
+/** Four missed heartbeats: the daemon is gone (or hung, which the systemd watchdog handles). */
+const STALE_MS = 20_000;
+
+export interface StatusReport {
+  version: string;
+  daemon: { running: boolean; pid: number | null; startedAt: string | null; version: string | null };
+  moco: { connectivity: string | null; since: string | null };
+  taps: { pending: number; failed: number; failures: { reason: string; count: number }[] };
+  lastScan: { at: string; outcome: string; tapId?: number } | null;
+  reader: string | null;
+  clockSynchronized: boolean | null;
+}
+
+export function statusCommand(): Command {
+  return new Command('status')
+    .description('what the running daemon is doing: MOCO reachable, queued and failed taps, last tap')
+    .option('-c, --config <file>', 'configuration file')
+    .option('--json', 'machine-readable')
+    .action((options: { config?: string; json?: boolean }) => {
+      const config = loadConfigForCommand(options.config);
+      const stores = openStores({ config, env: process.env, clock: systemClock });
+      let report: StatusReport;
+      try {
+        report = buildReport(
+          readDaemonStatus(stores.db),
+          stores.journal.counts(),
+          stores.journal.failureReasons(),
+          systemClock.now(),
+        );
+      } finally {
+        stores.close();
+      }
+      process.stdout.write(
+        options.json ? `${JSON.stringify(report, null, 2)}\n` : render(report, config.timezone),
+      );
+      if (report.taps.failed > 0 || !report.daemon.running) process.exitCode = 1;
+    });
+}
+
+export function buildReport(
+  status: DaemonStatus | null,
+  counts: { pending: number; failed: number },
+  failures: { reason: string; count: number }[],
+  now: number,
+): StatusReport {
+  const running = status !== null && now - status.heartbeatAt < STALE_MS && isAlive(status.pid);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    version: VERSION,
+    daemon: {
+      running,
+      pid: running ? status.pid : null,
+      startedAt: status === null ? null : iso(status.startedAt),
+      version: status?.version ?? null,
+    },
+    moco: {
+      connectivity: running ? status.connectivity : null,
+      since: running ? iso(status.connectivitySince) : null,
+    },
+    taps: { ...counts, failures },
+    lastScan: status?.lastScan ? { ...status.lastScan, at: iso(status.lastScan.at) } : null,
+    reader: running ? status.reader : null,
+    clockSynchronized: running ? status.clockSynchronized : null,
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, but another user's process (the service user's, seen by an admin).
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function render(report: StatusReport, timeZone: string): string {
+  const local = (iso: string | null) => {
+    if (iso === null) return '-';
+    const { date, time } = localParts(Date.parse(iso), timeZone);
+    return `${date} ${time}`;
+  };
+  const lines = [
+    `daemon:    ${report.daemon.running ? `running (pid ${report.daemon.pid}, since ${local(report.daemon.startedAt)})` : 'NOT RUNNING'}`,
+    `MOCO:      ${report.moco.connectivity === null ? '-' : `${report.moco.connectivity} since ${local(report.moco.since)}`}`,
+    `pending:   ${report.taps.pending} tap(s) waiting for delivery`,
+    `failed:    ${report.taps.failed} tap(s) need an admin${report.taps.failed > 0 ? ' (see `moco-timeclock queue list --failed`)' : ''}`,
+    ...report.taps.failures.map((f) => `             ${f.count} x ${f.reason}`),
+    `last tap:  ${report.lastScan === null ? '-' : `${local(report.lastScan.at)} ${report.lastScan.outcome}`}`,
+    `reader:    ${report.reader ?? '-'}`,
+    `clock:     ${report.clockSynchronized === null ? '-' : report.clockSynchronized ? 'synchronised' : 'NOT synchronised'}`,
+    `version:   ${report.version}${report.daemon.version && report.daemon.version !== report.version ? ` (daemon runs ${report.daemon.version})` : ''}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,100 @@
+import type { Courier } from './courier/courier.js';
+import type { TapTiming } from './courier/time-trust.js';
+import type { Gate } from './gate.js';
+import type { Logger } from './log.js';
+import type { Outcome } from './outcome.js';
+import type { Signals } from './signals/signals.js';
+import type { Journal, Tap } from './store/journal.js';
+import type { Clock } from './time/clock.js';
+import { localParts } from './time/local.js';
+
+/** What the pipeline needs of a badge: who it is. The key stays in the store until delivery. */
+export interface BadgeDirectory {
+  find(uid: string): { uid: string; userId: number | null; userName: string | null } | null;
+  markSeen(uid: string, at: number): void;
+}
+
+export interface UnknownScanLog {
+  record(uid: string, at: number): void;
+}
+
+export interface TapDeps {
+  /** Normalises what the reader reported; null when it is not a usable UID. */
+  normalize(raw: string): string | null;
+  gate: Gate;
+  badges: BadgeDirectory;
+  unknownScans: UnknownScanLog;
+  journal: Journal;
+  courier: Courier;
+  signals: Signals;
+  timing(): TapTiming;
+  clock: Clock;
+  timeZone: string;
+  logger: Logger;
+}
+
+/**
+ * The way of one tap, top to bottom: gate, badge lookup, journal, courier, signal and exactly one
+ * `scan` log line. Taps of different people run concurrently: nobody waits for the one before.
+ */
+export async function handleRead(raw: string, deps: TapDeps): Promise<Outcome | null> {
+  const uid = deps.normalize(raw);
+  if (uid === null) {
+    deps.logger.warn({ raw }, 'unusable UID from the reader');
+    return null;
+  }
+  const verdict = deps.gate.check(uid);
+  if (verdict === 'debounced') return null;
+  if (verdict === 'repeat') return finish(deps, 'repeat_ignored', { uid });
+
+  const now = deps.clock.now();
+  let tapId: number | undefined;
+  let userId: number | undefined;
+  let tap: Tap;
+  try {
+    const badge = deps.badges.find(uid);
+    if (badge === null) {
+      deps.unknownScans.record(uid, now);
+      return finish(deps, 'unknown_badge', { uid });
+    }
+    userId = badge.userId ?? undefined;
+    const { date, time } = localParts(now, deps.timeZone);
+    // Durable before anything else: no signal is given and no request sent for a tap not on disk.
+    tap = deps.journal.append(
+      {
+        uid,
+        userId: badge.userId,
+        userName: badge.userName,
+        atMs: now,
+        localDate: date,
+        localTime: time,
+        ...deps.timing(),
+      },
+      { inFlight: deps.courier.sendsNow() },
+    );
+    tapId = tap.id;
+    deps.gate.accepted(uid, now);
+  } catch (error) {
+    deps.logger.error({ uid, tapId, err: error }, 'tap failed locally');
+    return finish(deps, 'error', { uid, tapId, userId });
+  }
+  const fields = { uid, tapId, userId };
+  const outcome = await deps.courier.deliverLive(tap, (answer) => finish(deps, answer, fields));
+  try {
+    // After the answer: a last-seen time is not worth a delay at the door.
+    deps.badges.markSeen(uid, now);
+  } catch (error) {
+    deps.logger.warn({ uid, err: error }, 'could not record when the badge was last seen');
+  }
+  return outcome;
+}
+
+function finish(
+  deps: TapDeps,
+  outcome: Outcome,
+  fields: { uid: string; tapId?: number; userId?: number },
+): Outcome {
+  deps.signals.show(outcome);
+  deps.logger.info({ ...fields, outcome }, 'scan');
+  return outcome;
+}

@@ -1,0 +1,183 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { vi } from 'vitest';
+import { Courier, type CourierDeps } from '../../src/courier/courier.js';
+import { RateLimiter } from '../../src/courier/rate-limiter.js';
+import { TimeTrust } from '../../src/courier/time-trust.js';
+import { createLogger, type Logger } from '../../src/log.js';
+import { MocoClient } from '../../src/moco/client.js';
+import { DEMO_USERS, type Simulator, startSimulator } from '../../src/moco/sim/index.js';
+import { runMigrations } from '../../src/store/database.js';
+import { Journal, type NewTap, type Tap } from '../../src/store/journal.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
+import type { Clock } from '../../src/time/clock.js';
+import { localToEpoch } from '../../src/time/local.js';
+import type { ClockSyncProbe, MonotonicSource } from '../../src/time/sync.js';
+import { systemTimers } from '../../src/time/timers.js';
+
+export const BERLIN = 'Europe/Berlin';
+/** A working day the taps of most tests fall on. */
+export const DAY_OF = '2026-03-02';
+/** One badge per demo user: uid -> user. */
+export const BADGES = { A1: DEMO_USERS[0], B2: DEMO_USERS[1], C3: DEMO_USERS[2] } as const;
+export type BadgeUid = keyof typeof BADGES;
+
+export function memoryJournal(): { db: BetterSqlite3.Database; journal: Journal } {
+  const db = new BetterSqlite3(':memory:');
+  runMigrations(db, MIGRATIONS);
+  return { db, journal: new Journal(db) };
+}
+
+/** A tap of a demo badge at a Berlin wall-clock minute, taken on a synchronised clock. */
+export function tapOf(
+  uid: BadgeUid | string,
+  date: string,
+  time: string,
+  extra: Partial<NewTap> = {},
+): NewTap {
+  const user = BADGES[uid as BadgeUid];
+  return {
+    uid,
+    userId: user?.id ?? null,
+    userName: user === undefined ? null : user.firstname,
+    atMs: localToEpoch(date, time, BERLIN),
+    localDate: date,
+    localTime: time,
+    clockSynced: true,
+    monoNs: null,
+    bootId: null,
+    ...extra,
+  };
+}
+
+/** Parsed pino lines, written synchronously by the logger. */
+export class LogCapture {
+  readonly lines: Record<string, unknown>[] = [];
+  readonly logger: Logger = createLogger('debug', { write: (line: string) => this.push(line) });
+
+  private push(line: string): void {
+    this.lines.push(JSON.parse(line) as Record<string, unknown>);
+  }
+
+  withMsg(msg: string): Record<string, unknown>[] {
+    return this.lines.filter((line) => line.msg === msg);
+  }
+}
+
+/** A wall clock tests set by hand. */
+export class ManualClock implements Clock {
+  constructor(public ms = Date.now()) {}
+  now(): number {
+    return this.ms;
+  }
+}
+
+export class FakeProbe implements ClockSyncProbe {
+  constructor(public answer: boolean | null = true) {}
+  async synchronized(): Promise<boolean | null> {
+    return this.answer;
+  }
+}
+
+export class FakeMonotonic implements MonotonicSource {
+  constructor(
+    public ns = 5_000_000_000n,
+    public boot: string | null = 'boot-1',
+  ) {}
+  nowNs(): bigint {
+    return this.ns;
+  }
+  bootId(): string | null {
+    return this.boot;
+  }
+}
+
+export interface Rig {
+  sim: Simulator;
+  journal: Journal;
+  db: BetterSqlite3.Database;
+  courier: Courier;
+  logs: LogCapture;
+  keys: Map<string, string>;
+  timeTrust: TimeTrust;
+  probe: FakeProbe;
+  mono: FakeMonotonic;
+  append(tap: NewTap, options?: { inFlight: boolean }): Tap;
+  /** Touch requests the simulator received, in order, as "userId override" ('-' without override). */
+  touches(): string[];
+  close(): Promise<void>;
+}
+
+export interface RigOptions {
+  sim?: Partial<Parameters<typeof startSimulator>[0]>;
+  /** A simulator the test owns (it outlives the rig), instead of a new one. */
+  simulator?: Simulator;
+  courier?: Partial<CourierDeps>;
+  journal?: { db: BetterSqlite3.Database; journal: Journal };
+  clock?: Clock;
+  limiter?: RateLimiter;
+  timeoutMs?: number;
+}
+
+/** The real courier against the real simulator over loopback, with small backoffs so tests run in real time. */
+export async function startRig(options: RigOptions = {}): Promise<Rig> {
+  const clock = options.clock ?? { now: () => Date.now() };
+  const sim = options.simulator ?? (await startSimulator({ port: 0, timeZone: BERLIN, ...options.sim }));
+  const { db, journal } = options.journal ?? memoryJournal();
+  const logs = new LogCapture();
+  const client = new MocoClient({ baseUrl: sim.baseUrl, timeoutMs: options.timeoutMs ?? 2_000, clock });
+  const keys = new Map<string, string>(
+    Object.entries(BADGES).map(([uid, user]) => [uid, user?.apiKey ?? '']),
+  );
+  const probe = new FakeProbe();
+  const mono = new FakeMonotonic();
+  const timeTrust = new TimeTrust({ probe, mono, clock, journal, timeZone: BERLIN, logger: logs.logger });
+  const limiter =
+    options.limiter ?? new RateLimiter({ requests: 10_000, windowMs: 1_000 }, clock, systemTimers);
+  const courier = new Courier({
+    journal,
+    client,
+    keyFor: (uid) => keys.get(uid) ?? null,
+    limiter,
+    timeTrust,
+    clock,
+    timers: systemTimers,
+    logger: logs.logger,
+    feedbackTimeoutMs: 1_000,
+    backoff: { baseMs: 20, capMs: 200 },
+    ...options.courier,
+  });
+  return {
+    sim,
+    journal,
+    db,
+    courier,
+    logs,
+    keys,
+    timeTrust,
+    probe,
+    mono,
+    append: (tap, appendOptions) => journal.append(tap, appendOptions),
+    touches: () =>
+      sim
+        .requests()
+        .filter((r) => r.method === 'POST' && r.path.endsWith('/touch'))
+        .map((r) => `${r.userId ?? '?'} ${(r.body as { override?: string } | undefined)?.override ?? '-'}`),
+    async close() {
+      await courier.stop();
+      limiter.stop();
+      client.close();
+      if (options.simulator === undefined) await sim.close();
+      if (db.open) db.close();
+    },
+  };
+}
+
+/** Presences without ids and timestamps, to compare two runs. */
+export function bookings(sim: Simulator): string[] {
+  return sim.presences().map((p) => `${p.user.id} ${p.date} ${p.from}-${p.to ?? ''}`);
+}
+
+/** Waits for a condition on real time: loopback HTTP and backoffs need more than vi.waitFor's 1 s default. */
+export function eventually<T>(check: () => T, timeout = 5_000): Promise<T> {
+  return vi.waitFor(check, { timeout, interval: 10 });
+}

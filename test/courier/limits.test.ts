@@ -1,0 +1,68 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { backoffDelay } from '../../src/courier/backoff.js';
+import { RateLimiter } from '../../src/courier/rate-limiter.js';
+import { systemTimers } from '../../src/time/timers.js';
+
+describe('backoffDelay', () => {
+  const options = { baseMs: 100, capMs: 1_000 };
+
+  it('doubles with each consecutive failure up to the cap', () => {
+    const ceilings = [1, 2, 3, 4, 5, 6, 10].map((n) => backoffDelay(n, options, () => 1));
+    expect(ceilings).toEqual([100, 200, 400, 800, 1_000, 1_000, 1_000]);
+  });
+
+  it('jitters between half the ceiling and the ceiling', () => {
+    expect(backoffDelay(3, options, () => 0)).toBe(200);
+    expect(backoffDelay(3, options, () => 0.5)).toBe(300);
+    expect(backoffDelay(3, options, () => 0.999_999)).toBe(400);
+    expect(backoffDelay(20, options, () => 0)).toBe(500);
+  });
+
+  it('treats "no failure yet" like the first one', () => {
+    expect(backoffDelay(0, options, () => 1)).toBe(100);
+  });
+});
+
+describe('RateLimiter', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: new Date('2026-03-02T08:00:00Z') });
+  });
+  afterEach(() => vi.useRealTimers());
+
+  const clock = { now: () => Date.now() };
+
+  /** Acquires and records when each grant happened, relative to the start. */
+  function track(limiter: RateLimiter, priority: 'live' | 'drain', label: string, log: string[]) {
+    const start = Date.now();
+    return limiter.acquire(priority).then(() => log.push(`${label}@${Date.now() - start}`));
+  }
+
+  it('grants at most N requests per sliding window, then each as the oldest leaves it', async () => {
+    const limiter = new RateLimiter({ requests: 3, windowMs: 1_000 }, clock, systemTimers);
+    const log: string[] = [];
+    for (const label of ['a', 'b', 'c']) void track(limiter, 'drain', label, log);
+    await vi.advanceTimersByTimeAsync(300);
+    for (const label of ['d', 'e']) void track(limiter, 'drain', label, log);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(log).toEqual(['a@0', 'b@0', 'c@0']);
+    expect(limiter.available()).toBe(0);
+    await vi.advanceTimersByTimeAsync(699);
+    expect(log).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(log).toEqual(['a@0', 'b@0', 'c@0', 'd@700', 'e@700']);
+    limiter.stop();
+  });
+
+  it('serves live requests before waiting drain requests, in arrival order within a priority', async () => {
+    const limiter = new RateLimiter({ requests: 1, windowMs: 1_000 }, clock, systemTimers);
+    const log: string[] = [];
+    await limiter.acquire('drain');
+    void track(limiter, 'drain', 'd1', log);
+    void track(limiter, 'drain', 'd2', log);
+    void track(limiter, 'live', 'l1', log);
+    void track(limiter, 'live', 'l2', log);
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(log).toEqual(['l1@1000', 'l2@2000', 'd1@3000', 'd2@4000']);
+    limiter.stop();
+  });
+});

@@ -1,0 +1,170 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MocoClient } from '../../src/moco/client.js';
+import { type FinalOutcome, Journal } from '../../src/store/journal.js';
+import { DAY_OF, eventually, memoryJournal, type Rig, startRig, tapOf } from './harness.js';
+
+const DAY = DAY_OF;
+let rig: Rig;
+afterEach(async () => {
+  await rig.close();
+});
+
+describe('Courier: what a live tap answers', () => {
+  it('clocks in and out with the tap minute as override, without reading the day first', async () => {
+    rig = await startRig();
+    rig.courier.start();
+    const first = rig.append(tapOf('A1', DAY, '08:00'));
+    expect(await rig.courier.deliverLive(first)).toBe('clocked_in');
+    const second = rig.append(tapOf('A1', DAY, '12:30'));
+    expect(await rig.courier.deliverLive(second)).toBe('clocked_out');
+
+    expect(rig.touches()).toEqual([`1001 ${DAY} 08:00`, `1001 ${DAY} 12:30`]);
+    expect(rig.sim.requests().filter((r) => r.method === 'GET')).toEqual([]);
+    expect(rig.sim.presences(1001).map((p) => [p.from, p.to])).toEqual([['08:00', '12:30']]);
+    expect(rig.journal.get(first.id)).toMatchObject({
+      state: 'delivered',
+      outcome: 'clocked_in',
+      uncertain: false,
+    });
+    expect(rig.journal.get(second.id)).toMatchObject({ state: 'delivered', outcome: 'clocked_out' });
+    expect(rig.logs.withMsg('delivered')).toEqual([]);
+  });
+
+  it('answers locked to the person at the door when MOCO refuses with 423', async () => {
+    rig = await startRig();
+    await blockDay(rig);
+    rig.courier.start();
+    const tap = rig.append(tapOf('A1', DAY, '12:00'));
+    expect(await rig.courier.deliverLive(tap)).toBe('locked');
+    expect(rig.journal.get(tap.id)).toMatchObject({ state: 'delivered', outcome: 'locked' });
+    expect(rig.journal.counts()).toEqual({ pending: 0, failed: 0 });
+  });
+
+  it('fails a late delivery refused with 423, for an admin to see', async () => {
+    rig = await startRig();
+    await blockDay(rig);
+    const tap = rig.append(tapOf('A1', DAY, '12:00'));
+    expect(await rig.courier.deliverLive(tap)).toBe('queued');
+    rig.courier.start();
+    await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('failed'));
+    expect(rig.journal.get(tap.id)).toMatchObject({
+      outcome: 'locked',
+      lastError: expect.stringContaining('423'),
+    });
+    expect(rig.logs.withMsg('delivered')).toEqual([
+      expect.objectContaining({ tapId: tap.id, outcome: 'locked' }),
+    ]);
+  });
+
+  it('fails a tap whose key was revoked (401) and still delivers the next tap of that user, in order', async () => {
+    rig = await startRig();
+    // Anna lost her card: the old one's key was revoked, her new card A9 has a working key.
+    rig.keys.set('A1', 'revoked-key');
+    rig.keys.set('A9', 'demo-key-anna');
+    const old = rig.append(tapOf('A1', DAY, '08:00'));
+    const replacement = rig.append(tapOf('A9', DAY, '08:04', { userId: 1001 }));
+    rig.courier.start();
+    await eventually(() => expect(rig.journal.counts().pending).toBe(0));
+    expect(rig.journal.get(old.id)).toMatchObject({ state: 'failed', outcome: 'rejected' });
+    expect(rig.journal.get(old.id)?.lastError).toMatch(/^401 unauthorized/);
+    expect(rig.journal.get(replacement.id)).toMatchObject({ state: 'delivered', outcome: 'clocked_in' });
+    expect(rig.touches()).toEqual([`? ${DAY} 08:00`, `1001 ${DAY} 08:04`]);
+    expect(rig.courier.status().connectivity).toBe('online');
+  });
+
+  it('answers rejected live, and the failed tap is not sent again', async () => {
+    rig = await startRig();
+    rig.keys.set('A1', 'revoked-key');
+    rig.courier.start();
+    const tap = rig.append(tapOf('A1', DAY, '08:00'));
+    expect(await rig.courier.deliverLive(tap)).toBe('rejected');
+    rig.keys.set('A1', 'demo-key-anna');
+    const next = rig.append(tapOf('A1', DAY, '08:05'));
+    expect(await rig.courier.deliverLive(next)).toBe('clocked_in');
+    expect(rig.touches()).toEqual([`? ${DAY} 08:00`, `1001 ${DAY} 08:05`]);
+  });
+
+  it('answers queued when MOCO is slower than the feedback budget, then logs the final outcome', async () => {
+    rig = await startRig({ courier: { feedbackTimeoutMs: 100 } });
+    rig.sim.faults.delayMs = 400;
+    rig.courier.start();
+    const tap = rig.append(tapOf('A1', DAY, '08:00'));
+    expect(await rig.courier.deliverLive(tap)).toBe('queued');
+    expect(rig.journal.get(tap.id)?.state).toBe('pending');
+    await eventually(() =>
+      expect(rig.logs.withMsg('delivered')).toEqual([
+        expect.objectContaining({ tapId: tap.id, outcome: 'clocked_in', userId: 1001, at: `${DAY} 08:00` }),
+      ]),
+    );
+    expect(rig.journal.get(tap.id)).toMatchObject({ state: 'delivered', outcome: 'clocked_in' });
+    expect(rig.touches()).toHaveLength(1);
+  });
+
+  it('answers queued when MOCO is offline, at once while it is known offline, and delivers both later', async () => {
+    rig = await startRig({ courier: { feedbackTimeoutMs: 10_000 } });
+    await rig.sim.faults.setOffline(true);
+    rig.courier.start();
+    const first = rig.append(tapOf('A1', DAY, '08:00'));
+    expect(await rig.courier.deliverLive(first)).toBe('queued');
+    expect(rig.courier.status().connectivity).toBe('offline');
+    expect(rig.journal.get(first.id)?.lastError).toMatch(/unreachable/);
+
+    const second = rig.append(tapOf('B2', DAY, '08:01'));
+    const answer = rig.courier.deliverLive(second);
+    // Already settled: the person does not wait out the feedback budget for a MOCO known to be down.
+    expect(await Promise.race([answer, Promise.resolve('still waiting')])).toBe('queued');
+
+    await rig.sim.faults.setOffline(false);
+    rig.courier.probeNow();
+    await eventually(() => expect(rig.journal.counts().pending).toBe(0));
+    expect(rig.logs.withMsg('delivered').map((l) => [l.tapId, l.outcome])).toEqual([
+      [first.id, 'clocked_in'],
+      [second.id, 'clocked_in'],
+    ]);
+    expect(rig.courier.status().connectivity).toBe('online');
+    expect(rig.sim.presences().map((p) => `${p.user.id} ${p.from}`)).toEqual(['1001 08:00', '1002 08:01']);
+  });
+
+  it('learns the direction from the day when MOCO answers touch with an empty body', async () => {
+    rig = await startRig({ sim: { legacyEmptyTouchBody: true } });
+    rig.courier.start();
+    const outcomes = [];
+    for (const time of ['08:00', '12:00', '12:45', '17:10']) {
+      outcomes.push(await rig.courier.deliverLive(rig.append(tapOf('A1', DAY, time))));
+    }
+    expect(outcomes).toEqual(['clocked_in', 'clocked_out', 'clocked_in', 'clocked_out']);
+    expect(rig.sim.presences(1001).map((p) => `${p.from}-${p.to}`)).toEqual(['08:00-12:00', '12:45-17:10']);
+    // Each empty answer was followed by one read of that day.
+    const gets = rig.sim.requests().filter((r) => r.method === 'GET');
+    expect(gets).toHaveLength(4);
+    expect(gets[0]?.query).toContain(`from=${DAY}&to=${DAY}`);
+  });
+
+  it('survives a journal write failing after MOCO answered: the answer stands, the tap is reconciled later', async () => {
+    class FlakyJournal extends Journal {
+      failures = 1;
+      override markDelivered(id: number, outcome: FinalOutcome, at: number): void {
+        if (this.failures-- > 0) throw new Error('SQLITE_BUSY: database is locked');
+        super.markDelivered(id, outcome, at);
+      }
+    }
+    const { db } = memoryJournal();
+    rig = await startRig({ journal: { db, journal: new FlakyJournal(db) } });
+    rig.courier.start();
+    const tap = rig.append(tapOf('A1', DAY, '08:00'), { inFlight: rig.courier.sendsNow() });
+    expect(await rig.courier.deliverLive(tap)).toBe('clocked_in');
+    await eventually(() => expect(rig.logs.withMsg('live delivery failed locally')).toHaveLength(1));
+    expect(rig.journal.get(tap.id)).toMatchObject({ state: 'pending', uncertain: true });
+    rig.courier.probeNow();
+    await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
+    expect(rig.journal.get(tap.id)?.outcome).toBe('clocked_in');
+    expect(rig.touches()).toHaveLength(1);
+  });
+});
+
+/** Anna already has the whole day booked: a tap inside it is refused with 423. */
+async function blockDay(rig: Rig): Promise<void> {
+  const client = new MocoClient({ baseUrl: rig.sim.baseUrl, timeoutMs: 2_000 });
+  await client.forKey('demo-key-anna').createPresence({ date: DAY, from: '09:00', to: '17:00' });
+  client.close();
+}

@@ -1,0 +1,257 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/database.js';
+import { Journal, laneOf } from '../../src/store/journal.js';
+import { memoryJournal, tapOf } from '../courier/harness.js';
+
+const DAY = '2026-03-02';
+let store: ReturnType<typeof memoryJournal>;
+beforeEach(() => {
+  store = memoryJournal();
+});
+afterEach(() => store.db.close());
+
+describe('Journal: durability', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'moco-journal-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('commits with synchronous=FULL and the tap is there, field for field, after reopening', () => {
+    const path = join(dir, 'timeclock.db');
+    const db = openDatabase(path);
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    const tap = new Journal(db).append(
+      tapOf('A1', DAY, '08:01', { clockSynced: false, monoNs: 12_345_678_901_234_567n, bootId: 'b-1' }),
+      { inFlight: true },
+    );
+    db.close();
+
+    const reopened = openDatabase(path);
+    const again = new Journal(reopened).get(tap.id);
+    reopened.close();
+    expect(again).toEqual(tap);
+    expect(again).toMatchObject({
+      lane: 'user:1001',
+      uid: 'A1',
+      userId: 1001,
+      localDate: DAY,
+      localTime: '08:01',
+      clockSynced: false,
+      monoNs: 12_345_678_901_234_567n,
+      bootId: 'b-1',
+      state: 'pending',
+      attempts: 0,
+      nextAttemptAt: 0,
+      uncertain: true,
+      timeUncertain: false,
+    });
+  });
+});
+
+describe('Journal: lanes and order', () => {
+  it('puts a known user in a user lane and an unknown one in a badge lane', () => {
+    expect(laneOf({ userId: 7, uid: 'AA' })).toBe('user:7');
+    expect(laneOf({ userId: null, uid: 'AA' })).toBe('badge:AA');
+    expect(store.journal.append(tapOf('ZZ', DAY, '08:00')).lane).toBe('badge:ZZ');
+  });
+
+  it('hands out the oldest due lane head first, across users', () => {
+    const { journal } = store;
+    const a1 = journal.append(tapOf('A1', DAY, '08:00'));
+    const b1 = journal.append(tapOf('B2', DAY, '08:01'));
+    const a2 = journal.append(tapOf('A1', DAY, '08:05'));
+    expect(journal.nextDue(0)?.id).toBe(a1.id);
+    journal.markDelivered(a1.id, 'clocked_in', 1);
+    expect(journal.nextDue(0)?.id).toBe(b1.id);
+    journal.markDelivered(b1.id, 'clocked_in', 1);
+    expect(journal.nextDue(0)?.id).toBe(a2.id);
+    expect(journal.laneHead('user:1001')?.id).toBe(a2.id);
+  });
+
+  it("never lets a user's later tap overtake an earlier pending one that is not due", () => {
+    const { journal } = store;
+    const a1 = journal.append(tapOf('A1', DAY, '08:00'));
+    journal.append(tapOf('A1', DAY, '08:05'));
+    const b1 = journal.append(tapOf('B2', DAY, '08:10'));
+    journal.postpone(a1.id, 10_000, 'waiting');
+    expect(journal.nextDue(9_999)?.id).toBe(b1.id);
+    journal.markDelivered(b1.id, 'clocked_in', 1);
+    expect(journal.nextDue(9_999)).toBeNull();
+    expect(journal.nextDue(10_000)?.id).toBe(a1.id);
+  });
+
+  it('does not let a failed tap block the later taps of its lane', () => {
+    const { journal } = store;
+    const a1 = journal.append(tapOf('A1', DAY, '08:00'));
+    const a2 = journal.append(tapOf('A1', DAY, '08:05'));
+    journal.markFailed(a1.id, 'rejected', '401 unauthorized');
+    expect(journal.nextDue(0)?.id).toBe(a2.id);
+    expect(journal.laneHead('user:1001')?.id).toBe(a2.id);
+  });
+
+  it('says when the next lane head is due, ignoring later taps waiting behind a postponed head', () => {
+    const { journal } = store;
+    expect(journal.nextDueAt()).toBeNull();
+    const a1 = journal.append(tapOf('A1', DAY, '08:00'));
+    journal.append(tapOf('A1', DAY, '08:05'));
+    journal.postpone(a1.id, 30_000, 'waiting for the clock');
+    expect(journal.nextDueAt()).toBe(30_000);
+    const b1 = journal.append(tapOf('B2', DAY, '08:06'));
+    journal.markAttemptFailed(b1.id, { reason: 'offline', nextAttemptAt: 20_000, uncertain: false });
+    expect(journal.nextDueAt()).toBe(20_000);
+    journal.makePendingDue();
+    expect(journal.nextDueAt()).toBe(0);
+  });
+});
+
+describe('Journal: attempts and uncertainty', () => {
+  it('journals a tap sent at once as in flight (uncertain) and a queued one as not', () => {
+    const { journal } = store;
+    expect(journal.append(tapOf('A1', DAY, '08:00'), { inFlight: true }).uncertain).toBe(true);
+    const queued = journal.append(tapOf('B2', DAY, '08:00'));
+    expect(queued.uncertain).toBe(false);
+    journal.markInFlight(queued.id);
+    expect(journal.get(queued.id)?.uncertain).toBe(true);
+  });
+
+  it('counts a failed attempt, schedules the next one and records what the attempt knows about its touch', () => {
+    const { journal } = store;
+    const tap = journal.append(tapOf('A1', DAY, '08:00'), { inFlight: true });
+    journal.markAttemptFailed(tap.id, { reason: 'no answer', nextAttemptAt: 500, uncertain: true });
+    expect(journal.get(tap.id)).toMatchObject({ attempts: 1, nextAttemptAt: 500, uncertain: true });
+    // Reconciled (the touch had not taken effect), then the new touch could not even connect.
+    journal.markAttemptFailed(tap.id, { reason: 'ECONNREFUSED', nextAttemptAt: 900, uncertain: false });
+    expect(journal.get(tap.id)).toMatchObject({
+      attempts: 2,
+      lastError: 'ECONNREFUSED',
+      nextAttemptAt: 900,
+      uncertain: false,
+      state: 'pending',
+    });
+    journal.markDelivered(tap.id, 'clocked_in', 1_234);
+    expect(journal.get(tap.id)).toMatchObject({
+      state: 'delivered',
+      outcome: 'clocked_in',
+      deliveredAt: 1_234,
+      attempts: 3,
+      uncertain: false,
+      lastError: null,
+    });
+  });
+
+  it('keeps `uncertain` on a failed tap, so a retried tap is reconciled before a touch goes out again', () => {
+    const { journal } = store;
+    const tap = journal.append(tapOf('A1', DAY, '08:00'), { inFlight: true });
+    journal.markFailed(tap.id, 'rejected', '401 unauthorized: key revoked');
+    expect(journal.get(tap.id)).toMatchObject({ state: 'failed', outcome: 'rejected', uncertain: true });
+    expect(journal.retry([tap.id])).toBe(1);
+    expect(journal.get(tap.id)).toMatchObject({
+      state: 'pending',
+      outcome: null,
+      uncertain: true,
+      nextAttemptAt: 0,
+    });
+  });
+
+  it('corrects the time of a tap taken on an unsynchronised clock', () => {
+    const { journal } = store;
+    const tap = journal.append(tapOf('A1', '1970-01-01', '01:00', { clockSynced: false }));
+    journal.correctTime(tap.id, {
+      atMs: 42,
+      localDate: DAY,
+      localTime: '08:00',
+      clockSynced: true,
+      timeUncertain: true,
+    });
+    expect(journal.get(tap.id)).toMatchObject({
+      atMs: 42,
+      localDate: DAY,
+      localTime: '08:00',
+      clockSynced: true,
+      timeUncertain: true,
+    });
+  });
+});
+
+describe('Journal: admin operations', () => {
+  it('retries failed taps only, by id or all, and reports how many', () => {
+    const { journal } = store;
+    const [f1, f2, p] = ['08:00', '08:05', '08:10'].map((t) => journal.append(tapOf('A1', DAY, t)));
+    const d = journal.append(tapOf('B2', DAY, '08:00'));
+    journal.markFailed(f1?.id ?? 0, 'rejected', '401');
+    journal.markFailed(f2?.id ?? 0, 'locked', '423');
+    journal.markDelivered(d.id, 'clocked_in', 1);
+    expect(journal.counts()).toEqual({ pending: 1, failed: 2 });
+    expect(journal.failureReasons()).toEqual(
+      expect.arrayContaining([
+        { reason: '401', count: 1 },
+        { reason: '423', count: 1 },
+      ]),
+    );
+    expect(journal.listOpen({ failedOnly: true }).map((t) => t.id)).toEqual([f1?.id, f2?.id]);
+    expect(journal.listOpen({ limit: 2 }).map((t) => t.id)).toEqual([f1?.id, f2?.id]);
+    expect(journal.retry([f1?.id ?? 0, p?.id ?? 0, d.id])).toBe(1);
+    expect(journal.retry('all-failed')).toBe(1);
+    expect(journal.counts()).toEqual({ pending: 3, failed: 0 });
+    expect(journal.get(d.id)?.state).toBe('delivered');
+  });
+
+  it('drops undelivered taps only', () => {
+    const { journal } = store;
+    const pending = journal.append(tapOf('A1', DAY, '08:00'));
+    const failed = journal.append(tapOf('B2', DAY, '08:00'));
+    const delivered = journal.append(tapOf('C3', DAY, '08:00'));
+    journal.markFailed(failed.id, 'rejected', '401');
+    journal.markDelivered(delivered.id, 'clocked_in', 1);
+    expect(journal.drop(pending.id)?.id).toBe(pending.id);
+    expect(journal.drop(failed.id)?.id).toBe(failed.id);
+    expect(journal.drop(delivered.id)).toBeNull();
+    expect(journal.drop(9_999)).toBeNull();
+    expect(journal.get(pending.id)).toBeNull();
+    expect(journal.get(delivered.id)?.state).toBe('delivered');
+  });
+
+  it('prunes delivered taps past the cutoff and never an undelivered one, however old', () => {
+    const { journal } = store;
+    const old = (uid: string) => journal.append(tapOf(uid, '2025-01-06', '08:00'));
+    const oldDelivered = old('A1');
+    const oldPending = old('B2');
+    const oldFailed = old('C3');
+    const recent = journal.append(tapOf('A1', DAY, '09:00'));
+    journal.markDelivered(oldDelivered.id, 'clocked_in', 1);
+    journal.markFailed(oldFailed.id, 'rejected', '401');
+    journal.markDelivered(recent.id, 'clocked_out', 2);
+    expect(journal.pruneDelivered(recent.atMs)).toBe(1);
+    expect(journal.get(oldDelivered.id)).toBeNull();
+    expect(journal.get(oldPending.id)?.state).toBe('pending');
+    expect(journal.get(oldFailed.id)?.state).toBe('failed');
+    expect(journal.get(recent.id)?.state).toBe('delivered');
+  });
+});
+
+describe('Journal: what other parts read', () => {
+  it('gives the last tap time per badge, the last toggle of a lane that day and the last tap', () => {
+    const { journal } = store;
+    const a1 = journal.append(tapOf('A1', DAY, '08:00'));
+    const a2 = journal.append(tapOf('A1', DAY, '12:00'));
+    const b1 = journal.append(tapOf('B2', DAY, '09:00'));
+    const a3 = journal.append(tapOf('A1', DAY, '13:00'));
+    expect(journal.lastTapsSince(b1.atMs)).toEqual(
+      expect.arrayContaining([
+        { uid: 'A1', atMs: a3.atMs },
+        { uid: 'B2', atMs: b1.atMs },
+      ]),
+    );
+    expect(journal.lastTapsSince(a3.atMs + 1)).toEqual([]);
+    journal.markDelivered(a1.id, 'clocked_in', 1);
+    journal.markDelivered(a2.id, 'locked', 2);
+    expect(journal.lastOutcomeOn('user:1001', DAY, a3.id)).toBe('clocked_in');
+    expect(journal.lastOutcomeOn('user:1001', DAY, a1.id)).toBeNull();
+    expect(journal.lastOutcomeOn('user:1001', '2026-03-03', a3.id + 1)).toBeNull();
+    expect(journal.lastTap()?.id).toBe(a3.id);
+  });
+});
