@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   signals: async () => (await import('./commands/signals-test.js')).signalsTestCommand(),
   sim: async () => (await import('./commands/sim.js')).simCommand(),
   demo: async () => (await import('./commands/demo.js')).demoCommand(),
+  doctor: async () => (await import('./commands/doctor.js')).doctorCommand(),
 };
 
 async function buildProgram(requested: string | undefined): Promise<Command> {

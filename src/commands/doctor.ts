@@ -1,0 +1,20 @@
+import { Command } from 'commander';
+import { resolveConfigPath } from '../config/index.js';
+import { runDoctor } from '../doctor/doctor.js';
+
+export function doctorCommand(): Command {
+  return new Command('doctor')
+    .description(
+      'check the installation: configuration, data directory, master key, database, reader, GPIO, MOCO and badge keys, clock',
+    )
+    .option(
+      '-c, --config <file>',
+      'configuration file (default: $MOCO_TIMECLOCK_CONFIG or /etc/moco-timeclock/config.yaml)',
+    )
+    .action(async (options: { config?: string }) => {
+      process.exitCode = await runDoctor({
+        configPath: resolveConfigPath(options.config),
+        out: process.stdout,
+      });
+    });
+}
