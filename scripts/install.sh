@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs or upgrades moco-timeclock as a systemd service on Raspberry Pi OS or Debian.
 # Safe to run again: an upgrade rebuilds the app and keeps config, master key and data.
-# See docs/raspberry-pi.md.
+# See README.md, "Raspberry Pi installation".
 set -euo pipefail
 
 SOURCE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -106,12 +106,12 @@ check_os() {
 }
 
 check_node() {
-  command -v node >/dev/null || die "Node.js >= $MIN_NODE_MAJOR is required (see docs/raspberry-pi.md)"
+  command -v node >/dev/null || die "Node.js >= $MIN_NODE_MAJOR is required (see the Raspberry Pi installation section of README.md)"
   command -v npm >/dev/null || die "npm is required alongside Node.js"
   local version
   version=$(node -p process.versions.node)
   ((${version%%.*} >= MIN_NODE_MAJOR)) ||
-    die "Node.js $version is too old: moco-timeclock needs >= $MIN_NODE_MAJOR (Debian's nodejs package may be older; see docs/raspberry-pi.md)"
+    die "Node.js $version is too old: moco-timeclock needs >= $MIN_NODE_MAJOR (Debian's nodejs package may be older; see the Raspberry Pi installation section of README.md)"
   NODE_BIN=$(command -v node)
   # The unit has ProtectHome=yes and runs as $SERVICE_USER: a Node.js under a home directory
   # (nvm, fnm) is invisible to the service.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IDLE_STATES, OUTCOMES } from '../outcome.js';
 import { isValidTimeZone, systemTimeZone } from '../time/local.js';
 
 /**
@@ -77,22 +78,7 @@ const signals = z.strictObject({
   buzzer: gpioPin.nullable().default(null),
   activeLow: z.union([z.boolean(), outputFlags]).default(false),
   patterns: z
-    .partialRecord(
-      z.enum([
-        'clocked_in',
-        'clocked_out',
-        'queued',
-        'locked',
-        'unknown_badge',
-        'repeat_ignored',
-        'rejected',
-        'error',
-        'online',
-        'offline',
-        'attention',
-      ]),
-      z.array(patternStep).min(1).max(50),
-    )
+    .partialRecord(z.enum([...OUTCOMES, ...IDLE_STATES]), z.array(patternStep).min(1).max(50))
     .default({}),
   selfTest: z.boolean().default(true),
 });
