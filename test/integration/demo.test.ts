@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI, type Exit, ensureBuilt, TIME_ZONE } from './harness.js';
+import { Lines } from './lines.js';
+
+/** `moco-timeclock demo` as a visitor uses it: keys typed into its stdin, the kiosk's answers on stdout. */
+
+beforeAll(() => ensureBuilt(), 120_000);
+
+describe('moco-timeclock demo', () => {
+  it('clocks in, queues while the simulator is offline, delivers when it is back, and quits', async () => {
+    const { child, exited, see, type, stderr } = startDemo();
+    try {
+      await see('1 + Enter');
+      type('1');
+      await see('CLOCKED IN');
+      await see(/· scan uid=0A00B1C201 .*outcome=clocked_in/);
+
+      type('o');
+      await see('OFFLINE');
+      type('2');
+      await see(/· scan uid=0A00B1C202 .*outcome=queued/);
+
+      type('o');
+      await see('ONLINE again');
+      await see(/· delivered .*uid=0A00B1C202 .*outcome=clocked_in/);
+
+      type('p');
+      await see(/Anna Schmidt +\d{4}-\d\d-\d\d {2}\d\d:\d\d - open/);
+      await see(/Ben Meyer +\d{4}-\d\d-\d\d {2}\d\d:\d\d - open/);
+
+      type('q');
+      expect(await exited).toEqual({ code: 0, signal: null });
+      expect(stderr()).toBe('');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('cleans up after Ctrl+C: exit 0, its temporary kiosk removed', async () => {
+    // The demo's temporary directory goes where TMPDIR says: here, a directory of this test's own.
+    const tmp = mkdtempSync(join(tmpdir(), 'moco-timeclock-demo-it-'));
+    const { child, exited, see, type } = startDemo({ TMPDIR: tmp });
+    try {
+      await see('1 + Enter');
+      expect(readdirSync(tmp)).toHaveLength(1);
+      type('1');
+      await see(/· scan uid=0A00B1C201 /);
+      child.kill('SIGINT');
+      expect(await exited).toEqual({ code: 0, signal: null });
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+function startDemo(env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [CLI, 'demo', '--timezone', TIME_ZONE], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<Exit>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  let errText = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    errText += chunk;
+  });
+  const out = new Lines(child.stdout, (line) => line);
+  const see = (text: string | RegExp) =>
+    out.next((line) => (typeof text === 'string' ? line.includes(text) : text.test(line)), `"${text}"`);
+  const type = (keys: string) => child.stdin.write(`${keys}\n`);
+  return { child, exited, see, type, stderr: () => errText };
+}
