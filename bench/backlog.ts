@@ -34,7 +34,7 @@ export async function benchBacklog(
   measuredEnqueues: number,
   drainSeconds: number,
 ) {
-  const kiosk = await benchKiosk(badges);
+  const kiosk = await benchKiosk(badges, { separateSim: true });
   try {
     const stores = openStores({ config: kiosk.config, env: {}, clock: systemClock });
     globalThis.gc?.();

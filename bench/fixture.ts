@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,8 @@ import { openStores } from '../src/store/open.js';
 import { systemClock } from '../src/time/clock.js';
 
 export interface BenchKiosk {
-  sim: Simulator;
+  /** The in-process simulator, or null when it runs in its own process. */
+  sim: Simulator | null;
   dir: string;
   config: ReturnType<typeof loadConfig> & { configPath: string };
   users: SimUser[];
@@ -15,32 +17,51 @@ export interface BenchKiosk {
   cleanup(): Promise<void>;
 }
 
-/** A simulator with `count` users and a data directory with one enrolled badge per user. */
-export async function benchKiosk(count: number, extraConfig = ''): Promise<BenchKiosk> {
-  const sim = await startSimulator({ port: 0, timeZone: 'UTC', users: [] });
+/**
+ * A simulator with `count` users and a data directory with one enrolled badge per user. With
+ * `separateSim`, the simulator runs as `moco-timeclock sim` in a child process, so this
+ * process's memory is the daemon's alone.
+ */
+export async function benchKiosk(
+  count: number,
+  options: { separateSim?: boolean } = {},
+): Promise<BenchKiosk> {
   const dir = mkdtempSync(join(tmpdir(), 'moco-bench-'));
+  const users: SimUser[] = Array.from({ length: count }, (_, i) => ({
+    id: 10_000 + i,
+    firstname: 'User',
+    lastname: String(i),
+    apiKey: `bench-key-${i}`,
+  }));
+  let sim: Simulator | null = null;
+  let child: ChildProcess | null = null;
+  let baseUrl: string;
+  if (options.separateSim) {
+    const usersFile = join(dir, 'users.json');
+    writeFileSync(usersFile, JSON.stringify(users));
+    ({ child, baseUrl } = await spawnSimulator(usersFile));
+  } else {
+    sim = await startSimulator({ port: 0, timeZone: 'UTC', users });
+    baseUrl = sim.baseUrl;
+  }
   const configPath = join(dir, 'config.yaml');
   writeFileSync(
     configPath,
     [
-      `moco: { baseUrl: "${sim.baseUrl}", timeoutMs: 2000, rateLimit: { requests: 10000, perSeconds: 1 } }`,
+      // The limiter is lifted: these figures are about the daemon, not MOCO's allowance.
+      `moco: { baseUrl: "${baseUrl}", timeoutMs: 2000, rateLimit: { requests: 10000, perSeconds: 1 } }`,
       'timezone: UTC',
       `dataDir: "${join(dir, 'data')}"`,
       'reader: { type: stdin }',
       'signals: { driver: none, selfTest: false }',
       'log: { level: info }',
-      extraConfig,
     ].join('\n'),
   );
   const config = { ...loadConfig(configPath), configPath };
   const uidOf = (index: number) => `B${String(index).padStart(9, '0')}`;
-  const users: SimUser[] = [];
   const stores = openStores({ config, env: {}, clock: systemClock });
-  const enrol = stores.db.transaction(() => {
-    for (let i = 0; i < count; i++) {
-      const user = { id: 10_000 + i, firstname: 'User', lastname: String(i), apiKey: `bench-key-${i}` };
-      users.push(user);
-      sim.addUser(user);
+  stores.db.transaction(() => {
+    users.forEach((user, i) => {
       stores.badges.add({
         uid: uidOf(i),
         label: null,
@@ -48,9 +69,8 @@ export async function benchKiosk(count: number, extraConfig = ''): Promise<Bench
         userName: `User ${i}`,
         apiKey: user.apiKey,
       });
-    }
-  });
-  enrol();
+    });
+  })();
   stores.close();
   return {
     sim,
@@ -59,8 +79,36 @@ export async function benchKiosk(count: number, extraConfig = ''): Promise<Bench
     users,
     uidOf,
     cleanup: async () => {
-      await sim.close();
+      await sim?.close();
+      child?.kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+async function spawnSimulator(usersFile: string): Promise<{ child: ChildProcess; baseUrl: string }> {
+  const cli = new URL('../src/cli.js', import.meta.url).pathname;
+  const child = spawn(
+    process.execPath,
+    [cli, 'sim', '--port', '0', '--users', usersFile, '--timezone', 'UTC'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+      const match = /http:\/\/127\.0\.0\.1:\d+\/api\/v1/.exec(seen);
+      if (match) {
+        child.stdout?.off('data', onData);
+        resolve(match[0]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}: ${seen}`)));
+  });
+  // The simulator logs a line per request; nobody reads them here.
+  child.stdout?.resume();
+  return { child, baseUrl };
 }

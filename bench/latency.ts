@@ -4,10 +4,11 @@ import { PassThrough, Writable } from 'node:stream';
 import BetterSqlite3 from 'better-sqlite3';
 import { startDaemon } from '../src/daemon.js';
 import { createLogger } from '../src/log.js';
+import type { Simulator } from '../src/moco/sim/index.js';
 import { benchKiosk } from './fixture.js';
 import { ms, percentile } from './stats.js';
 
-const GAP_MS = 50;
+const GAP_MS = 20;
 
 export interface LatencyResult {
   taps: number;
@@ -22,6 +23,7 @@ export interface LatencyResult {
  */
 export async function benchLatency(taps: number): Promise<LatencyResult> {
   const kiosk = await benchKiosk(taps * 3);
+  const sim = kiosk.sim as Simulator;
   try {
     // Stamped when the scan line is written, right after signals.show: that is when the person
     // at the door gets the answer, before the journal records the delivery.
@@ -57,15 +59,15 @@ export async function benchLatency(taps: number): Promise<LatencyResult> {
     for (let i = 0; i < 20; i++) await tapOnce(kiosk.uidOf(taps * 2 + i));
     const online: number[] = [];
     for (let i = 0; i < taps; i++) online.push(await tapOnce(kiosk.uidOf(i)));
-    await kiosk.sim.faults.setOffline(true);
+    await sim.faults.setOffline(true);
     await tapOnce(kiosk.uidOf(taps * 2 + 30)); // learns that MOCO is unreachable
     const offline: number[] = [];
     for (let i = 0; i < taps; i++) offline.push(await tapOnce(kiosk.uidOf(taps + i)));
     await daemon.stop();
-    await kiosk.sim.faults.setOffline(false);
+    await sim.faults.setOffline(false);
 
     const floor = await benchFloor(
-      kiosk.sim.baseUrl,
+      sim.baseUrl,
       join(kiosk.dir, 'floor.db'),
       kiosk.users.slice(taps * 2 + 40),
     );

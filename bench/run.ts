@@ -2,7 +2,7 @@ import { benchBacklog, describeBacklog } from './backlog.js';
 import { benchLatency, describeLatency } from './latency.js';
 
 /** `npm run bench`: figures for bench/README.md. Not a test: nothing here passes or fails. */
-const taps = Number(process.env.BENCH_TAPS ?? 300);
+const taps = Number(process.env.BENCH_TAPS ?? 1000);
 const pending = Number(process.env.BENCH_PENDING ?? 100_000);
 const badges = Number(process.env.BENCH_BADGES ?? 10_000);
 const drainSeconds = Number(process.env.BENCH_DRAIN_SECONDS ?? 15);

@@ -146,7 +146,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // tap costs one commit before its answer, not three.
   const lastSeen = new Map<string, number>();
   const badgeDirectory = {
-    find: (uid: string) => badges.find(uid),
+    find: (uid: string) => badges.identify(uid),
     markSeen: (uid: string, at: number) => lastSeen.set(uid, at),
   };
   const heartbeat = () => {

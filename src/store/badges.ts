@@ -136,6 +136,15 @@ export class BadgeStore {
   }
 
   /**
+   * Who a badge belongs to, without decrypting its key: what a tap needs before it is journaled.
+   * The key is decrypted once, by the courier, when the tap is sent.
+   */
+  identify(uid: string): Pick<Badge, 'uid' | 'userId' | 'userName'> | null {
+    const row = this.#find.get(uid.trim().toUpperCase());
+    return row === undefined ? null : { uid: row.uid, userId: row.user_id, userName: row.user_name };
+  }
+
+  /**
    * Maps a UID to a key. Refuses a mapped UID unless `replace`, which swaps key and user and keeps the
    * label when none is given, and the creation and last-seen times.
    */
