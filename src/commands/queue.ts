@@ -65,6 +65,11 @@ export function queueCommand(): Command {
         process.stdout.write(
           `dropped tap ${dropped.id} (${dropped.uid} at ${formatTap(dropped, timeZone)})\n`,
         );
+        if (dropped.uncertain) {
+          process.stdout.write(
+            'note: its last touch got no answer, so MOCO may have booked it; check the presences in MOCO\n',
+          );
+        }
       });
     });
   return queue;

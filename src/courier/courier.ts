@@ -267,7 +267,12 @@ export class Courier {
       // so a crash in between ends in a reconciliation, never in a second touch.
       case 'delivered':
         this.settle(tap, result.outcome);
-        journal.markDelivered(tap.id, result.outcome, now);
+        if (!journal.markDelivered(tap.id, result.outcome, now)) {
+          this.deps.logger.warn(
+            { tapId: tap.id, uid: tap.uid, outcome: result.outcome },
+            'a dropped tap reached MOCO: it was dropped while its touch was on the way',
+          );
+        }
         this.reached(true);
         break;
       case 'failed':

@@ -176,11 +176,14 @@ export class Journal {
     return row.at;
   }
 
-  markDelivered(id: number, outcome: FinalOutcome, at: number): void {
-    this.sql(
-      `UPDATE taps SET state = 'delivered', outcome = ?, delivered_at = ?, attempts = attempts + 1,
+  /** False when the row is gone: an admin dropped the tap while it was being delivered. */
+  markDelivered(id: number, outcome: FinalOutcome, at: number): boolean {
+    return (
+      this.sql(
+        `UPDATE taps SET state = 'delivered', outcome = ?, delivered_at = ?, attempts = attempts + 1,
          uncertain = 0, last_error = NULL WHERE id = ?`,
-    ).run(outcome, at, id);
+      ).run(outcome, at, id).changes > 0
+    );
   }
 
   markFailed(id: number, outcome: FinalOutcome, reason: string): void {

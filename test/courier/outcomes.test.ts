@@ -143,9 +143,9 @@ describe('Courier: what a live tap answers', () => {
   it('survives a journal write failing after MOCO answered: the answer stands, the tap is reconciled later', async () => {
     class FlakyJournal extends Journal {
       failures = 1;
-      override markDelivered(id: number, outcome: FinalOutcome, at: number): void {
+      override markDelivered(id: number, outcome: FinalOutcome, at: number): boolean {
         if (this.failures-- > 0) throw new Error('SQLITE_BUSY: database is locked');
-        super.markDelivered(id, outcome, at);
+        return super.markDelivered(id, outcome, at);
       }
     }
     const { db } = memoryJournal();

@@ -215,6 +215,15 @@ describe('Journal: admin operations', () => {
     expect(journal.get(delivered.id)?.state).toBe('delivered');
   });
 
+  it('tells the courier when a tap was dropped while its touch was on the way', () => {
+    const { journal } = store;
+    const tap = journal.append(tapOf('A1', DAY, '08:00'), { inFlight: true });
+    expect(journal.drop(tap.id)?.uncertain).toBe(true);
+    expect(journal.markDelivered(tap.id, 'clocked_in', 1)).toBe(false);
+    const kept = journal.append(tapOf('B2', DAY, '08:00'));
+    expect(journal.markDelivered(kept.id, 'clocked_in', 1)).toBe(true);
+  });
+
   it('prunes delivered taps past the cutoff and never an undelivered one, however old', () => {
     const { journal } = store;
     const old = (uid: string) => journal.append(tapOf(uid, '2025-01-06', '08:00'));
