@@ -96,8 +96,14 @@ function render(report: StatusReport, timeZone: string): string {
     ...report.taps.failures.map((f) => `             ${f.count} x ${f.reason}`),
     `last tap:  ${report.lastScan === null ? '-' : `${local(report.lastScan.at)} ${report.lastScan.outcome}`}`,
     `reader:    ${report.reader ?? '-'}`,
-    `clock:     ${report.clockSynchronized === null ? '-' : report.clockSynchronized ? 'synchronised' : 'NOT synchronised'}`,
+    `clock:     ${clockLine(report)}`,
     `version:   ${report.version}${report.daemon.version && report.daemon.version !== report.version ? ` (daemon runs ${report.daemon.version})` : ''}`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+function clockLine(report: StatusReport): string {
+  if (!report.daemon.running) return '-';
+  if (report.clockSynchronized === null) return 'cannot tell whether synchronised (trusted)';
+  return report.clockSynchronized ? 'synchronised' : 'NOT synchronised: queued taps wait for it';
 }
