@@ -1,3 +1,4 @@
+import { parseUsbId } from '../readers/factory.js';
 import type { HidModule } from '../readers/hid-reader.js';
 import { LIBUSB_INSTALL, selectHidDevice } from '../readers/hid-reader.js';
 import { classifySerialOpenError } from '../readers/open-failure.js';
@@ -113,8 +114,8 @@ const LIBRARY_ERROR = /libusb|cannot open shared object/i;
 async function checkHid(reader: ReaderConfig, loadHid: () => Promise<HidModule>): Promise<CheckResult> {
   const selector = {
     path: reader.path,
-    vendorId: usbId(reader.vendorId),
-    productId: usbId(reader.productId),
+    vendorId: parseUsbId('vendorId', reader.vendorId),
+    productId: parseUsbId('productId', reader.productId),
   };
   const wanted = reader.path ?? `${reader.vendorId}:${reader.productId}`;
   let devices: Awaited<ReturnType<HidModule['devicesAsync']>>;
@@ -143,8 +144,4 @@ async function checkHid(reader: ReaderConfig, loadHid: () => Promise<HidModule>)
   return ok(
     `USB HID ${wanted} found${device.path === undefined ? '' : ` at ${device.path}`} (driver ${reader.hidDriver})`,
   );
-}
-
-function usbId(value: string | null): number | null {
-  return value === null ? null : Number.parseInt(value.replace(/^0x/i, ''), 16);
 }

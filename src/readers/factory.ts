@@ -42,7 +42,8 @@ async function loadHid(): Promise<HidModule> {
 
 const HEX_ID = /^(0x)?[0-9a-f]{1,4}$/i;
 
-function parseUsbId(name: string, value: string | null): number | null {
+/** A USB vendor or product id as lsusb prints it (`ffff`, `0x08ff`), as a number. */
+export function parseUsbId(name: string, value: string | null): number | null {
   if (value === null) return null;
   if (!HEX_ID.test(value)) throw new Error(`reader.${name} must be a hex id as lsusb prints it, e.g. "ffff"`);
   return Number.parseInt(value.replace(/^0x/i, ''), 16);
