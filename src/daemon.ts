@@ -109,7 +109,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       lastScan: kiosk.lastScan,
     });
   const idle = (): IdleState => {
-    if (kiosk.reader === 'disconnected' || journal.counts().failed > 0) return 'attention';
+    if (kiosk.reader === 'disconnected' || journal.hasFailed()) return 'attention';
     return courier.status().connectivity === 'offline' ? 'offline' : 'online';
   };
   const refreshIdle = () => {

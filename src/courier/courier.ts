@@ -228,7 +228,8 @@ export class Courier {
       journal.postpone(head.id, clock.now() + HOLD_MS, 'waiting for the system clock to be synchronised');
       return null;
     }
-    head = journal.get(head.id) as Tap;
+    // Only a tap taken on an unsynchronised clock can have had its time corrected just now.
+    if (!head.clockSynced) head = journal.get(head.id) as Tap;
     const result = await this.attempt(head, priority, head.id === liveTapId, timing.sendOverride);
     this.apply(head, result);
     return result;

@@ -231,6 +231,11 @@ export class Journal {
     ).run(fix.atMs, fix.localDate, fix.localTime, fix.clockSynced ? 1 : 0, fix.timeUncertain ? 1 : 0, id);
   }
 
+  /** Whether any tap needs an admin; asked after every tap, so it stops at the first one found. */
+  hasFailed(): boolean {
+    return this.sql("SELECT 1 FROM taps WHERE state = 'failed' LIMIT 1").get() !== undefined;
+  }
+
   counts(): JournalCounts {
     const rows = this.sql(
       "SELECT state, COUNT(*) AS n FROM taps WHERE state IN ('pending', 'failed') GROUP BY state",

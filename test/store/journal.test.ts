@@ -186,6 +186,7 @@ describe('Journal: admin operations', () => {
     journal.markFailed(f2?.id ?? 0, 'locked', '423');
     journal.markDelivered(d.id, 'clocked_in', 1);
     expect(journal.counts()).toEqual({ pending: 1, failed: 2 });
+    expect(journal.hasFailed()).toBe(true);
     expect(journal.failureReasons()).toEqual(
       expect.arrayContaining([
         { reason: '401', count: 1 },
@@ -197,6 +198,7 @@ describe('Journal: admin operations', () => {
     expect(journal.retry([f1?.id ?? 0, p?.id ?? 0, d.id])).toBe(1);
     expect(journal.retry('all-failed')).toBe(1);
     expect(journal.counts()).toEqual({ pending: 3, failed: 0 });
+    expect(journal.hasFailed()).toBe(false);
     expect(journal.get(d.id)?.state).toBe('delivered');
   });
 
