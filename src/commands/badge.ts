@@ -9,7 +9,7 @@ import type { PrivilegedProcess } from '../store/privileges.js';
 import { KeyCipherError, MasterKeyError, masterKeyPath } from '../store/secrets.js';
 import type { UnknownScans } from '../store/unknown-scans.js';
 import { type Clock, systemClock } from '../time/clock.js';
-import { localParts } from '../time/local.js';
+import { formatOverride, localParts } from '../time/local.js';
 import { badgesToCsv, csvToImportRows } from './badge-csv.js';
 import { type KeyVerifier, verifyKeyWithMoco } from './badge-verify.js';
 import { CliError, EXIT, loadConfigForCommand } from './common.js';
@@ -376,8 +376,7 @@ function table(list: BadgeSummary[], timeZone: string): string {
 }
 
 function formatTime(at: number, timeZone: string): string {
-  const { date, time } = localParts(at, timeZone);
-  return `${date} ${time}`;
+  return formatOverride(localParts(at, timeZone));
 }
 
 function ago(ms: number): string {

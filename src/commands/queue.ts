@@ -3,7 +3,7 @@ import { createLogger } from '../log.js';
 import type { Tap } from '../store/journal.js';
 import { openStores, type Stores } from '../store/open.js';
 import { systemClock } from '../time/clock.js';
-import { localParts } from '../time/local.js';
+import { formatOverride, localParts } from '../time/local.js';
 import { CliError, EXIT, loadConfigForCommand } from './common.js';
 
 export function queueCommand(): Command {
@@ -112,8 +112,7 @@ function jsonView(tap: Tap) {
 }
 
 function formatTap(tap: Tap, timeZone: string): string {
-  const { date, time } = localParts(tap.atMs, timeZone);
-  return `${date} ${time}`;
+  return formatOverride(localParts(tap.atMs, timeZone));
 }
 
 function table(taps: Tap[], timeZone: string): string {

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { openStores } from '../store/open.js';
 import { type DaemonStatus, readDaemonStatus } from '../store/status.js';
 import { systemClock } from '../time/clock.js';
-import { localParts } from '../time/local.js';
+import { formatOverride, localParts } from '../time/local.js';
 import { VERSION } from '../version.js';
 import { loadConfigForCommand } from './common.js';
 
@@ -85,8 +85,7 @@ function isAlive(pid: number): boolean {
 function render(report: StatusReport, timeZone: string): string {
   const local = (iso: string | null) => {
     if (iso === null) return '-';
-    const { date, time } = localParts(Date.parse(iso), timeZone);
-    return `${date} ${time}`;
+    return formatOverride(localParts(Date.parse(iso), timeZone));
   };
   const lines = [
     `daemon:    ${report.daemon.running ? `running (pid ${report.daemon.pid}, since ${local(report.daemon.startedAt)})` : 'NOT RUNNING'}`,

@@ -3,6 +3,7 @@ import type { MocoClient, MocoUserClient } from '../moco/client.js';
 import { isMocoError, type MocoError } from '../moco/errors.js';
 import type { Presence } from '../moco/types.js';
 import type { FinalOutcome, Tap } from '../store/journal.js';
+import { formatOverride } from '../time/local.js';
 import { effectOfTouch, stateAfterTouches } from './reconcile.js';
 
 /** What one delivery attempt ended with; the courier turns it into journal state. */
@@ -58,7 +59,9 @@ export async function attemptDelivery(
     }
     await deps.beforeRequest();
     if (!tap.uncertain) deps.markInFlight();
-    const override = options.sendOverride ? `${tap.localDate} ${tap.localTime}` : undefined;
+    const override = options.sendOverride
+      ? formatOverride({ date: tap.localDate, time: tap.localTime })
+      : undefined;
     const presence = await user.touch({ override });
     if (presence !== null)
       return { kind: 'delivered', outcome: presence.to === null ? 'clocked_in' : 'clocked_out' };

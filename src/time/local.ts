@@ -116,7 +116,7 @@ export function systemTimeZone(): string {
   return new Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
-/** MOCO's touch `override` field: `YYYY-MM-DD HH:MM`. */
+/** `YYYY-MM-DD HH:MM`: MOCO's touch `override` field, and how every command shows a local time. */
 export function formatOverride(parts: LocalParts): string {
   return `${parts.date} ${parts.time}`;
 }
