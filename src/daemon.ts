@@ -6,6 +6,7 @@ import { Gate } from './gate.js';
 import type { Logger } from './log.js';
 import { mocoBaseUrl } from './moco/base-url.js';
 import { MocoClient } from './moco/client.js';
+import { MocoWatch } from './moco/watch.js';
 import type { IdleState, Outcome } from './outcome.js';
 import { createReader, type ReaderDeps } from './readers/factory.js';
 import type { ReaderState } from './readers/reader.js';
@@ -64,11 +65,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { journal, badges, unknownScans, db } = stores;
   pruneJournal(stores, config, clock, logger);
 
+  const watch = new MocoWatch(clock);
   const client = new MocoClient({
     baseUrl: mocoBaseUrl(config.moco),
     timeoutMs: config.moco.timeoutMs,
     logger: part('moco'),
     clock,
+    onAnswer: (answer) => watch.record(answer),
   });
   const limiter = new RateLimiter(
     { requests: config.moco.rateLimit.requests, windowMs: config.moco.rateLimit.perSeconds * 1000 },
@@ -123,6 +126,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     keyFor: (uid) => badges.find(uid)?.apiKey ?? null,
     limiter,
     timeTrust,
+    watch,
     clock,
     timers,
     logger: part('courier'),

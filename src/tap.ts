@@ -4,7 +4,7 @@ import type { Gate } from './gate.js';
 import type { Logger } from './log.js';
 import type { Outcome } from './outcome.js';
 import type { Signals } from './signals/signals.js';
-import type { Journal, Tap } from './store/journal.js';
+import { type Journal, laneOf, type Tap } from './store/journal.js';
 import type { Clock } from './time/clock.js';
 import { localParts } from './time/local.js';
 
@@ -70,7 +70,7 @@ export async function handleRead(raw: string, deps: TapDeps): Promise<Outcome | 
         localTime: time,
         ...deps.timing(),
       },
-      { inFlight: deps.courier.sendsNow() },
+      { touch: deps.courier.touchesNow(laneOf({ uid, userId: badge.userId })) },
     );
     tapId = tap.id;
     deps.gate.accepted(uid, now);

@@ -50,7 +50,7 @@ class RecordingSignals implements Signals {
   async stop(): Promise<void> {}
 }
 
-function deps(courier: Pick<Courier, 'deliverLive' | 'sendsNow'>, overrides: Partial<TapDeps> = {}) {
+function deps(courier: Pick<Courier, 'deliverLive' | 'touchesNow'>, overrides: Partial<TapDeps> = {}) {
   const clock = new ManualClock(Date.parse('2026-03-02T07:00:00Z'));
   const logs = new LogCapture();
   const signals = new RecordingSignals();
@@ -77,7 +77,7 @@ function answering(outcome: Outcome) {
   const received: { tap: Tap; committed: boolean }[] = [];
   return {
     received,
-    sendsNow: () => true,
+    touchesNow: () => true,
     deliverLive: async (tap: Tap, onOutcome: (o: Outcome) => void = () => {}) => {
       received.push({ tap, committed: committedTaps().some((row) => row.id === tap.id) });
       onOutcome(outcome);

@@ -1,10 +1,13 @@
 import { Command } from 'commander';
 import { createLogger, type Logger } from '../log.js';
 import { startSimulator } from '../moco/sim/server.js';
-import type { SimulatorOptions } from '../moco/sim/types.js';
+import { DEFAULT_VARIANTS, type SimulatorOptions } from '../moco/sim/types.js';
 import { DEMO_USERS, loadUsersFile } from '../moco/sim/users.js';
 import { isValidTimeZone, systemTimeZone } from '../time/local.js';
 import { CliError, EXIT } from './common.js';
+
+const OVERRIDE = ['honoured', 'ignored'] as const;
+const DELETE_ANSWER = ['object', 'empty'] as const;
 
 /** The command-line options as commander hands them over. */
 export interface SimCliOptions {
@@ -13,6 +16,18 @@ export interface SimCliOptions {
   timezone?: string;
   offsetMinutes?: string;
   legacyEmptyTouch?: boolean;
+  override?: string;
+  deleteAnswer?: string;
+}
+
+function choice<T extends string>(
+  name: string,
+  raw: string | undefined,
+  allowed: readonly T[],
+): T | undefined {
+  if (raw === undefined) return undefined;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new CliError(`--${name} must be one of ${allowed.join(', ')}, got "${raw}"`, EXIT.usage);
 }
 
 function integerOption(name: string, raw: string, min: number, max: number): number {
@@ -46,6 +61,12 @@ export function simulatorOptionsFrom(cli: SimCliOptions): SimulatorOptions {
     offsetMs: offsetMinutes * 60_000,
     users,
     legacyEmptyTouchBody: cli.legacyEmptyTouch ?? false,
+    variants: {
+      ...(cli.override === undefined ? {} : { override: choice('override', cli.override, OVERRIDE) }),
+      ...(cli.deleteAnswer === undefined
+        ? {}
+        : { deleteAnswer: choice('delete-answer', cli.deleteAnswer, DELETE_ANSWER) }),
+    },
   };
 }
 
@@ -68,6 +89,7 @@ export async function runSimulator(
   const lines = [
     `MOCO simulator listening: ${sim.baseUrl}`,
     `time zone ${options.timeZone}, clock offset ${(options.offsetMs ?? 0) / 60_000} min`,
+    `touch override ${options.variants?.override ?? DEFAULT_VARIANTS.override}, DELETE answers ${options.variants?.deleteAnswer ?? DEFAULT_VARIANTS.deleteAnswer}${options.legacyEmptyTouchBody === true ? ', touch answers an empty body' : ''}`,
     ...(options.users ?? DEMO_USERS).map(
       (u) =>
         `  ${u.firstname} ${u.lastname}  id ${u.id}  key ${u.apiKey}${u.staff === true ? '  (staff)' : ''}`,
@@ -101,7 +123,17 @@ export function simCommand(): Command {
     .option('--users <file>', 'JSON or YAML list of users (default: three demo users)')
     .option('--timezone <tz>', "MOCO's IANA time zone (default: the system's)")
     .option('--offset-minutes <n>', "shift the simulator's clock by this many minutes", '0')
-    .option('--legacy-empty-touch', 'answer touch with an empty body, like older MOCO servers')
+    .option('--legacy-empty-touch', 'answer touch with an empty body, like MOCO before 2022')
+    .option(
+      '--override <how>',
+      "touch's `override` body field: honoured (as MOCO's docs describe it) or ignored (as a real account answered in 2026-10)",
+      DEFAULT_VARIANTS.override,
+    )
+    .option(
+      '--delete-answer <how>',
+      'DELETE of a presence: object (200 with it, as MOCO answers since 2026) or empty (204, as recorded until 2022)',
+      DEFAULT_VARIANTS.deleteAnswer,
+    )
     .action(async (cli: SimCliOptions) => {
       const options = simulatorOptionsFrom(cli);
       await runSimulator(options, {

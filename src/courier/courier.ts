@@ -1,11 +1,13 @@
 import type { Logger } from '../log.js';
 import type { MocoClient } from '../moco/client.js';
+import type { MocoWatch } from '../moco/watch.js';
 import type { Outcome } from '../outcome.js';
 import type { Journal, Tap } from '../store/journal.js';
 import type { Clock } from '../time/clock.js';
 import type { TimerHandle, Timers } from '../time/timers.js';
 import { type AttemptResult, attemptDelivery } from './attempt.js';
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+import { DayViews } from './day-views.js';
 import type { Priority, RateLimiter } from './rate-limiter.js';
 import type { TimeTrust } from './time-trust.js';
 
@@ -13,6 +15,15 @@ import type { TimeTrust } from './time-trust.js';
 const HOLD_MS = 30_000;
 /** How often an idle courier looks for work that another process put into the journal. */
 const IDLE_POLL_MS = 5_000;
+/**
+ * A request MOCO keeps answering with 5xx while it answers others (the live probe saw `from: "8"`
+ * answered 500) will not go through by waiting: after this many such answers the tap fails.
+ */
+const MAX_SERVER_ERRORS = 5;
+/** "While it answers others": MOCO answered something with success within this time. */
+const ANSWERING_MS = 10 * 60_000;
+/** How long the courier trusts its own view of a user's day between two taps of a drain. */
+const DAY_VIEW_MS = 5 * 60_000;
 
 export type Connectivity = 'online' | 'offline';
 
@@ -30,6 +41,8 @@ export interface CourierDeps {
   keyFor(uid: string): string | null;
   limiter: RateLimiter;
   timeTrust: TimeTrust;
+  /** Whether MOCO answers at all, whoever asked. */
+  watch: MocoWatch;
   clock: Clock;
   timers: Timers;
   logger: Logger;
@@ -55,13 +68,17 @@ export class Courier {
   private readonly fresh = new Set<number>();
   private failures = 0;
   private pausedUntil = 0;
+  /** MOCO asked us to slow down (429): that pause is MOCO's to end, not a new tap's. */
+  private rateLimited = false;
   private connectivity: Connectivity = 'online';
   private since: number;
   private readonly backoff: BackoffOptions;
   private readonly random: () => number;
+  private readonly days: DayViews;
 
   constructor(private readonly deps: CourierDeps) {
     this.since = deps.clock.now();
+    this.days = new DayViews(deps.clock, DAY_VIEW_MS);
     this.backoff = deps.backoff ?? DEFAULT_BACKOFF;
     this.random = deps.random ?? Math.random;
   }
@@ -110,13 +127,19 @@ export class Courier {
     this.kick();
   }
 
-  /**
-   * Whether a tap journaled now is sent at once. Such a tap is journaled in flight, so a crash
-   * before MOCO's answer is recorded ends in a reconciliation; a tap that is queued is not, and
-   * its flag is set just before it is sent, so a long backlog needs no reconciling reads.
-   */
+  /** Whether a tap journaled now is sent at once. */
   sendsNow(): boolean {
     return this.running && this.connectivity === 'online';
+  }
+
+  /**
+   * Whether a tap of this lane journaled now is a live touch: sent at once, nothing older pending for
+   * that user. Such a tap is journaled with its touch, so a crash before MOCO's answer is recorded
+   * ends in a reconciliation; any other tap is written at its minute later, each write recorded
+   * just before it is sent.
+   */
+  touchesNow(lane: string): boolean {
+    return this.sendsNow() && !this.deps.journal.hasPending(lane);
   }
 
   /**
@@ -124,12 +147,15 @@ export class Courier {
    * MOCO gave, or `queued` when MOCO is slow, unreachable, or known to be unreachable.
    */
   deliverLive(tap: Tap, onOutcome: (outcome: Outcome) => void = () => {}): Promise<Outcome> {
+    this.fresh.add(tap.id);
     if (!this.sendsNow()) {
-      this.kick();
+      // The person is answered at once; a tap is still a reason to look whether MOCO is back,
+      // rather than leave it waiting out a backoff of minutes.
+      if (this.rateLimited) this.kick();
+      else this.probeNow();
       onOutcome('queued');
       return Promise.resolve('queued');
     }
-    this.fresh.add(tap.id);
     return new Promise<Outcome>((resolve) => {
       const budget = this.deps.timers.setTimeout(() => settle('queued'), this.deps.feedbackTimeoutMs);
       // Synchronous, so the person hears the answer before the journal's fsync that records it.
@@ -223,40 +249,44 @@ export class Courier {
     if (head === null || !this.running) return null;
     if (priority === 'drain' && (head.nextAttemptAt > clock.now() || clock.now() < this.pausedUntil))
       return null;
-    const timing = this.deps.timeTrust.prepare(head, head.id === liveTapId);
-    if (timing === 'hold') {
+    const live = head.id === liveTapId;
+    const touch = live && this.fresh.has(head.id) && head.intent?.op === 'touch';
+    if (this.deps.timeTrust.prepare(head, touch) === 'hold') {
       journal.postpone(head.id, clock.now() + HOLD_MS, 'waiting for the system clock to be synchronised');
       return null;
     }
     // Only a tap taken on an unsynchronised clock can have had its time corrected just now.
     if (!head.clockSynced) head = journal.get(head.id) as Tap;
-    const result = await this.attempt(head, priority, head.id === liveTapId, timing.sendOverride);
+    const result = await this.attempt(head, priority, live);
     this.apply(head, result);
     return result;
   }
 
-  private async attempt(
-    tap: Tap,
-    priority: Priority,
-    live: boolean,
-    sendOverride: boolean,
-  ): Promise<AttemptResult> {
+  private async attempt(tap: Tap, priority: Priority, live: boolean): Promise<AttemptResult> {
+    const { journal, clock } = this.deps;
     try {
       return await attemptDelivery(
         tap,
-        { live, sendOverride, fresh: this.fresh.delete(tap.id) },
+        { live, fresh: this.fresh.delete(tap.id) },
         {
           client: this.deps.client,
           keyFor: this.deps.keyFor,
-          previousOutcome: (t) => this.deps.journal.lastOutcomeOn(t.lane, t.localDate, t.id),
+          previousOutcome: (t) => journal.lastOutcomeOn(t.lane, t.localDate, t.id),
           beforeRequest: () => this.deps.limiter.acquire(priority),
-          markInFlight: () => this.deps.journal.markInFlight(tap.id),
+          markSending: (intent) => journal.markSending(tap.id, intent, clock.now()),
+          days: this.days,
           logger: this.deps.logger,
         },
       );
     } catch (error) {
       this.deps.logger.error({ tapId: tap.id, err: error }, 'delivery failed with a local error');
-      return { kind: 'failed', outcome: 'error', reason: `local error: ${(error as Error).message}` };
+      return {
+        kind: 'failed',
+        outcome: 'error',
+        reason: `local error: ${(error as Error).message}`,
+        // A local failure can come after the request went out; only a reconciliation can tell.
+        uncertain: true,
+      };
     }
   }
 
@@ -277,22 +307,27 @@ export class Courier {
         this.reached(true);
         break;
       case 'failed':
-        this.settle(tap, result.outcome);
-        journal.markFailed(tap.id, result.outcome, result.reason);
-        this.deps.logger.warn({ tapId: tap.id, uid: tap.uid, reason: result.reason }, 'tap failed');
+        this.fail(tap, result);
         // MOCO answered (or the failure was local): MOCO is not the problem.
         this.reached(result.outcome !== 'error' || this.connectivity === 'online');
-        this.deps.onChange?.();
         break;
       case 'transient': {
+        if (this.exhausted(tap, result)) {
+          const reason = `MOCO answered ${MAX_SERVER_ERRORS} requests of this tap with a server error while answering others; the last: ${result.reason}`;
+          this.fail(tap, { kind: 'failed', outcome: 'error', reason, uncertain: result.uncertain });
+          this.reached(true);
+          break;
+        }
         this.failures += 1;
         const pause = result.retryAfterMs ?? backoffDelay(this.failures, this.backoff, this.random);
         this.pausedUntil = now + pause;
+        this.rateLimited = result.rateLimited === true;
         const ownDelay = backoffDelay(tap.attempts + 1, this.backoff, this.random);
         journal.markAttemptFailed(tap.id, {
           reason: result.reason,
           nextAttemptAt: now + Math.max(pause, ownDelay),
           uncertain: result.uncertain,
+          serverError: this.countsAsServerError(result),
         });
         this.deps.logger.warn(
           { tapId: tap.id, reason: result.reason, retryInMs: pause, uncertain: result.uncertain },
@@ -304,6 +339,22 @@ export class Courier {
         break;
       }
     }
+  }
+
+  private fail(tap: Tap, result: Extract<AttemptResult, { kind: 'failed' }>): void {
+    this.settle(tap, result.outcome);
+    this.deps.journal.markFailed(tap.id, result);
+    this.deps.logger.warn({ tapId: tap.id, uid: tap.uid, reason: result.reason }, 'tap failed');
+    this.deps.onChange?.();
+  }
+
+  /** A 5xx counts against the tap only while MOCO answers other requests: an outage is not the tap's fault. */
+  private countsAsServerError(result: Extract<AttemptResult, { kind: 'transient' }>): boolean {
+    return result.serverError === true && this.deps.watch.answeredWithin(ANSWERING_MS);
+  }
+
+  private exhausted(tap: Tap, result: Extract<AttemptResult, { kind: 'transient' }>): boolean {
+    return this.countsAsServerError(result) && tap.serverErrors + 1 >= MAX_SERVER_ERRORS;
   }
 
   /** The outcome goes to the person still waiting at the door, or else into a `delivered` log line. */
@@ -329,6 +380,7 @@ export class Courier {
     if (reachable) {
       this.failures = 0;
       this.pausedUntil = 0;
+      this.rateLimited = false;
     }
     const connectivity: Connectivity = reachable ? 'online' : 'offline';
     if (connectivity === this.connectivity) return;

@@ -57,15 +57,14 @@ export class TimeTrust {
   }
 
   /**
-   * Before a delivery: send with `override`, send without it (a live tap on an untrusted clock:
-   * MOCO's own clock is right), or hold the tap until the clock can be trusted.
+   * Before a delivery: a live touch goes now (MOCO's own clock decides its minute, which is also right
+   * when ours is wrong); a tap written at its own minute waits until that minute can be trusted.
    */
-  prepare(tap: Tap, live: boolean): { sendOverride: boolean } | 'hold' {
-    if (tap.clockSynced) return { sendOverride: true };
-    if (live) return { sendOverride: false };
+  prepare(tap: Tap, touch: boolean): 'go' | 'hold' {
+    if (tap.clockSynced || touch) return 'go';
     if (!this.isSynchronized()) return 'hold';
     this.fix(tap);
-    return { sendOverride: true };
+    return 'go';
   }
 
   private fix(tap: Tap): void {

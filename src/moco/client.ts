@@ -8,6 +8,7 @@ import { MocoError } from './errors.js';
 import { errorFromStatus, errorFromTransport, protocolError, readBody } from './http-errors.js';
 import { MAX_PER_PAGE, nextPageUrl } from './pagination.js';
 import type { Presence, PresenceInput, Profile, Session, TouchInput } from './types.js';
+import type { MocoAnswer } from './watch.js';
 
 export interface MocoClientOptions {
   /** `https://{domain}.mocoapp.com/api/v1` or `moco.baseUrl` (see base-url.ts). */
@@ -17,6 +18,8 @@ export interface MocoClientOptions {
   logger?: Logger;
   /** Turns a `Retry-After` date into a delay. */
   clock?: Clock;
+  /** Told of every HTTP answer (status and `Date` header), whichever key asked. */
+  onAnswer?: (answer: MocoAnswer) => void;
 }
 
 export interface PresenceQuery {
@@ -30,9 +33,10 @@ export interface PresenceQuery {
 /** MOCO as one user (or, with a staff key, as the impersonated user). Every failure is a MocoError. */
 export interface MocoUserClient {
   /**
-   * Clock in or out. Null when the server answered with an empty body (older MOCO versions). A
-   * `protocol` error with a 2xx `status` means MOCO applied the toggle but answered unreadably; only
-   * `uncertain` leaves open whether it happened.
+   * Clock in or out at MOCO's "now". Null when the server answered with an empty body (before 2022).
+   * A `protocol` error with a 2xx `status` means MOCO applied the toggle but answered unreadably;
+   * only `uncertain` leaves open whether it happened. No `override` is ever sent: the sources
+   * disagree on what it is (body string, query boolean, ignored), so nothing may rest on it.
    */
   touch(input?: TouchInput): Promise<Presence | null>;
   /** Every page, in MOCO's order. */
@@ -90,9 +94,11 @@ class Transport {
   private readonly log: Logger | undefined;
   private readonly clock: Clock;
   private readonly timeoutMs: number;
+  private readonly onAnswer: ((answer: MocoAnswer) => void) | undefined;
 
   constructor(options: MocoClientOptions, http: AxiosInstance | undefined) {
     this.base = new URL(options.baseUrl.replace(/\/+$/, ''));
+    this.onAnswer = options.onAnswer;
     this.log = options.logger?.child({ part: 'moco' });
     this.clock = options.clock ?? systemClock;
     this.timeoutMs = options.timeoutMs;
@@ -151,14 +157,12 @@ class Transport {
       throw failure;
     }
     this.log?.debug({ request: label, status: response.status, ms: elapsed(started) }, 'moco request');
+    this.onAnswer?.({ status: response.status, date: headerValue(response.headers.date) });
     const text = typeof response.data === 'string' ? scrub(response.data, credentials.apiKey) : '';
     const parsedBody = readBody(text);
     if (response.status < 200 || response.status > 299) {
       const retryAfter = headerValue(response.headers['retry-after']);
       throw errorFromStatus(label, response.status, parsedBody, retryAfter, this.clock.now());
-    }
-    if (text.trim() !== '' && typeof parsedBody === 'string') {
-      throw protocolError(label, response.status, parsedBody, 'a body that is not JSON');
     }
     return { label, status: response.status, body: parsedBody, link: headerValue(response.headers.link) };
   }
@@ -172,7 +176,6 @@ class KeyClient implements MocoUserClient {
 
   async touch(input: TouchInput = {}): Promise<Presence | null> {
     const body: Record<string, unknown> = {};
-    if (input.override !== undefined) body.override = input.override;
     if (input.isHomeOffice !== undefined) body.is_home_office = input.isHomeOffice;
     const answer = await this.call('POST', this.client.url('/users/presences/touch'), body);
     return answer.body === undefined ? null : decode(presenceSchema, answer);
@@ -218,6 +221,7 @@ class KeyClient implements MocoUserClient {
     return decode(presenceSchema, await this.call('PUT', this.presenceUrl(id), input));
   }
 
+  /** MOCO answered 204 with no body until 2022 and 200 with the deleted presence since: either is success. */
   async deletePresence(id: number): Promise<void> {
     await this.call('DELETE', this.presenceUrl(id));
   }
@@ -259,7 +263,11 @@ class KeyClient implements MocoUserClient {
   }
 }
 
+/** Any 2xx is success (MOCO answers 200 to POST here, 201 elsewhere); the body must still be readable. */
 function decode<T>(schema: z.ZodType<T>, answer: Answer): T {
+  if (typeof answer.body === 'string') {
+    throw protocolError(answer.label, answer.status, answer.body, 'a body that is not JSON');
+  }
   const result = schema.safeParse(answer.body);
   if (!result.success) {
     throw protocolError(answer.label, answer.status, answer.body, describeIssue(result.error));

@@ -1,8 +1,11 @@
-/** Shapes of MOCO's presences API as documented (see shared/reference/moco-presences-api.txt). */
+/**
+ * Shapes of MOCO's answers, reduced to what the daemon relies on. What every source shows is required;
+ * the rest may be missing in older data (see test/fixtures/moco/README.md, "Fields a client may rely on").
+ */
 export interface MocoUserRef {
   id: number;
-  firstname: string;
-  lastname: string;
+  firstname?: string;
+  lastname?: string;
 }
 
 export interface Presence {
@@ -13,10 +16,12 @@ export interface Presence {
   from: string;
   /** Local time `HH:MM`, or null while the presence is open (clocked in). */
   to: string | null;
-  is_home_office: boolean;
-  user: MocoUserRef;
-  created_at: string;
-  updated_at: string;
+  /** Absent in presences written before 2021. */
+  is_home_office?: boolean;
+  /** The OpenAPI beta marks `user` nullable. */
+  user?: MocoUserRef | null;
+  created_at?: string;
+  updated_at?: string;
 }
 
 export interface Session {
@@ -39,7 +44,5 @@ export interface PresenceInput {
 }
 
 export interface TouchInput {
-  /** `YYYY-MM-DD HH:MM` in MOCO's local time: when the event really happened. */
-  override?: string;
   isHomeOffice?: boolean;
 }

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import type { Intent } from '../courier/plan.js';
 import type { Outcome } from '../outcome.js';
 
 /**
@@ -34,8 +35,14 @@ export interface Tap extends NewTap {
   attempts: number;
   lastError: string | null;
   nextAttemptAt: number;
-  /** A touch was sent and no answer came back: reconcile with MOCO before sending it again. */
+  /** A request was sent and no answer came back: reconcile with MOCO before sending it again. */
   uncertain: boolean;
+  /** What the request that may have landed does in MOCO; null when none can be out there. */
+  intent: Intent | null;
+  /** When that request went out (ms epoch). */
+  sentAt: number | null;
+  /** 5xx answers to this tap while MOCO answered other requests: a malformed request fails after a few. */
+  serverErrors: number;
   timeUncertain: boolean;
   deliveredAt: number | null;
 }
@@ -58,6 +65,9 @@ interface TapRow {
   last_error: string | null;
   next_attempt_at: number;
   uncertain: number;
+  intent: string | null;
+  sent_at: number | null;
+  server_errors: number;
   time_uncertain: number;
   delivered_at: number | null;
 }
@@ -89,6 +99,10 @@ export const JOURNAL_SCHEMA = `
   CREATE INDEX taps_by_uid ON taps (uid, at_ms);
 `;
 
+/** What a request that may be out there was meant to do stays only as long as it may be out there. */
+const KEEP_INTENT_IF_UNCERTAIN = `uncertain = @uncertain,
+  intent = CASE WHEN @uncertain = 1 THEN intent END, sent_at = CASE WHEN @uncertain = 1 THEN sent_at END`;
+
 export function laneOf(tap: Pick<NewTap, 'userId' | 'uid'>): string {
   return tap.userId === null ? `badge:${tap.uid}` : `user:${tap.userId}`;
 }
@@ -109,9 +123,9 @@ export class Journal {
   constructor(private readonly db: Database) {
     this.insert = db.prepare(
       `INSERT INTO taps (lane, uid, user_id, user_name, at_ms, local_date, local_time, clock_synced, mono_ns, boot_id,
-         uncertain)
+         uncertain, intent, sent_at)
        VALUES (@lane, @uid, @userId, @userName, @atMs, @localDate, @localTime, @clockSynced, @monoNs, @bootId,
-         @inFlight)`,
+         @uncertain, @intent, @sentAt)`,
     );
     this.byId = db.prepare('SELECT * FROM taps WHERE id = ?');
     this.headOfLane = db.prepare(
@@ -145,17 +159,28 @@ export class Journal {
     return statement;
   }
 
-  /** Appends a tap and commits it; with synchronous=FULL it is on disk when this returns. */
-  append(tap: NewTap, options: { inFlight: boolean } = { inFlight: false }): Tap {
+  /**
+   * Appends a tap and commits it; with synchronous=FULL it is on disk when this returns. A tap whose
+   * touch goes out right after this commit is journaled with it, so a crash in between ends in a
+   * reconciliation on restart instead of a blind second touch, at no extra fsync.
+   */
+  append(tap: NewTap, options: { touch: boolean } = { touch: false }): Tap {
     const result = this.insert.run({
       ...tap,
       lane: laneOf(tap),
       clockSynced: tap.clockSynced ? 1 : 0,
-      // A tap whose touch goes out right after this commit is journaled uncertain, so a crash in
-      // between ends in a reconciliation on restart instead of a blind second touch.
-      inFlight: options.inFlight ? 1 : 0,
+      uncertain: options.touch ? 1 : 0,
+      intent: options.touch ? JSON.stringify({ op: 'touch' } satisfies Intent) : null,
+      sentAt: options.touch ? tap.atMs : null,
     });
     return this.get(Number(result.lastInsertRowid)) as Tap;
+  }
+
+  /** Whether the lane has a tap waiting: a new tap of it is late and goes behind, by explicit writes. */
+  hasPending(lane: string): boolean {
+    return (
+      this.sql("SELECT 1 FROM taps WHERE lane = ? AND state = 'pending' LIMIT 1").get(lane) !== undefined
+    );
   }
 
   get(id: number): Tap | null {
@@ -181,34 +206,47 @@ export class Journal {
     return (
       this.sql(
         `UPDATE taps SET state = 'delivered', outcome = ?, delivered_at = ?, attempts = attempts + 1,
-         uncertain = 0, last_error = NULL WHERE id = ?`,
+         uncertain = 0, intent = NULL, sent_at = NULL, last_error = NULL WHERE id = ?`,
       ).run(outcome, at, id).changes > 0
     );
   }
 
-  markFailed(id: number, outcome: FinalOutcome, reason: string): void {
-    // Keeps `uncertain`: a failure of the reconciling read says nothing about the lost touch, so a
-    // tap an admin retries must be reconciled again before a touch is re-sent.
+  /**
+   * `uncertain` as the attempt left it: a definite refusal of the tap's own request clears it, while a
+   * failed reconciling read says nothing about the lost request, so a tap an admin retries must be
+   * reconciled again before anything is re-sent.
+   */
+  markFailed(id: number, failure: { outcome: FinalOutcome; reason: string; uncertain: boolean }): void {
     this.sql(
-      `UPDATE taps SET state = 'failed', outcome = ?, last_error = ?, attempts = attempts + 1
-         WHERE id = ?`,
-    ).run(outcome, reason, id);
+      `UPDATE taps SET state = 'failed', outcome = @outcome, last_error = @reason, attempts = attempts + 1,
+         ${KEEP_INTENT_IF_UNCERTAIN} WHERE id = @id`,
+    ).run({ id, outcome: failure.outcome, reason: failure.reason, uncertain: failure.uncertain ? 1 : 0 });
   }
 
   markAttemptFailed(
     id: number,
-    failure: { reason: string; nextAttemptAt: number; uncertain: boolean },
+    failure: { reason: string; nextAttemptAt: number; uncertain: boolean; serverError?: boolean },
   ): void {
     this.sql(
       // The attempt knows best: it reconciled, or it proved nothing reached MOCO, or it did not.
-      `UPDATE taps SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, uncertain = ?
-         WHERE id = ?`,
-    ).run(failure.reason, failure.nextAttemptAt, failure.uncertain ? 1 : 0, id);
+      `UPDATE taps SET attempts = attempts + 1, last_error = @reason, next_attempt_at = @nextAttemptAt,
+         server_errors = server_errors + @serverError, ${KEEP_INTENT_IF_UNCERTAIN} WHERE id = @id`,
+    ).run({
+      id,
+      reason: failure.reason,
+      nextAttemptAt: failure.nextAttemptAt,
+      uncertain: failure.uncertain ? 1 : 0,
+      serverError: failure.serverError ? 1 : 0,
+    });
   }
 
-  /** Before a touch is sent: from now until MOCO's definite answer, a restart reconciles first. */
-  markInFlight(id: number): void {
-    this.sql('UPDATE taps SET uncertain = 1 WHERE id = ? AND uncertain = 0').run(id);
+  /** Before a request is sent: from now until MOCO's definite answer, a restart reconciles first. */
+  markSending(id: number, intent: Intent, at: number): void {
+    this.sql('UPDATE taps SET uncertain = 1, intent = ?, sent_at = ? WHERE id = ?').run(
+      JSON.stringify(intent),
+      at,
+      id,
+    );
   }
 
   /** Not an attempt: the tap waits (e.g. for the clock to be synchronised) without counting a failure. */
@@ -333,6 +371,9 @@ function toTap(row: TapRow | undefined): Tap | null {
     lastError: row.last_error,
     nextAttemptAt: Number(row.next_attempt_at),
     uncertain: Number(row.uncertain) === 1,
+    intent: row.intent === null ? null : (JSON.parse(row.intent) as Intent),
+    sentAt: num(row.sent_at),
+    serverErrors: Number(row.server_errors),
     timeUncertain: Number(row.time_uncertain) === 1,
     deliveredAt: num(row.delivered_at),
   };

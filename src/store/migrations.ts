@@ -60,4 +60,17 @@ export const MIGRATIONS: Migration[] = [
       db.exec(JOURNAL_SCHEMA);
     },
   },
+  {
+    version: 4,
+    description: 'what a request that may have landed was meant to do, when it went out, and 5xx counts',
+    up(db) {
+      // A touch left uncertain by an older version keeps its meaning: it was a touch.
+      db.exec(`
+        ALTER TABLE taps ADD COLUMN intent TEXT;
+        ALTER TABLE taps ADD COLUMN sent_at INTEGER;
+        ALTER TABLE taps ADD COLUMN server_errors INTEGER NOT NULL DEFAULT 0;
+        UPDATE taps SET intent = '{"op":"touch"}', sent_at = at_ms WHERE uncertain = 1;
+      `);
+    },
+  },
 ];

@@ -32,6 +32,11 @@ describe('simulatorOptionsFrom', () => {
       offsetMs: -90 * 60_000,
       users: DEMO_USERS,
       legacyEmptyTouchBody: true,
+      variants: {},
+    });
+    expect(simulatorOptionsFrom({ override: 'honoured', deleteAnswer: 'empty' }).variants).toEqual({
+      override: 'honoured',
+      deleteAnswer: 'empty',
     });
   });
 
@@ -41,6 +46,8 @@ describe('simulatorOptionsFrom', () => {
     ['an unknown zone', { timezone: 'Europe/Atlantis' }, /unknown time zone "Europe\/Atlantis"/],
     ['a fractional offset', { offsetMinutes: '1.5' }, /--offset-minutes/],
     ['a missing users file', { users: '/nonexistent/users.yaml' }, /users\.yaml/],
+    ['an unknown override reading', { override: 'maybe' }, /--override must be one of honoured, ignored/],
+    ['an unknown delete answer', { deleteAnswer: '201' }, /--delete-answer must be one of object, empty/],
   ])('refuses %s with exit code 2', (_name, cli, message) => {
     const error = usageError(cli);
     expect(error.exitCode).toBe(2);

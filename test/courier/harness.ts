@@ -6,8 +6,9 @@ import { TimeTrust } from '../../src/courier/time-trust.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { MocoClient } from '../../src/moco/client.js';
 import { DEMO_USERS, type Simulator, startSimulator } from '../../src/moco/sim/index.js';
+import { MocoWatch } from '../../src/moco/watch.js';
 import { runMigrations } from '../../src/store/database.js';
-import { Journal, type NewTap, type Tap } from '../../src/store/journal.js';
+import { Journal, laneOf, type NewTap, type Tap } from '../../src/store/journal.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import type { Clock } from '../../src/time/clock.js';
 import { localToEpoch } from '../../src/time/local.js';
@@ -101,9 +102,19 @@ export interface Rig {
   timeTrust: TimeTrust;
   probe: FakeProbe;
   mono: FakeMonotonic;
-  append(tap: NewTap, options?: { inFlight: boolean }): Tap;
-  /** Touch requests the simulator received, in order, as "userId override" ('-' without override). */
-  touches(): string[];
+  append(tap: NewTap, options?: { touch: boolean }): Tap;
+  /**
+   * A tap as the kiosk journals it at the door: MOCO's clock set to its minute (a live touch books
+   * MOCO's "now"), journaled as a touch when the courier would send one at once.
+   */
+  live(uid: BadgeUid | string, time: string, date?: string): Tap;
+  /** Moves the simulator's clock to a local minute (a few seconds into it), running on from there. */
+  simAt(time: string, date?: string): void;
+  /**
+   * What the simulator was asked to change, in order: `touch 1001`, `open 1001 2026-03-02 08:00`,
+   * `close 1001 12:30`, `discard 1001` ('?' for a request no user was authenticated for).
+   */
+  writes(): string[];
   close(): Promise<void>;
 }
 
@@ -124,7 +135,12 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
   const sim = options.simulator ?? (await startSimulator({ port: 0, timeZone: BERLIN, ...options.sim }));
   const { db, journal } = options.journal ?? memoryJournal();
   const logs = new LogCapture();
-  const client = new MocoClient({ baseUrl: sim.baseUrl, timeoutMs: options.timeoutMs ?? 2_000, clock });
+  const client = new MocoClient({
+    baseUrl: sim.baseUrl,
+    timeoutMs: options.timeoutMs ?? 2_000,
+    clock,
+    onAnswer: (answer) => watch.record(answer),
+  });
   const keys = new Map<string, string>(
     Object.entries(BADGES).map(([uid, user]) => [uid, user?.apiKey ?? '']),
   );
@@ -133,12 +149,14 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
   const timeTrust = new TimeTrust({ probe, mono, clock, journal, timeZone: BERLIN, logger: logs.logger });
   const limiter =
     options.limiter ?? new RateLimiter({ requests: 10_000, windowMs: 1_000 }, clock, systemTimers);
+  const watch = new MocoWatch(clock);
   const courier = new Courier({
     journal,
     client,
     keyFor: (uid) => keys.get(uid) ?? null,
     limiter,
     timeTrust,
+    watch,
     clock,
     timers: systemTimers,
     logger: logs.logger,
@@ -146,6 +164,8 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     backoff: { baseMs: 20, capMs: 200 },
     ...options.courier,
   });
+  const simAt = (time: string, date: string) =>
+    sim.setOffsetMs(localToEpoch(date, time, BERLIN) + 5_000 - Date.now());
   return {
     sim,
     journal,
@@ -157,11 +177,13 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     probe,
     mono,
     append: (tap, appendOptions) => journal.append(tap, appendOptions),
-    touches: () =>
-      sim
-        .requests()
-        .filter((r) => r.method === 'POST' && r.path.endsWith('/touch'))
-        .map((r) => `${r.userId ?? '?'} ${(r.body as { override?: string } | undefined)?.override ?? '-'}`),
+    live(uid, time, date = DAY_OF) {
+      simAt(time, date);
+      const tap = tapOf(uid, date, time);
+      return journal.append(tap, { touch: courier.touchesNow(laneOf(tap)) });
+    },
+    simAt: (time, date = DAY_OF) => simAt(time, date),
+    writes: () => writesOf(sim),
     async close() {
       await courier.stop();
       limiter.stop();
@@ -170,6 +192,20 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       if (db.open) db.close();
     },
   };
+}
+
+/** See Rig.writes. */
+export function writesOf(sim: Simulator): string[] {
+  return sim.requests().flatMap((r) => {
+    const user = r.userId ?? '?';
+    const body = (r.body ?? {}) as { date?: string; from?: string; to?: string };
+    if (r.method === 'POST' && r.path.endsWith('/presences/touch')) return [`touch ${user}`];
+    if (r.method === 'POST' && r.path.endsWith('/presences'))
+      return [`open ${user} ${body.date} ${body.from}`];
+    if (r.method === 'PUT' || r.method === 'PATCH') return [`close ${user} ${body.to}`];
+    if (r.method === 'DELETE') return [`discard ${user}`];
+    return [];
+  });
 }
 
 /** Presences without ids and timestamps, to compare two runs. */

@@ -49,9 +49,18 @@ describe('Courier: order', () => {
       expect(await rig.courier.deliverLive(rig.append(tapOf(uid, DAY, time)))).toBe('queued');
     rig.courier.start();
     await eventually(() => expect(rig.journal.counts().pending).toBe(0));
-    const ids = { A1: 1001, B2: 1002, C3: 1003 } as Record<string, number>;
-    expect(rig.touches()).toEqual(plan.map(([uid, time]) => `${ids[uid]} ${DAY} ${time}`));
+    expect(rig.writes()).toEqual([
+      `open 1001 ${DAY} 08:00`,
+      `open 1002 ${DAY} 08:01`,
+      'close 1001 08:02',
+      `open 1003 ${DAY} 08:03`,
+      'close 1002 08:04',
+      `open 1001 ${DAY} 08:05`,
+      `open 1002 ${DAY} 08:06`,
+    ]);
     expect(rig.logs.withMsg('delivered')).toHaveLength(plan.length);
+    // The courier read each user's day once and planned the later taps on what it wrote itself.
+    expect(rig.sim.requests().filter((r) => r.method === 'GET')).toHaveLength(3);
   });
 
   it('keeps each user in order through an outage where attempts interleave', async () => {
@@ -66,9 +75,9 @@ describe('Courier: order', () => {
     await eventually(() => expect(rig.logs.withMsg('delivery postponed').length).toBeGreaterThan(3));
     await rig.sim.faults.setOffline(false);
     await eventually(() => expect(rig.journal.counts().pending).toBe(0));
-    const of = (user: number) => rig.touches().filter((t) => t.startsWith(`${user} `));
-    expect(of(1001)).toEqual([`1001 ${DAY} 08:00`, `1001 ${DAY} 08:20`, `1001 ${DAY} 08:40`]);
-    expect(of(1002)).toEqual([`1002 ${DAY} 08:10`, `1002 ${DAY} 08:30`, `1002 ${DAY} 08:50`]);
+    const of = (user: number) => rig.writes().filter((t) => t.includes(` ${user} `));
+    expect(of(1001)).toEqual([`open 1001 ${DAY} 08:00`, 'close 1001 08:20', `open 1001 ${DAY} 08:40`]);
+    expect(of(1002)).toEqual([`open 1002 ${DAY} 08:10`, 'close 1002 08:30', `open 1002 ${DAY} 08:50`]);
     expect(rig.sim.presences(1001).map((p) => `${p.from}-${p.to ?? ''}`)).toEqual(['08:00-08:20', '08:40-']);
   });
 
@@ -86,7 +95,7 @@ describe('Courier: order', () => {
       });
       first.courier.start();
       sim.faults.loseResponses(1);
-      const lost = first.append(tapOf('A1', DAY, '08:00'), { inFlight: first.courier.sendsNow() });
+      const lost = first.live('A1', '08:00');
       expect(await first.courier.deliverLive(lost)).toBe('queued');
       first.append(tapOf('A1', DAY, '12:00'));
       first.append(tapOf('B2', DAY, '12:01'));
@@ -100,7 +109,7 @@ describe('Courier: order', () => {
       await eventually(() => expect(second.journal.counts().pending).toBe(0));
       expect(second.journal.get(lost.id)).toMatchObject({ state: 'delivered', outcome: 'clocked_in' });
       // The lost touch had been applied: it was found by reading the day, not sent again.
-      expect(second.touches()).toEqual([`1001 ${DAY} 08:00`, `1001 ${DAY} 12:00`, `1002 ${DAY} 12:01`]);
+      expect(second.writes()).toEqual(['touch 1001', 'close 1001 12:00', `open 1002 ${DAY} 12:01`]);
       expect(bookings(sim)).toEqual([`1001 ${DAY} 08:00-12:00`, `1002 ${DAY} 12:01-`]);
     } finally {
       await sim.close();
@@ -127,7 +136,7 @@ describe('Courier: order', () => {
     await eventually(() => expect(rig.journal.get(held.id)?.lastError).toMatch(/synchronised/));
     await eventually(() => expect(sleeps.length).toBeGreaterThan(0));
     expect(sleeps).toEqual([5_000]);
-    expect(rig.touches()).toEqual([]);
+    expect(rig.writes()).toEqual([]);
   });
   it('keeps draining after a local database error (busy, disk full) instead of stopping for good', async () => {
     /** A journal whose first look for due work fails, as SQLite does when the disk is full. */
@@ -173,8 +182,8 @@ describe('Courier: backoff', () => {
       pausedUntil: 0,
       connectivity: 'online',
     });
-    // A 5xx may come after MOCO applied the touch: the retry read the day before touching again.
-    expect(rig.sim.requests().filter((r) => r.method === 'GET').length).toBeGreaterThan(0);
+    // Every 503 came to the read that plans the tap: nothing was written until MOCO answered.
+    expect(rig.writes()).toEqual([`open 1001 ${DAY} 08:00`]);
     expect(bookings(rig.sim)).toEqual([`1001 ${DAY} 08:00-`]);
   });
 
@@ -198,9 +207,9 @@ describe('Courier: backoff', () => {
     rig.sim.faults.reset();
     await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
     expect(rig.logs.withMsg('delivery postponed')[0]).toMatchObject({ retryInMs: 1_000, uncertain: false });
-    expect(limiter.times).toHaveLength(2);
+    expect(limiter.times).toHaveLength(3);
     expect((limiter.times[1] ?? 0) - (limiter.times[0] ?? 0)).toBeGreaterThanOrEqual(998);
-    // A 429 proves the touch was not applied: the retry is the touch itself, no reconciling read.
-    expect(rig.sim.requests().map((r) => r.method)).toEqual(['POST', 'POST']);
+    // The refused read is read again, then the tap written: a 429 leaves nothing to reconcile.
+    expect(rig.sim.requests().map((r) => r.method)).toEqual(['GET', 'GET', 'POST']);
   });
 });

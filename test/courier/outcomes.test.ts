@@ -10,15 +10,18 @@ afterEach(async () => {
 });
 
 describe('Courier: what a live tap answers', () => {
-  it('clocks in and out with the tap minute as override, without reading the day first', async () => {
+  it("clocks in and out with one touch each at MOCO's now, without reading the day first", async () => {
     rig = await startRig();
     rig.courier.start();
-    const first = rig.append(tapOf('A1', DAY, '08:00'));
+    const first = rig.live('A1', '08:00');
     expect(await rig.courier.deliverLive(first)).toBe('clocked_in');
-    const second = rig.append(tapOf('A1', DAY, '12:30'));
+    const second = rig.live('A1', '12:30');
     expect(await rig.courier.deliverLive(second)).toBe('clocked_out');
 
-    expect(rig.touches()).toEqual([`1001 ${DAY} 08:00`, `1001 ${DAY} 12:30`]);
+    expect(rig.writes()).toEqual(['touch 1001', 'touch 1001']);
+    expect(rig.sim.requests().every((r) => r.body === undefined || !('override' in (r.body as object)))).toBe(
+      true,
+    );
     expect(rig.sim.requests().filter((r) => r.method === 'GET')).toEqual([]);
     expect(rig.sim.presences(1001).map((p) => [p.from, p.to])).toEqual([['08:00', '12:30']]);
     expect(rig.journal.get(first.id)).toMatchObject({
@@ -34,13 +37,13 @@ describe('Courier: what a live tap answers', () => {
     rig = await startRig();
     await blockDay(rig);
     rig.courier.start();
-    const tap = rig.append(tapOf('A1', DAY, '12:00'));
+    const tap = rig.live('A1', '12:00');
     expect(await rig.courier.deliverLive(tap)).toBe('locked');
     expect(rig.journal.get(tap.id)).toMatchObject({ state: 'delivered', outcome: 'locked' });
     expect(rig.journal.counts()).toEqual({ pending: 0, failed: 0 });
   });
 
-  it('fails a late delivery refused with 423, for an admin to see', async () => {
+  it('fails a late tap whose write MOCO refuses as overlapping (422), for an admin to see', async () => {
     rig = await startRig();
     await blockDay(rig);
     const tap = rig.append(tapOf('A1', DAY, '12:00'));
@@ -49,8 +52,11 @@ describe('Courier: what a live tap answers', () => {
     await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('failed'));
     expect(rig.journal.get(tap.id)).toMatchObject({
       outcome: 'locked',
-      lastError: expect.stringContaining('423'),
+      lastError: expect.stringMatching(/^422 invalid: .*range overlaps/),
+      uncertain: false,
     });
+    // After the presence blockDay made, the tap's own write, once: a conflict is not retried.
+    expect(rig.writes()).toEqual([`open 1001 ${DAY} 09:00`, `open 1001 ${DAY} 12:00`]);
     expect(rig.logs.withMsg('delivered')).toEqual([
       expect.objectContaining({ tapId: tap.id, outcome: 'locked' }),
     ]);
@@ -68,7 +74,8 @@ describe('Courier: what a live tap answers', () => {
     expect(rig.journal.get(old.id)).toMatchObject({ state: 'failed', outcome: 'rejected' });
     expect(rig.journal.get(old.id)?.lastError).toMatch(/^401 unauthorized/);
     expect(rig.journal.get(replacement.id)).toMatchObject({ state: 'delivered', outcome: 'clocked_in' });
-    expect(rig.touches()).toEqual([`? ${DAY} 08:00`, `1001 ${DAY} 08:04`]);
+    // The revoked key could not even read the day; the new card's tap was written at its minute.
+    expect(rig.writes()).toEqual([`open 1001 ${DAY} 08:04`]);
     expect(rig.courier.status().connectivity).toBe('online');
   });
 
@@ -76,19 +83,20 @@ describe('Courier: what a live tap answers', () => {
     rig = await startRig();
     rig.keys.set('A1', 'revoked-key');
     rig.courier.start();
-    const tap = rig.append(tapOf('A1', DAY, '08:00'));
+    const tap = rig.live('A1', '08:00');
     expect(await rig.courier.deliverLive(tap)).toBe('rejected');
+    expect(rig.journal.get(tap.id)).toMatchObject({ state: 'failed', uncertain: false });
     rig.keys.set('A1', 'demo-key-anna');
-    const next = rig.append(tapOf('A1', DAY, '08:05'));
+    const next = rig.live('A1', '08:05');
     expect(await rig.courier.deliverLive(next)).toBe('clocked_in');
-    expect(rig.touches()).toEqual([`? ${DAY} 08:00`, `1001 ${DAY} 08:05`]);
+    expect(rig.writes()).toEqual(['touch ?', 'touch 1001']);
   });
 
   it('answers queued when MOCO is slower than the feedback budget, then logs the final outcome', async () => {
     rig = await startRig({ courier: { feedbackTimeoutMs: 100 } });
     rig.sim.faults.delayMs = 400;
     rig.courier.start();
-    const tap = rig.append(tapOf('A1', DAY, '08:00'));
+    const tap = rig.live('A1', '08:00');
     expect(await rig.courier.deliverLive(tap)).toBe('queued');
     expect(rig.journal.get(tap.id)?.state).toBe('pending');
     await eventually(() =>
@@ -97,7 +105,7 @@ describe('Courier: what a live tap answers', () => {
       ]),
     );
     expect(rig.journal.get(tap.id)).toMatchObject({ state: 'delivered', outcome: 'clocked_in' });
-    expect(rig.touches()).toHaveLength(1);
+    expect(rig.writes()).toEqual(['touch 1001']);
   });
 
   it('answers queued when MOCO is offline, at once while it is known offline, and delivers both later', async () => {
@@ -122,7 +130,36 @@ describe('Courier: what a live tap answers', () => {
       [second.id, 'clocked_in'],
     ]);
     expect(rig.courier.status().connectivity).toBe('online');
-    expect(rig.sim.presences().map((p) => `${p.user.id} ${p.from}`)).toEqual(['1001 08:00', '1002 08:01']);
+    // Written at the minutes they happened, whatever MOCO's clock says now.
+    expect(rig.sim.presences().map((p) => `${p.user.id} ${p.date} ${p.from}`)).toEqual([
+      `1001 ${DAY} 08:00`,
+      `1002 ${DAY} 08:01`,
+    ]);
+    expect(rig.writes()).toEqual([`open 1001 ${DAY} 08:00`, `open 1002 ${DAY} 08:01`]);
+  });
+
+  it('looks whether MOCO is back when a tap comes during an outage, instead of waiting out the backoff', async () => {
+    rig = await startRig({ courier: { backoff: { baseMs: 60_000, capMs: 60_000 } } });
+    await rig.sim.faults.setOffline(true);
+    rig.courier.start();
+    expect(await rig.courier.deliverLive(rig.append(tapOf('A1', DAY, '08:00')))).toBe('queued');
+    expect(rig.courier.status().pausedUntil).toBeGreaterThan(Date.now() + 20_000);
+    await rig.sim.faults.setOffline(false);
+    expect(await rig.courier.deliverLive(rig.append(tapOf('B2', DAY, '08:05')))).toBe('queued');
+    await eventually(() => expect(rig.journal.counts().pending).toBe(0));
+    expect(rig.writes()).toEqual([`open 1001 ${DAY} 08:00`, `open 1002 ${DAY} 08:05`]);
+  });
+
+  it('keeps the pause MOCO asked for with 429 when a tap comes', async () => {
+    rig = await startRig();
+    rig.sim.faults.rateLimited = { retryAfterSeconds: 60 };
+    rig.courier.start();
+    expect(await rig.courier.deliverLive(rig.live('A1', '08:00'))).toBe('queued');
+    const asked = rig.sim.requests().length;
+    expect(await rig.courier.deliverLive(rig.append(tapOf('B2', DAY, '08:05')))).toBe('queued');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(rig.courier.status().pausedUntil).toBeGreaterThan(Date.now() + 50_000);
+    expect(rig.sim.requests()).toHaveLength(asked);
   });
 
   it('learns the direction from the day when MOCO answers touch with an empty body', async () => {
@@ -130,7 +167,7 @@ describe('Courier: what a live tap answers', () => {
     rig.courier.start();
     const outcomes = [];
     for (const time of ['08:00', '12:00', '12:45', '17:10']) {
-      outcomes.push(await rig.courier.deliverLive(rig.append(tapOf('A1', DAY, time))));
+      outcomes.push(await rig.courier.deliverLive(rig.live('A1', time)));
     }
     expect(outcomes).toEqual(['clocked_in', 'clocked_out', 'clocked_in', 'clocked_out']);
     expect(rig.sim.presences(1001).map((p) => `${p.from}-${p.to}`)).toEqual(['08:00-12:00', '12:45-17:10']);
@@ -151,14 +188,14 @@ describe('Courier: what a live tap answers', () => {
     const { db } = memoryJournal();
     rig = await startRig({ journal: { db, journal: new FlakyJournal(db) } });
     rig.courier.start();
-    const tap = rig.append(tapOf('A1', DAY, '08:00'), { inFlight: rig.courier.sendsNow() });
+    const tap = rig.live('A1', '08:00');
     expect(await rig.courier.deliverLive(tap)).toBe('clocked_in');
     await eventually(() => expect(rig.logs.withMsg('live delivery failed locally')).toHaveLength(1));
     expect(rig.journal.get(tap.id)).toMatchObject({ state: 'pending', uncertain: true });
     rig.courier.probeNow();
     await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
     expect(rig.journal.get(tap.id)?.outcome).toBe('clocked_in');
-    expect(rig.touches()).toHaveLength(1);
+    expect(rig.writes()).toEqual(['touch 1001']);
   });
 });
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { laneOf } from '../../src/store/journal.js';
 import { localParts } from '../../src/time/local.js';
 import { BERLIN, DAY_OF, eventually, ManualClock, type Rig, startRig, tapOf } from './harness.js';
 
@@ -16,9 +17,10 @@ async function rigAt(iso: string): Promise<Rig> {
 }
 
 /** A tap as tap.ts journals it: the kiosk's wall clock and what TimeTrust stamps. */
-function tapNow(uid: 'A1' | 'B2', inFlight = false) {
+function tapNow(uid: 'A1' | 'B2') {
   const { date, time } = localParts(clock.now(), BERLIN);
-  return rig.append(tapOf(uid, date, time, { atMs: clock.now(), ...rig.timeTrust.stamp() }), { inFlight });
+  const tap = tapOf(uid, date, time, { atMs: clock.now(), ...rig.timeTrust.stamp() });
+  return rig.append(tap, { touch: rig.courier.touchesNow(laneOf(tap)) });
 }
 
 async function clockSynchronised(synced: boolean | null): Promise<void> {
@@ -34,24 +36,25 @@ async function heldTap(): Promise<number> {
   await clockSynchronised(false);
   await rig.sim.faults.setOffline(true);
   rig.courier.start();
-  const tap = tapNow('A1', rig.courier.sendsNow());
+  const tap = tapNow('A1');
   expect(tap).toMatchObject({ clockSynced: false, monoNs: rig.mono.ns, bootId: 'boot-1' });
   expect(await rig.courier.deliverLive(tap)).toBe('queued');
   await rig.sim.faults.setOffline(false);
   rig.courier.probeNow();
   await eventually(() => expect(rig.journal.get(tap.id)?.lastError).toMatch(/synchronised/));
-  expect(rig.touches()).toEqual([]);
+  expect(rig.writes()).toEqual([]);
   expect(rig.journal.get(tap.id)?.state).toBe('pending');
   return tap.id;
 }
 
 describe('Courier: which minute a tap is booked at', () => {
-  it('sends the tap minute as override when the clock is synchronised', async () => {
+  it("sends a live tap as one touch, booked at MOCO's minute, when the clock is synchronised", async () => {
     await rigAt('2026-03-02T07:00:00Z');
     await clockSynchronised(true);
     rig.courier.start();
-    expect(await rig.courier.deliverLive(tapNow('A1', true))).toBe('clocked_in');
-    expect(rig.touches()).toEqual([`1001 ${DAY_OF} 08:00`]);
+    expect(await rig.courier.deliverLive(tapNow('A1'))).toBe('clocked_in');
+    expect(rig.writes()).toEqual(['touch 1001']);
+    expect(rig.sim.presences(1001).map((p) => `${p.date} ${p.from}`)).toEqual([`${DAY_OF} 08:00`]);
   });
 
   it('trusts a clock whose state nothing can tell', async () => {
@@ -65,8 +68,8 @@ describe('Courier: which minute a tap is booked at', () => {
     await clockSynchronised(false);
     rig.sim.setOffsetMs(3 * 3_600_000);
     rig.courier.start();
-    expect(await rig.courier.deliverLive(tapNow('A1', true))).toBe('clocked_in');
-    expect(rig.touches()).toEqual(['1001 -']);
+    expect(await rig.courier.deliverLive(tapNow('A1'))).toBe('clocked_in');
+    expect(rig.writes()).toEqual(['touch 1001']);
     // MOCO's clock said 11:00 while the kiosk's said 08:00.
     expect(rig.sim.presences(1001).map((p) => p.from)).toEqual(['11:00']);
   });
@@ -81,7 +84,7 @@ describe('Courier: which minute a tap is booked at', () => {
     await clockSynchronised(true);
     rig.courier.probeNow();
     await eventually(() => expect(rig.journal.get(id)?.state).toBe('delivered'));
-    expect(rig.touches()).toEqual([`1001 ${DAY_OF} 09:45`]);
+    expect(rig.writes()).toEqual([`open 1001 ${DAY_OF} 09:45`]);
     expect(rig.journal.get(id)).toMatchObject({
       localTime: '09:45',
       atMs: Date.parse('2026-03-02T08:45:00Z'),
@@ -104,7 +107,7 @@ describe('Courier: which minute a tap is booked at', () => {
     await clockSynchronised(true);
     rig.courier.probeNow();
     await eventually(() => expect(rig.journal.get(id)?.state).toBe('delivered'));
-    expect(rig.touches()).toEqual(['1001 2026-10-25 02:30']);
+    expect(rig.writes()).toEqual(['open 1001 2026-10-25 02:30']);
     expect(rig.journal.get(id)).toMatchObject({ localDate: '2026-10-25', localTime: '02:30' });
   });
 
@@ -117,7 +120,7 @@ describe('Courier: which minute a tap is booked at', () => {
     await clockSynchronised(true);
     rig.courier.probeNow();
     await eventually(() => expect(rig.journal.get(id)?.state).toBe('delivered'));
-    expect(rig.touches()).toEqual([`1001 ${DAY_OF} 06:00`]);
+    expect(rig.writes()).toEqual([`open 1001 ${DAY_OF} 06:00`]);
     expect(rig.journal.get(id)).toMatchObject({ localTime: '06:00', clockSynced: true, timeUncertain: true });
     expect(rig.logs.withMsg('time_uncertain: a reboot came between tap and clock sync')).toHaveLength(1);
   });
@@ -129,7 +132,7 @@ describe('Courier: which minute a tap is booked at', () => {
     await clockSynchronised(false);
     rig.courier.start();
     rig.sim.faults.loseResponses(1);
-    const tap = tapNow('A1', rig.courier.sendsNow());
+    const tap = tapNow('A1');
     expect(await rig.courier.deliverLive(tap)).toBe('queued');
     expect(rig.sim.presences(1001).map((p) => p.from)).toEqual(['08:00']);
     // Ten minutes on, the clock is synchronised.
@@ -140,6 +143,6 @@ describe('Courier: which minute a tap is booked at', () => {
     rig.courier.probeNow();
     await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
     expect(rig.journal.get(tap.id)).toMatchObject({ outcome: 'clocked_in', localTime: '08:00' });
-    expect(rig.touches()).toEqual(['1001 -']);
+    expect(rig.writes()).toEqual(['touch 1001']);
   });
 });

@@ -37,7 +37,7 @@ export function enrol(
     for (let i = 0; i < (taps.pending ?? 0); i += 1) stores.journal.append({ ...TAP, uid: 'P', userId: 1 });
     for (let i = 0; i < (taps.failed ?? 0); i += 1) {
       const tap = stores.journal.append({ ...TAP, uid: 'F', userId: 2 });
-      stores.journal.markFailed(tap.id, 'rejected', 'test');
+      stores.journal.markFailed(tap.id, { outcome: 'rejected', reason: 'test', uncertain: false });
     }
   } finally {
     stores.close();

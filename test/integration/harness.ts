@@ -227,9 +227,9 @@ export async function createPresence(
   if (!response.ok) throw new Error(`creating a presence: ${response.status} ${await response.text()}`);
 }
 
-/** The touch requests that reached the simulator. */
-export function touches(sim: Simulator): number {
-  return sim.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/presences/touch')).length;
+/** The requests that reached the simulator to change presences: touches and explicit writes. */
+export function changes(sim: Simulator): number {
+  return sim.requests().filter((r) => r.method !== 'GET' && r.path.includes('/users/presences')).length;
 }
 
 /** Waits for a condition of this process's own state (the simulator's), checking every few ms. */

@@ -3,6 +3,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_USERS, type Simulator, startSimulator } from '../../src/moco/sim/index.js';
 import {
   awayFromMidnight,
+  changes,
   cli,
   createKiosk,
   createPresence,
@@ -14,7 +15,6 @@ import {
   localNow,
   runDaemon,
   TIME_ZONE,
-  touches,
   until,
 } from './harness.js';
 
@@ -104,7 +104,7 @@ describe('moco-timeclock run against the MOCO simulator', () => {
     const repeat = await daemon.scan(ANNA_UID);
     expect(repeat).toMatchObject({ outcome: 'repeat_ignored' });
     expect(repeat.tapId).toBeUndefined();
-    expect(touches(sim)).toBe(1);
+    expect(changes(sim)).toBe(1);
     expect(sim.presences(ANNA.id)).toEqual([expect.objectContaining({ to: null })]);
   });
 
@@ -128,7 +128,7 @@ describe('moco-timeclock run against the MOCO simulator', () => {
     const unknown = await daemon.scan(stranger);
     expect(unknown).toMatchObject({ outcome: 'unknown_badge' });
     expect(unknown.tapId).toBeUndefined();
-    expect(touches(sim)).toBe(0);
+    expect(changes(sim)).toBe(0);
 
     const added = await cli([
       'badge',
@@ -164,7 +164,7 @@ describe('moco-timeclock run against the MOCO simulator', () => {
     daemon = await runDaemon(kiosk);
     sim.faults.delayMs = 600;
     daemon.tap(ANNA_UID);
-    await until(() => touches(sim) === 1, 'touch request at the simulator');
+    await until(() => changes(sim) === 1, 'the touch at the simulator');
     const exit = daemon.stop();
 
     expect(await daemon.scan(ANNA_UID)).toMatchObject({ outcome: 'clocked_in' });
@@ -176,6 +176,6 @@ describe('moco-timeclock run against the MOCO simulator', () => {
     daemon = await runDaemon(kiosk);
     expect(await daemon.stop()).toEqual({ code: 0, signal: null });
     expect(daemon.log.all('delivered')).toEqual([]);
-    expect(touches(sim)).toBe(1);
+    expect(changes(sim)).toBe(1);
   });
 });

@@ -104,7 +104,7 @@ describe('MocoClient requests', () => {
     const server = await serve((_req, res) => json(res, 200, PRESENCE));
     const moco = client(server.url).forKey(KEY, { impersonateUserId: 7 });
 
-    await moco.touch({ override: '2024-03-04 08:00', isHomeOffice: false });
+    await moco.touch({ isHomeOffice: false });
     await moco.session().catch(() => undefined);
 
     const [touch, session] = server.seen;
@@ -113,7 +113,7 @@ describe('MocoClient requests', () => {
     expect(touch?.headers.authorization).toBe(`Token token=${KEY}`);
     expect(touch?.headers['x-impersonate-user-id']).toBe('7');
     expect(touch?.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(touch?.body ?? '')).toEqual({ override: '2024-03-04 08:00', is_home_office: false });
+    expect(JSON.parse(touch?.body ?? '')).toEqual({ is_home_office: false });
     expect(session?.method).toBe('GET');
     expect(session?.headers['content-type']).toBeUndefined();
   });

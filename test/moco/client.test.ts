@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MocoClient } from '../../src/moco/client.js';
 import { type SimUser, type Simulator, startSimulator } from '../../src/moco/sim/index.js';
+import { localToEpoch } from '../../src/time/local.js';
 import { expectMocoError } from './expect-moco-error.js';
 
 const ANNA_KEY = 'anna-secret-4f9c2e71b0d8a653';
@@ -21,12 +22,19 @@ function isoDate(start: string, plusDays: number): string {
   return day.toISOString().slice(0, 10);
 }
 
+/** The simulator's wall clock: touch acts on MOCO's "now", so the tests set it. */
+const simClock = { ms: Date.now(), now: () => simClock.ms };
+function at(local: string): void {
+  const [date = '', time = ''] = local.split(' ');
+  simClock.ms = localToEpoch(date, time, 'Europe/Berlin');
+}
+
 describe('MocoClient against the simulator', () => {
   let sim: Simulator;
   let client: MocoClient;
 
   beforeAll(async () => {
-    sim = await startSimulator({ timeZone: 'Europe/Berlin', users: USERS });
+    sim = await startSimulator({ timeZone: 'Europe/Berlin', users: USERS, clock: simClock });
     client = new MocoClient({ baseUrl: sim.baseUrl, timeoutMs: 5000 });
   });
 
@@ -38,28 +46,30 @@ describe('MocoClient against the simulator', () => {
   });
 
   describe('touch', () => {
-    it('clocks in at the override time and out at the next one', async () => {
+    it("clocks in at MOCO's now and out at the next one", async () => {
       const anna = client.forKey(ANNA_KEY);
-      const clockIn = await anna.touch({ override: '2024-03-04 08:15' });
+      at('2024-03-04 08:15');
+      const clockIn = await anna.touch();
       expect(clockIn).toMatchObject({ date: '2024-03-04', from: '08:15', to: null, user: { id: 11 } });
 
-      const clockOut = await anna.touch({ override: '2024-03-04 12:30' });
+      at('2024-03-04 12:30');
+      const clockOut = await anna.touch();
       expect(clockOut).toMatchObject({ id: clockIn?.id, from: '08:15', to: '12:30' });
       expect(sim.presences(11).filter((p) => p.date === '2024-03-04')).toHaveLength(1);
     });
 
-    it('sends is_home_office and override as JSON fields', async () => {
-      const presence = await client
-        .forKey(ANNA_KEY)
-        .touch({ override: '2024-03-05 09:00', isHomeOffice: true });
+    it('sends is_home_office as a JSON field and never an override', async () => {
+      at('2024-03-05 09:00');
+      const presence = await client.forKey(ANNA_KEY).touch({ isHomeOffice: true });
       expect(presence?.is_home_office).toBe(true);
-      expect(sim.requests().at(-1)?.body).toEqual({ override: '2024-03-05 09:00', is_home_office: true });
+      expect(sim.requests().at(-1)?.body).toEqual({ is_home_office: true });
     });
 
     it('answers 423 on a conflict as locked', async () => {
       const ben = client.forKey(BEN_KEY);
       await ben.createPresence({ date: '2024-03-06', from: '08:00', to: '12:00' });
-      const error = await expectMocoError(ben.touch({ override: '2024-03-06 09:00' }), 'locked', SECRETS);
+      at('2024-03-06 09:00');
+      const error = await expectMocoError(ben.touch(), 'locked', SECRETS);
       expect(error.status).toBe(423);
     });
 
@@ -68,10 +78,12 @@ describe('MocoClient against the simulator', () => {
         timeZone: 'Europe/Berlin',
         users: USERS,
         legacyEmptyTouchBody: true,
+        clock: simClock,
       });
       const legacyClient = new MocoClient({ baseUrl: legacy.baseUrl, timeoutMs: 5000 });
       try {
-        expect(await legacyClient.forKey(ANNA_KEY).touch({ override: '2024-03-07 08:00' })).toBeNull();
+        at('2024-03-07 08:00');
+        expect(await legacyClient.forKey(ANNA_KEY).touch()).toBeNull();
         expect(legacy.presences(11)).toMatchObject([{ date: '2024-03-07', from: '08:00', to: null }]);
       } finally {
         legacyClient.close();
@@ -90,6 +102,7 @@ describe('MocoClient against the simulator', () => {
       expect(updated).toMatchObject({ id: created.id, from: '08:00', to: '11:45' });
 
       await anna.deletePresence(created.id);
+      expect(sim.requests().at(-1)).toMatchObject({ method: 'DELETE' });
       const gone = await expectMocoError(anna.getPresence(created.id), 'not_found', SECRETS);
       expect(gone.status).toBe(404);
       expect(gone.body).toBeUndefined();
@@ -156,7 +169,7 @@ describe('MocoClient against the simulator', () => {
 
     it('maps 403 (impersonation without staff rights) to forbidden', async () => {
       const ben = client.forKey(BEN_KEY, { impersonateUserId: 11 });
-      const error = await expectMocoError(ben.touch({ override: '2024-03-08 08:00' }), 'forbidden', SECRETS);
+      const error = await expectMocoError(ben.touch(), 'forbidden', SECRETS);
       expect(error.status).toBe(403);
       expect(sim.presences(11).some((p) => p.date === '2024-03-08')).toBe(false);
     });
@@ -202,8 +215,9 @@ describe('MocoClient against the simulator', () => {
   describe('impersonation', () => {
     it('acts for the impersonated user with a staff key', async () => {
       const asAnna = client.forKey(STAFF_KEY, { impersonateUserId: 11 });
-      const presence = await asAnna.touch({ override: '2024-03-11 07:45' });
-      expect(presence?.user.id).toBe(11);
+      at('2024-03-11 07:45');
+      const presence = await asAnna.touch();
+      expect(presence?.user?.id).toBe(11);
       expect(sim.requests().at(-1)?.userId).toBe(11);
       expect(sim.presences(13).some((p) => p.date === '2024-03-11')).toBe(false);
     });
@@ -217,11 +231,7 @@ describe('MocoClient against the simulator', () => {
       const downClient = new MocoClient({ baseUrl: down.baseUrl, timeoutMs: 2000 });
       await down.faults.setOffline(true);
       try {
-        const error = await expectMocoError(
-          downClient.forKey(ANNA_KEY).touch({ override: '2024-03-12 08:00' }),
-          'unreachable',
-          SECRETS,
-        );
+        const error = await expectMocoError(downClient.forKey(ANNA_KEY).touch(), 'unreachable', SECRETS);
         expect(error.message).toContain('ECONNREFUSED');
         await down.faults.setOffline(false);
         expect(down.presences(11)).toEqual([]);
@@ -233,11 +243,8 @@ describe('MocoClient against the simulator', () => {
 
     it('is uncertain when MOCO applied the touch but the answer was lost', async () => {
       sim.faults.loseResponses(1);
-      await expectMocoError(
-        client.forKey(ANNA_KEY).touch({ override: '2024-03-13 08:00' }),
-        'uncertain',
-        SECRETS,
-      );
+      at('2024-03-13 08:00');
+      await expectMocoError(client.forKey(ANNA_KEY).touch(), 'uncertain', SECRETS);
       expect(sim.presences(11).filter((p) => p.date === '2024-03-13')).toMatchObject([
         { from: '08:00', to: null },
       ]);
@@ -247,11 +254,7 @@ describe('MocoClient against the simulator', () => {
       const impatient = new MocoClient({ baseUrl: sim.baseUrl, timeoutMs: 200 });
       sim.faults.delayMs = 1000;
       try {
-        const error = await expectMocoError(
-          impatient.forKey(ANNA_KEY).touch({ override: '2024-03-14 08:00' }),
-          'uncertain',
-          SECRETS,
-        );
+        const error = await expectMocoError(impatient.forKey(ANNA_KEY).touch(), 'uncertain', SECRETS);
         expect(error.message).toContain('timed out');
       } finally {
         impatient.close();

@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/store/database.js';
+import { openDatabase, runMigrations } from '../../src/store/database.js';
 import { Journal, laneOf } from '../../src/store/journal.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { memoryJournal, tapOf } from '../courier/harness.js';
 
 const DAY = '2026-03-02';
@@ -26,7 +28,7 @@ describe('Journal: durability', () => {
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
     const tap = new Journal(db).append(
       tapOf('A1', DAY, '08:01', { clockSynced: false, monoNs: 12_345_678_901_234_567n, bootId: 'b-1' }),
-      { inFlight: true },
+      { touch: true },
     );
     db.close();
 
@@ -49,6 +51,27 @@ describe('Journal: durability', () => {
       uncertain: true,
       timeUncertain: false,
     });
+  });
+});
+
+describe('Journal: upgrade', () => {
+  it('keeps the meaning of a touch an older version left uncertain: it was a touch, sent at the tap', () => {
+    const db = new BetterSqlite3(':memory:');
+    runMigrations(db, MIGRATIONS.slice(0, 3));
+    db.prepare(
+      `INSERT INTO taps (lane, uid, user_id, at_ms, local_date, local_time, uncertain)
+       VALUES ('user:1001', 'A1', 1001, 1234, '2026-03-02', '08:00', 1), ('user:1002', 'B2', 1002, 1300, '2026-03-02', '08:01', 0)`,
+    ).run();
+    runMigrations(db, MIGRATIONS);
+    const journal = new Journal(db);
+    expect(journal.get(1)).toMatchObject({
+      uncertain: true,
+      intent: { op: 'touch' },
+      sentAt: 1234,
+      serverErrors: 0,
+    });
+    expect(journal.get(2)).toMatchObject({ uncertain: false, intent: null, sentAt: null });
+    db.close();
   });
 });
 
@@ -88,7 +111,7 @@ describe('Journal: lanes and order', () => {
     const { journal } = store;
     const a1 = journal.append(tapOf('A1', DAY, '08:00'));
     const a2 = journal.append(tapOf('A1', DAY, '08:05'));
-    journal.markFailed(a1.id, 'rejected', '401 unauthorized');
+    journal.markFailed(a1.id, { outcome: 'rejected', reason: '401 unauthorized', uncertain: false });
     expect(journal.nextDue(0)?.id).toBe(a2.id);
     expect(journal.laneHead('user:1001')?.id).toBe(a2.id);
   });
@@ -109,18 +132,58 @@ describe('Journal: lanes and order', () => {
 });
 
 describe('Journal: attempts and uncertainty', () => {
-  it('journals a tap sent at once as in flight (uncertain) and a queued one as not', () => {
+  it('journals a live touch with its intent (uncertain) and a queued tap without, until a write goes out', () => {
     const { journal } = store;
-    expect(journal.append(tapOf('A1', DAY, '08:00'), { inFlight: true }).uncertain).toBe(true);
+    const live = journal.append(tapOf('A1', DAY, '08:00'), { touch: true });
+    expect(live).toMatchObject({ uncertain: true, intent: { op: 'touch' }, sentAt: live.atMs });
     const queued = journal.append(tapOf('B2', DAY, '08:00'));
-    expect(queued.uncertain).toBe(false);
-    journal.markInFlight(queued.id);
-    expect(journal.get(queued.id)?.uncertain).toBe(true);
+    expect(queued).toMatchObject({ uncertain: false, intent: null, sentAt: null });
+    journal.markSending(queued.id, { op: 'close', id: 42, to: '08:00' }, 9_000);
+    expect(journal.get(queued.id)).toMatchObject({
+      uncertain: true,
+      intent: { op: 'close', id: 42, to: '08:00' },
+      sentAt: 9_000,
+    });
+  });
+
+  it('knows whether a lane has a tap waiting', () => {
+    const { journal } = store;
+    const tap = journal.append(tapOf('A1', DAY, '08:00'));
+    expect(journal.hasPending('user:1001')).toBe(true);
+    expect(journal.hasPending('user:1002')).toBe(false);
+    journal.markDelivered(tap.id, 'clocked_in', 1);
+    expect(journal.hasPending('user:1001')).toBe(false);
+  });
+
+  it('forgets the intent once nothing can be out there, and counts server errors', () => {
+    const { journal } = store;
+    const tap = journal.append(tapOf('A1', DAY, '08:00'), { touch: true });
+    journal.markAttemptFailed(tap.id, {
+      reason: '500',
+      nextAttemptAt: 1,
+      uncertain: true,
+      serverError: true,
+    });
+    expect(journal.get(tap.id)).toMatchObject({ uncertain: true, intent: { op: 'touch' }, serverErrors: 1 });
+    journal.markAttemptFailed(tap.id, { reason: 'refused', nextAttemptAt: 2, uncertain: false });
+    expect(journal.get(tap.id)).toMatchObject({
+      uncertain: false,
+      intent: null,
+      sentAt: null,
+      serverErrors: 1,
+    });
+  });
+
+  it('clears `uncertain` on a tap failed by a definite answer to its own request', () => {
+    const { journal } = store;
+    const tap = journal.append(tapOf('A1', DAY, '08:00'), { touch: true });
+    journal.markFailed(tap.id, { outcome: 'rejected', reason: '401', uncertain: false });
+    expect(journal.get(tap.id)).toMatchObject({ state: 'failed', uncertain: false, intent: null });
   });
 
   it('counts a failed attempt, schedules the next one and records what the attempt knows about its touch', () => {
     const { journal } = store;
-    const tap = journal.append(tapOf('A1', DAY, '08:00'), { inFlight: true });
+    const tap = journal.append(tapOf('A1', DAY, '08:00'), { touch: true });
     journal.markAttemptFailed(tap.id, { reason: 'no answer', nextAttemptAt: 500, uncertain: true });
     expect(journal.get(tap.id)).toMatchObject({ attempts: 1, nextAttemptAt: 500, uncertain: true });
     // Reconciled (the touch had not taken effect), then the new touch could not even connect.
@@ -145,9 +208,18 @@ describe('Journal: attempts and uncertainty', () => {
 
   it('keeps `uncertain` on a failed tap, so a retried tap is reconciled before a touch goes out again', () => {
     const { journal } = store;
-    const tap = journal.append(tapOf('A1', DAY, '08:00'), { inFlight: true });
-    journal.markFailed(tap.id, 'rejected', '401 unauthorized: key revoked');
-    expect(journal.get(tap.id)).toMatchObject({ state: 'failed', outcome: 'rejected', uncertain: true });
+    const tap = journal.append(tapOf('A1', DAY, '08:00'), { touch: true });
+    journal.markFailed(tap.id, {
+      outcome: 'rejected',
+      reason: '401 unauthorized: key revoked',
+      uncertain: true,
+    });
+    expect(journal.get(tap.id)).toMatchObject({
+      state: 'failed',
+      outcome: 'rejected',
+      uncertain: true,
+      intent: { op: 'touch' },
+    });
     expect(journal.retry([tap.id])).toBe(1);
     expect(journal.get(tap.id)).toMatchObject({
       state: 'pending',
@@ -182,8 +254,8 @@ describe('Journal: admin operations', () => {
     const { journal } = store;
     const [f1, f2, p] = ['08:00', '08:05', '08:10'].map((t) => journal.append(tapOf('A1', DAY, t)));
     const d = journal.append(tapOf('B2', DAY, '08:00'));
-    journal.markFailed(f1?.id ?? 0, 'rejected', '401');
-    journal.markFailed(f2?.id ?? 0, 'locked', '423');
+    journal.markFailed(f1?.id ?? 0, { outcome: 'rejected', reason: '401', uncertain: false });
+    journal.markFailed(f2?.id ?? 0, { outcome: 'locked', reason: '423', uncertain: false });
     journal.markDelivered(d.id, 'clocked_in', 1);
     expect(journal.counts()).toEqual({ pending: 1, failed: 2 });
     expect(journal.hasFailed()).toBe(true);
@@ -207,7 +279,7 @@ describe('Journal: admin operations', () => {
     const pending = journal.append(tapOf('A1', DAY, '08:00'));
     const failed = journal.append(tapOf('B2', DAY, '08:00'));
     const delivered = journal.append(tapOf('C3', DAY, '08:00'));
-    journal.markFailed(failed.id, 'rejected', '401');
+    journal.markFailed(failed.id, { outcome: 'rejected', reason: '401', uncertain: false });
     journal.markDelivered(delivered.id, 'clocked_in', 1);
     expect(journal.drop(pending.id)?.id).toBe(pending.id);
     expect(journal.drop(failed.id)?.id).toBe(failed.id);
@@ -219,7 +291,7 @@ describe('Journal: admin operations', () => {
 
   it('tells the courier when a tap was dropped while its touch was on the way', () => {
     const { journal } = store;
-    const tap = journal.append(tapOf('A1', DAY, '08:00'), { inFlight: true });
+    const tap = journal.append(tapOf('A1', DAY, '08:00'), { touch: true });
     expect(journal.drop(tap.id)?.uncertain).toBe(true);
     expect(journal.markDelivered(tap.id, 'clocked_in', 1)).toBe(false);
     const kept = journal.append(tapOf('B2', DAY, '08:00'));
@@ -234,7 +306,7 @@ describe('Journal: admin operations', () => {
     const oldFailed = old('C3');
     const recent = journal.append(tapOf('A1', DAY, '09:00'));
     journal.markDelivered(oldDelivered.id, 'clocked_in', 1);
-    journal.markFailed(oldFailed.id, 'rejected', '401');
+    journal.markFailed(oldFailed.id, { outcome: 'rejected', reason: '401', uncertain: false });
     journal.markDelivered(recent.id, 'clocked_out', 2);
     expect(journal.pruneDelivered(recent.atMs)).toBe(1);
     expect(journal.get(oldDelivered.id)).toBeNull();

@@ -1,4 +1,4 @@
-import type { SimFaults } from './types.js';
+import type { LossFilter, SimFaults } from './types.js';
 
 const TOUCH_PATH = /\/users\/presences\/touch$/;
 
@@ -10,7 +10,7 @@ export class FaultState implements SimFaults {
   serverError: number | null = null;
   delayMs = 0;
   rateLimited: { retryAfterSeconds?: number } | null = null;
-  private losses: { remaining: number; pathFilter?: RegExp } | null = null;
+  private losses: { remaining: number; filter?: LossFilter } | null = null;
 
   constructor(private readonly switchOffline: (offline: boolean) => Promise<void>) {}
 
@@ -18,18 +18,22 @@ export class FaultState implements SimFaults {
     return this.switchOffline(offline);
   }
 
-  loseResponses(count: number, pathFilter?: RegExp): void {
+  loseResponses(count: number, filter?: LossFilter): void {
     if (!Number.isInteger(count) || count < 0) throw new RangeError(`loseResponses: bad count ${count}`);
-    this.losses = count === 0 ? null : { remaining: count, pathFilter };
+    this.losses = count === 0 ? null : { remaining: count, filter };
   }
 
   /** Whether the answer to this request is to be dropped; counts it when it is. */
   takeLoss(method: string, path: string): boolean {
     if (this.losses === null) return false;
-    const { pathFilter } = this.losses;
+    const { filter } = this.losses;
     // search() ignores lastIndex, so a /g filter cannot make matches alternate.
     const matches =
-      pathFilter === undefined ? method === 'POST' && TOUCH_PATH.test(path) : path.search(pathFilter) >= 0;
+      filter === undefined
+        ? method === 'POST' && TOUCH_PATH.test(path)
+        : typeof filter === 'function'
+          ? filter(method, path)
+          : path.search(filter) >= 0;
     if (!matches) return false;
     this.losses.remaining -= 1;
     if (this.losses.remaining === 0) this.losses = null;

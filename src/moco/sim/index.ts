@@ -1,3 +1,12 @@
 export { startSimulator } from './server.js';
-export type { SimFaults, SimRequest, SimUser, Simulator, SimulatorOptions } from './types.js';
+export type {
+  SimFaults,
+  SimPresence,
+  SimRequest,
+  SimUser,
+  Simulator,
+  SimulatorOptions,
+  SimVariants,
+} from './types.js';
+export { DEFAULT_VARIANTS } from './types.js';
 export { DEMO_USERS, loadUsersFile } from './users.js';

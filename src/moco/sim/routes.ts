@@ -1,7 +1,6 @@
 import { isValidLocalDate, type LocalParts, parseOverride } from '../../time/local.js';
-import type { Presence } from '../types.js';
 import type { PresenceResult, SimState } from './state.js';
-import type { SimUser } from './types.js';
+import type { SimPresence, SimUser, SimVariants } from './types.js';
 import { isRecord } from './validate.js';
 
 /** An answer before it is written; no `body` means an empty body. */
@@ -15,7 +14,7 @@ export interface RouteContext {
   state: SimState;
   /** The simulator's local "now" in MOCO's time zone. */
   localNow(): LocalParts;
-  legacyEmptyTouchBody: boolean;
+  variants: SimVariants;
   /** `http://host:port`, for pagination links. */
   origin: string;
 }
@@ -34,6 +33,13 @@ const MAX_PER_PAGE = 100;
 
 const notFound: SimResponse = { status: 404 };
 
+/** The one 500 ever recorded (error-500-text-plain.json) is Rails' plain-text page. */
+export const SERVER_ERROR: SimResponse = {
+  status: 500,
+  body: "500 Internal Server Error\nIf you are the administrator of this website, then please read this web application's log file and/or the web server's log file to find out what went wrong.",
+  headers: { 'Content-Type': 'text/plain' },
+};
+
 const fixedRoutes: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['GET /api/v1/session', (_ctx, _req, user) => ({ status: 200, body: { id: user.id, uuid: user.uuid } })],
   ['GET /api/v1/profile', (_ctx, _req, user) => ({ status: 200, body: profileOf(user) })],
@@ -51,8 +57,17 @@ const idRoutes: ReadonlyMap<string, Handler> = new Map<string, Handler>([
     },
   ],
   ['PUT', (ctx, req, user, id) => answer(ctx.state.update(user.id, id, req.body))],
-  ['DELETE', (ctx, _req, user, id) => (ctx.state.remove(user.id, id) ? { status: 204 } : notFound)],
+  // The OpenAPI beta and the 2026 probe: PATCH is a partial update, like PUT here.
+  ['PATCH', (ctx, req, user, id) => answer(ctx.state.update(user.id, id, req.body))],
+  ['DELETE', deletePresence],
 ]);
+
+/** 204 with no body in every recording up to 2022; 200 with the deleted presence in the OpenAPI and the 2026 probe. */
+function deletePresence(ctx: RouteContext, _req: RouteRequest, user: SimUser, id: number): SimResponse {
+  const deleted = ctx.state.remove(user.id, id);
+  if (deleted === undefined) return notFound;
+  return ctx.variants.deleteAnswer === 'empty' ? { status: 204 } : { status: 200, body: deleted };
+}
 
 /** The handler for a method and path, or undefined for a route MOCO does not have. */
 export function matchRoute(method: string, path: string): { handler: Handler; id: number } | undefined {
@@ -63,19 +78,39 @@ export function matchRoute(method: string, path: string): { handler: Handler; id
   return idHandler === undefined ? undefined : { handler: idHandler, id: Number(match?.[1]) };
 }
 
+/** As MOCO's docs and OpenAPI show it (profile-200.json): `first_name`, not `firstname` as users have it. */
 function profileOf(user: SimUser): Record<string, unknown> {
-  return { id: user.id, firstname: user.firstname, lastname: user.lastname, email: user.email ?? null };
+  return {
+    id: user.id,
+    email: user.email ?? null,
+    full_name: `${user.firstname} ${user.lastname}`,
+    first_name: user.firstname,
+    last_name: user.lastname,
+    active: true,
+    external: false,
+    avatar_url: `https://example.mocoapp.com/objects/avatar-${user.id}.jpg`,
+    unit: { id: 1, name: 'Office' },
+    created_at: SIM_EPOCH,
+    updated_at: SIM_EPOCH,
+  };
 }
+
+const SIM_EPOCH = '2024-01-01T08:00:00Z';
 
 function answer(result: PresenceResult): SimResponse {
   if (result.ok) return { status: 200, body: result.presence };
+  if (result.status === 500) return SERVER_ERROR;
   return result.status === 422 ? { status: 422, body: result.errors } : { status: result.status };
 }
 
+/**
+ * With `override: 'honoured'`, a body string `"YYYY-MM-DD HH:MM"` names the minute (the docs since
+ * 2022-07-18); with `'ignored'`, touch acts on "now" whatever it is sent (the 2026-10 live probe).
+ */
 function touch(ctx: RouteContext, req: RouteRequest, user: SimUser): SimResponse {
   const body = isRecord(req.body) ? req.body : {};
   let at = ctx.localNow();
-  if (body.override !== undefined && body.override !== null) {
+  if (ctx.variants.override === 'honoured' && body.override !== undefined && body.override !== null) {
     const parsed = typeof body.override === 'string' ? parseOverride(body.override) : null;
     if (parsed === null) return { status: 422, body: { override: ['is invalid'] } };
     at = parsed;
@@ -85,7 +120,7 @@ function touch(ctx: RouteContext, req: RouteRequest, user: SimUser): SimResponse
     return { status: 422, body: { is_home_office: ['is invalid'] } };
   }
   const result = ctx.state.touch(user.id, at, homeOffice);
-  if (result.ok && ctx.legacyEmptyTouchBody) return { status: 200 };
+  if (result.ok && ctx.variants.touchBody === 'empty') return { status: 200 };
   return answer(result);
 }
 
@@ -104,7 +139,7 @@ function listPresences(ctx: RouteContext, req: RouteRequest, user: SimUser): Sim
   if (to !== null && !isValidLocalDate(to)) return { status: 422, body: { to: ['is invalid'] } };
   const userId = req.query.get('user_id');
   const homeOffice = req.query.get('is_home_office');
-  const matches = (p: Presence): boolean =>
+  const matches = (p: SimPresence): boolean =>
     (from === null || (p.date >= from && p.date <= (to ?? ''))) &&
     (userId === null || userId === String(p.user.id)) &&
     (homeOffice === null || String(p.is_home_office) === homeOffice);

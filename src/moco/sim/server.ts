@@ -4,9 +4,9 @@ import { systemClock } from '../../time/clock.js';
 import { isValidTimeZone, localParts } from '../../time/local.js';
 import { identify } from './auth.js';
 import { FaultState, SlidingWindowLimiter } from './faults.js';
-import { matchRoute, type RouteContext, type SimResponse } from './routes.js';
+import { matchRoute, type RouteContext, SERVER_ERROR, type SimResponse } from './routes.js';
 import { SimState } from './state.js';
-import type { SimRequest, Simulator, SimulatorOptions } from './types.js';
+import { DEFAULT_VARIANTS, type SimRequest, type Simulator, type SimulatorOptions } from './types.js';
 import { DEMO_USERS } from './users.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -46,7 +46,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 function write(res: ServerResponse, response: SimResponse): void {
   const headers: Record<string, string | number> = { ...response.headers };
   let payload = '';
-  if (response.body !== undefined) {
+  if (typeof response.body === 'string') {
+    payload = response.body;
+    headers['Content-Type'] ??= 'text/plain';
+  } else if (response.body !== undefined) {
     payload = JSON.stringify(response.body);
     headers['Content-Type'] = 'application/json; charset=utf-8';
   }
@@ -102,7 +105,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const context: RouteContext = {
     state,
     localNow: () => localParts(now(), timeZone),
-    legacyEmptyTouchBody: options.legacyEmptyTouchBody ?? false,
+    variants: {
+      ...DEFAULT_VARIANTS,
+      ...(options.legacyEmptyTouchBody === true ? { touchBody: 'empty' as const } : {}),
+      ...options.variants,
+    },
     origin,
   };
 
@@ -148,7 +155,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     );
 
     function decide(): SimResponse & { applied?: boolean } {
-      if (faults.serverError !== null) return { status: faults.serverError };
+      if (faults.serverError !== null) return { ...SERVER_ERROR, status: faults.serverError };
       if (faults.rateLimited !== null) return tooManyRequests(faults.rateLimited.retryAfterSeconds);
       const retryAfter = limiter?.take() ?? null;
       if (retryAfter !== null) return tooManyRequests(retryAfter);
@@ -192,7 +199,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 function tooManyRequests(retryAfterSeconds: number | undefined): SimResponse {
   return {
     status: 429,
-    body: { message: 'Too Many Requests' },
+    body: { message: 'Too many requests' },
     ...(retryAfterSeconds === undefined ? {} : { headers: { 'Retry-After': String(retryAfterSeconds) } }),
   };
 }

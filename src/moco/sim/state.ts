@@ -1,6 +1,5 @@
 import type { LocalParts } from '../../time/local.js';
-import type { Presence } from '../types.js';
-import type { SimUser } from './types.js';
+import type { SimPresence, SimUser } from './types.js';
 import { type FieldErrors, type PresenceFields, validatePresence } from './validate.js';
 
 interface StoredPresence extends PresenceFields {
@@ -11,8 +10,8 @@ interface StoredPresence extends PresenceFields {
 }
 
 export type PresenceResult =
-  | { ok: true; presence: Presence }
-  | { ok: false; status: 404 | 423 }
+  | { ok: true; presence: SimPresence }
+  | { ok: false; status: 404 | 423 | 500 }
   | { ok: false; status: 422; errors: FieldErrors };
 
 /** Where an open presence ends for overlap checks: it will close at an unknown later time that day. */
@@ -67,21 +66,21 @@ export class SimState {
   }
 
   /** Presences sorted by date, from; all users' when `userId` is absent. */
-  list(userId?: number): Presence[] {
+  list(userId?: number): SimPresence[] {
     return [...this.presencesById.values()]
       .filter((p) => userId === undefined || p.userId === userId)
       .sort(byDateFrom)
       .map((p) => this.toPresence(p));
   }
 
-  get(userId: number, id: number): Presence | undefined {
+  get(userId: number, id: number): SimPresence | undefined {
     const stored = this.owned(userId, id);
     return stored === undefined ? undefined : this.toPresence(stored);
   }
 
   create(userId: number, body: unknown): PresenceResult {
     const validated = validatePresence(body);
-    if (!validated.ok) return { ok: false, status: 422, errors: validated.errors };
+    if (!validated.ok) return refused(validated);
     if (this.conflicting(userId, validated.value) !== undefined) return rangeOverlaps();
     return { ok: true, presence: this.toPresence(this.insert(userId, validated.value)) };
   }
@@ -90,16 +89,18 @@ export class SimState {
     const stored = this.owned(userId, id);
     if (stored === undefined) return { ok: false, status: 404 };
     const validated = validatePresence(body, stored);
-    if (!validated.ok) return { ok: false, status: 422, errors: validated.errors };
+    if (!validated.ok) return refused(validated);
     if (this.conflicting(userId, validated.value, id) !== undefined) return rangeOverlaps();
     Object.assign(stored, validated.value, { updated_at: this.timestamp() });
     return { ok: true, presence: this.toPresence(stored) };
   }
 
-  remove(userId: number, id: number): boolean {
-    if (this.owned(userId, id) === undefined) return false;
+  /** The deleted presence, or undefined when the user has none with that id. */
+  remove(userId: number, id: number): SimPresence | undefined {
+    const stored = this.owned(userId, id);
+    if (stored === undefined) return undefined;
     this.presencesById.delete(id);
-    return true;
+    return this.toPresence(stored);
   }
 
   /**
@@ -153,7 +154,7 @@ export class SimState {
     return new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
 
-  private toPresence(p: StoredPresence): Presence {
+  private toPresence(p: StoredPresence): SimPresence {
     const user = this.users.get(p.userId);
     return {
       id: p.id,
@@ -166,6 +167,12 @@ export class SimState {
       updated_at: p.updated_at,
     };
   }
+}
+
+function refused(validated: { errors: FieldErrors; malformed: boolean }): PresenceResult {
+  return validated.malformed
+    ? { ok: false, status: 500 }
+    : { ok: false, status: 422, errors: validated.errors };
 }
 
 function rangeOverlaps(): PresenceResult {

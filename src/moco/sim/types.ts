@@ -2,6 +2,14 @@ import type { Logger } from '../../log.js';
 import type { Clock } from '../../time/clock.js';
 import type { Presence } from '../types.js';
 
+/** A presence as the simulator answers it: every field today's MOCO sends. */
+export interface SimPresence extends Presence {
+  is_home_office: boolean;
+  user: { id: number; firstname: string; lastname: string };
+  created_at: string;
+  updated_at: string;
+}
+
 export interface SimUser {
   id: number;
   uuid?: string;
@@ -12,6 +20,25 @@ export interface SimUser {
   /** Staff keys may act for another user with `X-IMPERSONATE-USER-ID`. */
   staff?: boolean;
 }
+
+/**
+ * Where MOCO's sources disagree (see test/fixtures/moco/README.md), the simulator can answer either
+ * way, so the daemon is tested under each reading.
+ */
+export interface SimVariants {
+  /** `honoured`: touch books the minute named by a body `override` string (docs). `ignored`: touch acts on now (2026 probe). */
+  override: 'honoured' | 'ignored';
+  /** `presence`: touch answers the presence (since 2022). `empty`: 200 with an empty body (before 2022). */
+  touchBody: 'presence' | 'empty';
+  /** `object`: DELETE answers 200 with the deleted presence (OpenAPI, 2026 probe). `empty`: 204 (recordings to 2022). */
+  deleteAnswer: 'object' | 'empty';
+}
+
+export const DEFAULT_VARIANTS: SimVariants = {
+  override: 'ignored',
+  touchBody: 'presence',
+  deleteAnswer: 'object',
+};
 
 export interface SimulatorOptions {
   /** 0 or absent: a free port. */
@@ -25,13 +52,18 @@ export interface SimulatorOptions {
   /** Default DEMO_USERS. */
   users?: SimUser[];
   clock?: Clock;
-  /** Answer touch with 200 and an empty body, as older MOCO servers did. */
+  /** Answer touch with 200 and an empty body, as older MOCO servers did: `variants.touchBody: 'empty'`. */
   legacyEmptyTouchBody?: boolean;
+  /** Default DEFAULT_VARIANTS. */
+  variants?: Partial<SimVariants>;
   /** MOCO's real limit is 120 requests per 2 minutes; null or absent: unlimited. */
   enforceRateLimit?: { requests: number; windowMs: number } | null;
   /** When given, one line per answered request. */
   logger?: Logger;
 }
+
+/** Which requests lose their answer: a path pattern (any method), or a test of method and path. */
+export type LossFilter = RegExp | ((method: string, path: string) => boolean);
 
 export interface SimFaults {
   /** Offline closes the listening socket and every open connection (clients get ECONNREFUSED); online reopens on the same port. */
@@ -44,10 +76,10 @@ export interface SimFaults {
   rateLimited: { retryAfterSeconds?: number } | null;
   /**
    * The next `count` matching requests are applied, then their socket is destroyed without an answer.
-   * Matching: the path (without query) matches `pathFilter` whatever the method; by default, POST to
-   * the touch endpoint.
+   * Matching: the path (without query) matches the pattern whatever the method, or the function says
+   * so; by default, POST to the touch endpoint.
    */
-  loseResponses(count: number, pathFilter?: RegExp): void;
+  loseResponses(count: number, filter?: LossFilter): void;
   reset(): void;
 }
 
@@ -72,7 +104,7 @@ export interface Simulator {
   setOffsetMs(ms: number): void;
   addUser(user: SimUser): void;
   /** Snapshot, sorted by date, from. */
-  presences(userId?: number): Presence[];
+  presences(userId?: number): SimPresence[];
   requests(): SimRequest[];
   close(): Promise<void>;
 }

@@ -11,7 +11,11 @@ export interface PresenceFields {
 /** Rails-style field errors, the shape of MOCO's 422 bodies: `{"from":["range overlaps"]}`. */
 export type FieldErrors = Record<string, string[]>;
 
-export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
+/**
+ * `malformed`: a time that is not `HH:MM`, which MOCO answers with 500, not 422 (live probe,
+ * error-500-malformed-time-probe.json: `from: "8"`).
+ */
+export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors; malformed: boolean };
 
 const BLANK = "can't be blank";
 const INVALID = 'is invalid';
@@ -56,7 +60,8 @@ export function validatePresence(body: unknown, base?: PresenceFields): Validate
   const homeOffice = pick('is_home_office') ?? false;
   if (typeof homeOffice !== 'boolean') addError(errors, 'is_home_office', INVALID);
 
-  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  const malformed = [from, to].some((time) => typeof time === 'string' && !isValidLocalTime(time));
+  if (Object.keys(errors).length > 0) return { ok: false, errors, malformed };
   return {
     ok: true,
     value: {

@@ -54,7 +54,8 @@ export async function call(
     status: response.status,
     headers: response.headers,
     text,
-    json: text === '' ? undefined : JSON.parse(text),
+    json:
+      text !== '' && /json/.test(response.headers.get('content-type') ?? '') ? JSON.parse(text) : undefined,
   };
 }
 

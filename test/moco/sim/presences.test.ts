@@ -38,14 +38,18 @@ describe('create and update', () => {
     const missing = await create(ANNA, { to: '10:00' });
     expect(missing.status).toBe(422);
     expect(missing.json).toEqual({ date: ["can't be blank"], from: ["can't be blank"] });
-    const malformed = await create(ANNA, { date: '2026-02-30', from: '8:00', is_home_office: 'yes' });
-    expect(malformed.json).toEqual({
-      date: ['is invalid'],
-      from: ['is invalid'],
-      is_home_office: ['is invalid'],
-    });
+    const malformed = await create(ANNA, { date: '2026-02-30', from: '08:00', is_home_office: 'yes' });
+    expect(malformed.json).toEqual({ date: ['is invalid'], is_home_office: ['is invalid'] });
     const backwards = await create(ANNA, { date: '2026-03-10', from: '10:00', to: '10:00' });
     expect(backwards.json).toEqual({ to: ['must be after from'] });
+    expect(sim.presences()).toEqual([]);
+  });
+
+  it('answers a time that is not HH:MM with a plain-text 500, as the live probe saw for from "8"', async () => {
+    const answer = await create(ANNA, { date: '2026-03-10', from: '8' });
+    expect(answer.status).toBe(500);
+    expect(answer.headers.get('content-type')).toBe('text/plain');
+    expect(answer.text).toMatch(/^500 Internal Server Error/);
     expect(sim.presences()).toEqual([]);
   });
 
@@ -74,18 +78,37 @@ describe('create and update', () => {
     const overlap = await call(sim, ANNA, 'PUT', `/users/presences/${early.id}`, { to: '10:30' });
     expect(overlap.json).toEqual({ from: ['range overlaps'] });
     const invalid = await call(sim, ANNA, 'PUT', `/users/presences/${early.id}`, { from: '25:00' });
-    expect(invalid.status).toBe(422);
+    expect(invalid.status).toBe(500);
+    const patched = await call(sim, ANNA, 'PATCH', `/users/presences/${early.id}`, { to: '09:30' });
+    expect(patched.json).toMatchObject({ id: early.id, from: '08:00', to: '09:30' });
     expect(sim.presences(1001).map((p) => [p.from, p.to])).toEqual([
-      ['08:00', '09:00'],
+      ['08:00', '09:30'],
       ['10:00', '14:00'],
     ]);
   });
 
-  it('deletes with 204, after which the presence is gone', async () => {
+  it('deletes with 200 and the deleted presence, after which it is gone', async () => {
     const presence = (await create(ANNA, { date: '2026-03-10', from: '08:00' })).json as Presence;
     const deleted = await call(sim, ANNA, 'DELETE', `/users/presences/${presence.id}`);
-    expect(deleted.status).toBe(204);
+    expect(deleted.status).toBe(200);
+    expect(deleted.json).toEqual(presence);
     expect((await call(sim, ANNA, 'GET', `/users/presences/${presence.id}`)).status).toBe(404);
+  });
+
+  it('deletes with an empty 204 as recorded until 2022, when asked to', async () => {
+    const old = await startSimulator({ timeZone: BERLIN, clock, variants: { deleteAnswer: 'empty' } });
+    try {
+      const created = await call(old, ANNA, 'POST', '/users/presences', {
+        date: '2026-03-10',
+        from: '08:00',
+      });
+      const deleted = await call(old, ANNA, 'DELETE', `/users/presences/${(created.json as Presence).id}`);
+      expect(deleted.status).toBe(204);
+      expect(deleted.text).toBe('');
+      expect(old.presences()).toEqual([]);
+    } finally {
+      await old.close();
+    }
   });
 
   it("hides other users' presences behind empty 404s", async () => {
@@ -165,7 +188,14 @@ describe('identity', () => {
     const profile = await call(sim, null, 'GET', '/profile', undefined, {
       Authorization: 'Bearer demo-key-ben',
     });
-    expect(profile.json).toEqual({ id: 1002, firstname: 'Ben', lastname: 'Meyer', email: 'ben@example.com' });
+    expect(profile.json).toMatchObject({
+      id: 1002,
+      first_name: 'Ben',
+      last_name: 'Meyer',
+      full_name: 'Ben Meyer',
+      email: 'ben@example.com',
+    });
+    expect(profile.json).not.toHaveProperty('firstname');
   });
 
   it('lets a staff key act for another user, and refuses that to others', async () => {

@@ -5,6 +5,8 @@ import { ANNA, BEN, BERLIN, call, ManualClock, touch } from './http.js';
 
 let sim: Simulator;
 const clock = new ManualClock();
+/** The documented reading of `override`: these tests set the minute of a touch with it. */
+const HONOURED: Partial<SimulatorOptions> = { variants: { override: 'honoured' } };
 
 async function start(options: Partial<SimulatorOptions> = {}): Promise<Simulator> {
   clock.setLocal('2026-03-10', '09:30');
@@ -47,8 +49,14 @@ describe('touch', () => {
     expect(sim.presences()).toEqual([]);
   });
 
-  it('books the override time instead of now and rejects a malformed override', async () => {
+  it('ignores override by default and acts on now, as a real account did in 2026-10', async () => {
     await start();
+    const booked = await touch(sim, ANNA, { override: '2026-03-10 08:05' });
+    expect(booked.json).toMatchObject({ date: '2026-03-10', from: '09:30', to: null });
+  });
+
+  it('books the override time instead of now when honouring it, and rejects a malformed override', async () => {
+    await start(HONOURED);
     const booked = await touch(sim, ANNA, { override: '2026-03-10 08:05', is_home_office: true });
     expect(booked.json).toMatchObject({ date: '2026-03-10', from: '08:05', to: null, is_home_office: true });
     const bad = await touch(sim, ANNA, { override: '2026-03-10 8:05' });
@@ -58,7 +66,7 @@ describe('touch', () => {
   });
 
   it('answers 423 when the clock-out time lies before the open presence began', async () => {
-    await start();
+    await start(HONOURED);
     await touch(sim, ANNA, { override: '2026-03-10 10:00' });
     const refused = await touch(sim, ANNA, { override: '2026-03-10 09:00' });
     expect(refused.status).toBe(423);
@@ -67,7 +75,7 @@ describe('touch', () => {
   });
 
   it('answers 423 when clocking in inside an existing presence, but not at its end', async () => {
-    await start();
+    await start(HONOURED);
     await call(sim, ANNA, 'POST', '/users/presences', { date: '2026-03-10', from: '08:00', to: '09:00' });
     expect((await touch(sim, ANNA, { override: '2026-03-10 08:00' })).status).toBe(423);
     expect((await touch(sim, ANNA, { override: '2026-03-10 08:59' })).status).toBe(423);
@@ -75,7 +83,7 @@ describe('touch', () => {
   });
 
   it('answers 423 when closing the open presence would overlap another one', async () => {
-    await start();
+    await start(HONOURED);
     await call(sim, ANNA, 'POST', '/users/presences', { date: '2026-03-10', from: '08:00', to: '09:00' });
     await touch(sim, ANNA, { override: '2026-03-10 07:00' });
     expect((await touch(sim, ANNA, { override: '2026-03-10 10:00' })).status).toBe(423);
@@ -87,7 +95,7 @@ describe('touch', () => {
   });
 
   it('leaves an open presence of an earlier date alone', async () => {
-    await start();
+    await start(HONOURED);
     await touch(sim, ANNA, { override: '2026-03-09 17:00' });
     const today = await touch(sim, ANNA);
     expect(today.json).toMatchObject({ date: '2026-03-10', from: '09:30', to: null });

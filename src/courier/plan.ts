@@ -1,0 +1,101 @@
+import type { Presence } from '../moco/types.js';
+
+/**
+ * What a request of a tap does in MOCO, recorded in the journal before the request goes out, so
+ * that after a lost answer (or a crash) the courier can tell from MOCO's day whether it landed.
+ *
+ * - `touch`: the live tap's `POST /users/presences/touch`, at MOCO's own "now".
+ * - `open`: `POST /users/presences` with `date` and `from` (no `to`): a clock-in at the tap's minute.
+ * - `close`: `PUT /users/presences/{id}` with `to`: a clock-out at the tap's minute.
+ * - `discard`: `DELETE /users/presences/{id}` of a presence opened in the tap's own minute: MOCO's rule
+ *   is that a presence started and stopped within one minute does not exist.
+ */
+export type Intent =
+  | { op: 'touch' }
+  | { op: 'open'; date: string; from: string }
+  | { op: 'close'; id: number; to: string }
+  | { op: 'discard'; id: number };
+
+export type WriteIntent = Exclude<Intent, { op: 'touch' }>;
+
+export type Effect = 'clocked_in' | 'clocked_out';
+
+export type LatePlan =
+  | { kind: 'write'; intent: WriteIntent; effect: Effect }
+  | { kind: 'conflict'; reason: string };
+
+/**
+ * A late tap as explicit writes, with the meaning touch would have had at the tap's minute: close the
+ * presence that is open and started before it, or open one. A presence that opened after the tap's
+ * minute cannot be told apart from a forgotten one, so it is left to an admin.
+ */
+export function planLate(day: readonly Presence[], date: string, time: string): LatePlan {
+  const open = day.filter((p) => p.to === null);
+  if (open.length > 1) {
+    return { kind: 'conflict', reason: `MOCO shows ${open.length} open presences on ${date}` };
+  }
+  const current = open[0];
+  if (current === undefined) {
+    return { kind: 'write', intent: { op: 'open', date, from: time }, effect: 'clocked_in' };
+  }
+  if (current.from < time) {
+    return { kind: 'write', intent: { op: 'close', id: current.id, to: time }, effect: 'clocked_out' };
+  }
+  if (current.from === time) {
+    return { kind: 'write', intent: { op: 'discard', id: current.id }, effect: 'clocked_out' };
+  }
+  return {
+    kind: 'conflict',
+    reason: `a presence open since ${current.from} on ${date} started after this tap at ${time}`,
+  };
+}
+
+export const effectOf = (intent: WriteIntent): Effect =>
+  intent.op === 'open' ? 'clocked_in' : 'clocked_out';
+
+/**
+ * Whether a write that may have gone out is what MOCO now shows; false means it did not land and
+ * the tap can be planned afresh. Presences are those of the intent's date, of the tap's user.
+ */
+export function writeLanded(intent: WriteIntent, day: readonly Presence[]): boolean {
+  switch (intent.op) {
+    case 'open':
+      return day.some((p) => p.from === intent.from);
+    case 'close':
+      return day.some((p) => p.id === intent.id && p.to === intent.to);
+    case 'discard':
+      return !day.some((p) => p.id === intent.id);
+  }
+}
+
+/**
+ * Did a touch at `time` take effect? A touch either opened a presence at that minute or closed
+ * one at that minute. The repeat guard keeps one user's taps minutes apart, so a minute names
+ * one tap. Presences are those of the tap's date, of the tap's user.
+ */
+export function effectOfTouch(presences: readonly Presence[], time: string): Effect | null {
+  if (presences.some((p) => p.to === time)) return 'clocked_out';
+  if (presences.some((p) => p.from === time)) return 'clocked_in';
+  return null;
+}
+
+/** Where MOCO did not say (an empty touch body) and no presence names the minute: the day's last state. */
+export function stateAfterTouches(presences: readonly Presence[]): Effect | null {
+  const last = [...presences].sort((a, b) => a.from.localeCompare(b.from)).at(-1);
+  if (last === undefined) return null;
+  return last.to === null ? 'clocked_in' : 'clocked_out';
+}
+
+/**
+ * The day as it is after a write MOCO confirmed, so the next tap of the lane need not read it again;
+ * null when the answer does not say enough (the next tap reads the day).
+ */
+export function dayAfter(
+  day: readonly Presence[],
+  intent: WriteIntent,
+  answer: Presence | null,
+): Presence[] | null {
+  if (intent.op === 'discard') return day.filter((p) => p.id !== intent.id);
+  if (answer === null) return null;
+  return [...day.filter((p) => p.id !== answer.id), answer];
+}
