@@ -24,7 +24,7 @@ export interface BenchKiosk {
  */
 export async function benchKiosk(
   count: number,
-  options: { separateSim?: boolean } = {},
+  options: { separateSim?: boolean; rateLimit?: { requests: number; perSeconds: number } } = {},
 ): Promise<BenchKiosk> {
   const dir = mkdtempSync(join(tmpdir(), 'moco-bench-'));
   const users: SimUser[] = Array.from({ length: count }, (_, i) => ({
@@ -44,12 +44,13 @@ export async function benchKiosk(
     sim = await startSimulator({ port: 0, timeZone: 'UTC', users });
     baseUrl = sim.baseUrl;
   }
+  const limit = options.rateLimit ?? { requests: 10_000, perSeconds: 1 };
   const configPath = join(dir, 'config.yaml');
   writeFileSync(
     configPath,
     [
-      // The limiter is lifted: these figures are about the daemon, not MOCO's allowance.
-      `moco: { baseUrl: "${baseUrl}", timeoutMs: 2000, rateLimit: { requests: 10000, perSeconds: 1 } }`,
+      // Unless asked for, the limiter is lifted: these figures are about the daemon, not MOCO's allowance.
+      `moco: { baseUrl: "${baseUrl}", timeoutMs: 2000, rateLimit: { requests: ${limit.requests}, perSeconds: ${limit.perSeconds} } }`,
       'timezone: UTC',
       `dataDir: "${join(dir, 'data')}"`,
       'reader: { type: stdin }',
