@@ -27,8 +27,10 @@ function dayItem(day: UserDay, now: number, csrf: string): Html {
   return html`<li data-user="${day.user.id}">
 <div class="grow"><b>${day.user.name}</b> ${open.length > 0 ? html`<span class="tag ok">in</span>` : null}<br>
 ${
-  day.readAt === null && day.problem === null
-    ? html`<span class="muted">not read from MOCO yet</span>`
+  day.readAt === null
+    ? day.problem === null
+      ? html`<span class="muted">not read from MOCO yet</span>`
+      : null
     : spans.length === 0
       ? html`<span class="muted">no presence today</span>`
       : html`<span>${spans.join(', ')}</span>`
