@@ -57,7 +57,7 @@ describe('the status page', () => {
     web.clock.advance(60_000);
     web.stores.unknownScans.record('0A0B0C0D');
     const text = textOf((await admin.get('/status')).body);
-    expect(text).toContain('Last taps 09:31 unknown badge 0A0B0C0D not enrolled 09:30 Anna clocked in');
+    expect(text).toContain('Last taps 09:31 unknown badge 0A0B0C0D was not enrolled 09:30 Anna clocked in');
   });
 
   it('says whether the daemon runs, MOCO is reachable since when, and how the clocks compare', async () => {

@@ -131,7 +131,7 @@ ${activityOutcome(item)}</li>`,
 }
 
 function activityOutcome(item: Activity): Html {
-  if (item.kind === 'unknown') return html`<span class="tag warn">not enrolled</span>`;
+  if (item.kind === 'unknown') return html`<span class="tag warn">was not enrolled</span>`;
   if (item.state === 'pending') return html`<span class="tag warn">waiting</span>`;
   const words = OUTCOME_WORDS[item.outcome ?? ''] ?? item.outcome ?? '';
   const tone = item.state === 'failed' ? 'bad' : item.outcome === 'locked' ? 'warn' : 'ok';
