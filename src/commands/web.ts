@@ -70,10 +70,12 @@ async function serve(configOption: string | undefined, env: NodeJS.ProcessEnv): 
     throw error;
   }
   notifier.ready();
+  const stopWatchdog = notifier.startWatchdog();
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'stopping');
       notifier.stopping();
+      stopWatchdog();
       setTimeout(() => process.exit(1), HARD_EXIT_MS).unref();
       void app.stop().then(resolve);
     };
