@@ -6,13 +6,16 @@ import { join, resolve } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS, type Simulator, startSimulator } from '../../src/moco/sim/index.js';
+import { addDays } from '../../src/web/today.js';
 import {
   CLI,
   cli,
   createKiosk,
+  createPresence,
   type DaemonProcess,
   ensureBuilt,
   type Kiosk,
+  localNow,
   runDaemon,
   TIME_ZONE,
   writeConfig,
@@ -212,11 +215,21 @@ describe.skipIf(!HAS_BROWSER)(
       await shot('status');
       await shot('status-phone', { phone: true });
 
+      // Anna forgot to clock out three days ago: the Today page flags it, and closes it at 17:00.
+      const forgotten = addDays(localNow().date, -3);
+      await createPresence(sim, ANNA.apiKey, { date: forgotten, from: '08:00', to: null });
       await page.getByRole('link', { name: 'Today' }).click();
-      await see('Anna Schmidt');
+      await see(`Anna Schmidt: ${forgotten}, from 08:00, never closed`);
       await page.locator(`li[data-user="user:${BEN.id}"]`, { hasText: '–now' }).waitFor({ timeout: WAIT_MS });
       await shot('today');
       await shot('today-phone', { phone: true });
+      const open = page.locator('section[aria-label="Open from earlier days"] li');
+      await open.locator('input[type="time"]').fill('17:00');
+      await open.getByRole('button', { name: 'Close at this time' }).click();
+      await see(`Closed Anna Schmidt's presence of ${forgotten}: 08:00–17:00.`);
+      expect(sim.presences(ANNA.id)).toContainEqual(
+        expect.objectContaining({ date: forgotten, from: '08:00', to: '17:00' }),
+      );
 
       await page.getByRole('button', { name: 'Log out' }).click();
       await see('You are logged out.');
