@@ -53,3 +53,13 @@ export function recentActivity(db: Database, limit: number): Activity[] {
     .map((row): Activity => ({ kind: 'unknown', at: row.at, uid: row.uid }));
   return [...taps, ...unknown].sort((a, b) => b.at - a.at).slice(0, limit);
 }
+
+/** Who each badge is, as lists show it (the label, else the MOCO name), read without touching any key. */
+export function badgeNames(db: Database): Map<string, string | null> {
+  const rows = db
+    .prepare<[], { uid: string; name: string | null }>(
+      'SELECT uid, COALESCE(label, user_name) AS name FROM badges',
+    )
+    .all();
+  return new Map(rows.map((row) => [row.uid, row.name]));
+}

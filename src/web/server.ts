@@ -13,10 +13,12 @@ import Fastify, {
 } from 'fastify';
 import type { StatusReport } from '../commands/status.js';
 import type { Config } from '../config/index.js';
+import { KEY_UNREADABLE } from '../failures/explain.js';
 import type { Logger } from '../log.js';
 import type { BadgeStore } from '../store/badges.js';
 import type { Database } from '../store/database.js';
 import type { Journal } from '../store/journal.js';
+import { KeyCipherError } from '../store/secrets.js';
 import type { UnknownScans } from '../store/unknown-scans.js';
 import type { Clock } from '../time/clock.js';
 import { APP_JS, STYLE_CSS } from './assets.js';
@@ -176,6 +178,18 @@ function handleError(error: unknown, request: FastifyRequest, reply: FastifyRepl
       errorPage(
         'Too many attempts',
         'Too many logins were tried from here: wait a minute, then try again.',
+        reply,
+        request,
+      ),
+    );
+  }
+  if (error instanceof KeyCipherError) {
+    deps.logger.error({ err: error, path: request.url }, 'web page cannot read a stored key');
+    return sendPage(
+      reply.code(500),
+      errorPage(
+        'A stored key cannot be read',
+        `${KEY_UNREADABLE.meaning}: ${KEY_UNREADABLE.action} (sudo moco-timeclock doctor names the badge). The Status page still works.`,
         reply,
         request,
       ),

@@ -3,6 +3,7 @@ import type { MocoClient } from '../moco/client.js';
 import { isMocoError } from '../moco/errors.js';
 import type { Presence } from '../moco/types.js';
 import type { BadgeStore, BadgeSummary } from '../store/badges.js';
+import { KeyCipherError } from '../store/secrets.js';
 import type { Clock } from '../time/clock.js';
 import { isValidLocalTime, localParts } from '../time/local.js';
 import type { MocoBudget } from './moco.js';
@@ -111,7 +112,13 @@ export class TodayService {
     if (to <= presence.from) {
       return { ok: false, message: `the end must be after the start (${presence.from})` };
     }
-    const apiKey = this.#keyOf(user);
+    let apiKey: string | null;
+    try {
+      apiKey = this.#keyOf(user);
+    } catch (error) {
+      if (!(error instanceof KeyCipherError)) throw error;
+      return { ok: false, message: describe(KEY_UNREADABLE) };
+    }
     if (apiKey === null) return { ok: false, message: 'the badge was removed meanwhile' };
     if (!this.#deps.budget.take(1)) return { ok: false, message: budgetMessage() };
     try {
@@ -170,7 +177,8 @@ export class TodayService {
     let apiKey: string | null;
     try {
       apiKey = this.#keyOf(user);
-    } catch {
+    } catch (error) {
+      if (!(error instanceof KeyCipherError)) throw error;
       this.#cache.set(user.id, {
         readAt: previous?.readAt ?? null,
         presences: previous?.presences ?? [],

@@ -37,6 +37,21 @@ describe('the badge list', () => {
   });
 });
 
+describe('a stored key that cannot be decrypted', () => {
+  it('leaves the status page working and says on the badge list what it means', async () => {
+    web.stores.badges.add({ uid: '04A1B2', label: 'Ben', apiKey: KEY });
+    web.stores.badges.add({ uid: '04A1B3', label: 'Anna', apiKey: 'another-key-1234' });
+    // A ciphertext copied onto another badge does not decrypt there (the UID is bound to it).
+    web.stores.db.exec(
+      "UPDATE badges SET api_key = (SELECT api_key FROM badges WHERE uid = '04A1B2') WHERE uid = '04A1B3'",
+    );
+    expect((await admin.get('/status')).statusCode).toBe(200);
+    const list = await admin.get('/badges');
+    expect(list.statusCode).toBe(500);
+    expect(textOf(list.body)).toContain("the badge's key cannot be decrypted with this kiosk's master key");
+  });
+});
+
 describe('rename', () => {
   it('changes the label', async () => {
     web.stores.badges.add({ uid: '04A1B2', label: 'Ben', apiKey: KEY });

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { explainTapFailure } from '../../failures/explain.js';
 import type { Tap } from '../../store/journal.js';
-import { recentActivity } from '../activity.js';
+import { badgeNames, recentActivity } from '../activity.js';
 import { redirectWith, renderPage } from '../respond.js';
 import type { WebDeps } from '../server.js';
 import { dropConfirmBody, type OpenTap, statusBody } from '../views/status.js';
@@ -18,7 +18,8 @@ export function statusRoutes(deps: WebDeps): FastifyPluginAsync {
     who: labels.get(tap.uid) ?? tap.userName ?? `badge ${tap.uid}`,
     failure: tap.lastError === null ? null : explainTapFailure(tap.lastError, { baseUrl: deps.baseUrl }),
   });
-  const labels = () => new Map(deps.badges.list().map((b) => [b.uid, b.label ?? b.userName]));
+  // Without decrypting any key: one unreadable key must not take the status page down with it.
+  const labels = () => badgeNames(deps.db);
   const tapParam = (request: FastifyRequest): number | null => {
     const raw = (request.params as { id: string }).id;
     return /^\d{1,15}$/.test(raw) ? Number(raw) : null;
