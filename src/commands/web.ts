@@ -5,6 +5,7 @@ import { createNotifier } from '../systemd/notify.js';
 import { systemClock } from '../time/clock.js';
 import { startWeb, WebError } from '../web/app.js';
 import { hashPassword, MIN_PASSWORD_LENGTH, PasswordStore } from '../web/password.js';
+import { readLine } from './badge.js';
 import { CliError, EXIT, loadConfigForCommand } from './common.js';
 
 const CONFIG_HELP = 'configuration file (default: $MOCO_TIMECLOCK_CONFIG or /etc/moco-timeclock/config.yaml)';
@@ -104,16 +105,6 @@ async function readNewPassword(
     );
   }
   return password;
-}
-
-async function readLine(stream: NodeJS.ReadableStream): Promise<string> {
-  let text = '';
-  for await (const chunk of stream) {
-    text += chunk.toString();
-    const end = text.indexOf('\n');
-    if (end >= 0) return text.slice(0, end).replace(/\r$/, '');
-  }
-  return text;
 }
 
 /** A line typed on a terminal in raw mode, so nothing of it is echoed. Ctrl-C aborts. */

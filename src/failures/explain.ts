@@ -113,6 +113,12 @@ function parseReason(text: string): { kind: TapFailureKind; status: number | nul
   return { kind: local?.[1] ?? 'unknown', status: null };
 }
 
+/** The badge's key cannot be read: whatever needs it (a tap, the Today page) cannot go on. */
+export const KEY_UNREADABLE: Explanation = {
+  meaning: "the badge's key cannot be decrypted with this kiosk's master key",
+  action: 'restore the original master key, or enrol the badge again with its key',
+};
+
 const CHECK_THE_DAY =
   "look at the person's presences that day (the Today page or MOCO) and correct them, then retry the " +
   'tap; drop it if that time is already booked';
@@ -166,10 +172,7 @@ function explainKind(kind: TapFailureKind, context: ExplainContext): Explanation
         action: 'enrol the badge again, then retry the tap; or drop it',
       };
     case 'key_unreadable':
-      return {
-        meaning: "the badge's key cannot be decrypted with this kiosk's master key",
-        action: 'restore the original master key, or enrol the badge again with its key, then retry the tap',
-      };
+      return { meaning: KEY_UNREADABLE.meaning, action: `${KEY_UNREADABLE.action}, then retry the tap` };
     case 'clock_unsynchronised':
       return {
         meaning: "the kiosk's clock is not synchronised, so the tap's time cannot be trusted yet",

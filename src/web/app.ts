@@ -5,12 +5,12 @@ import { buildReport } from '../commands/status.js';
 import type { Config } from '../config/index.js';
 import { parseListen } from '../config/listen.js';
 import type { Logger } from '../log.js';
-import { openStores } from '../store/open.js';
+import { openStores, type Stores } from '../store/open.js';
 import { readDaemonStatus } from '../store/status.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { systemTimers, type Timers } from '../time/timers.js';
 import { userKeysIdentity } from './enrol.js';
-import { createWebMoco } from './moco.js';
+import { createWebMoco, type WebMoco } from './moco.js';
 import { PasswordStore } from './password.js';
 import { buildWebServer } from './server.js';
 import { SessionStore } from './sessions.js';
@@ -46,12 +46,22 @@ export class WebError extends Error {
   }
 }
 
+/** Everything the page is made of, built but not listening: `startWeb` listens, tests inject. */
+export interface WebParts {
+  server: FastifyInstance;
+  stores: Stores;
+  moco: WebMoco;
+  passwords: PasswordStore;
+  /** Closes the server, then MOCO's sockets, then the database. */
+  close(): Promise<void>;
+}
+
 /**
  * The composition root of the admin page: its own process beside the daemon, sharing the database.
  * Its writes are single short statements (no transaction spans a request to MOCO), so a tap
  * never waits for the page longer than one of them takes.
  */
-export async function startWeb(options: WebOptions): Promise<WebApp> {
+export async function composeWeb(options: WebOptions): Promise<WebParts> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const timers = options.timers ?? systemTimers;
@@ -66,12 +76,6 @@ export async function startWeb(options: WebOptions): Promise<WebApp> {
   });
   try {
     const passwords = new PasswordStore(stores.db);
-    if (passwords.current() === null) {
-      throw new WebError(
-        'no_password',
-        'no admin password is set for the web page: run "sudo moco-timeclock web passwd" first',
-      );
-    }
     const daemonStatus = () =>
       buildReport(
         readDaemonStatus(stores.db),
@@ -109,26 +113,49 @@ export async function startWeb(options: WebOptions): Promise<WebApp> {
       clock,
       logger,
     });
-    const listen = parseListen(config.web.listen) as { host: string; port: number };
-    const url = await server.listen({ host: listen.host, port: listen.port });
-    logger.info({ url, moco: moco.baseUrl }, 'web ready');
-    let stopping: Promise<void> | null = null;
     return {
       server,
-      url,
-      stop() {
-        stopping ??= (async () => {
-          await server.close();
-          moco.close();
-          stores.close();
-          logger.info('web stopped');
-        })();
-        return stopping;
+      stores,
+      moco,
+      passwords,
+      async close() {
+        await server.close();
+        moco.close();
+        stores.close();
       },
     };
   } catch (error) {
     moco.close();
     stores.close();
+    throw error;
+  }
+}
+
+/** Builds the page and listens on `web.listen`; refuses to start without an admin password. */
+export async function startWeb(options: WebOptions): Promise<WebApp> {
+  const { config, logger } = options;
+  const parts = await composeWeb(options);
+  try {
+    if (parts.passwords.current() === null) {
+      throw new WebError(
+        'no_password',
+        'no admin password is set for the web page: run "sudo moco-timeclock web passwd" first',
+      );
+    }
+    const listen = parseListen(config.web.listen) as { host: string; port: number };
+    const url = await parts.server.listen({ host: listen.host, port: listen.port });
+    logger.info({ url, moco: parts.moco.baseUrl }, 'web ready');
+    let stopping: Promise<void> | null = null;
+    return {
+      server: parts.server,
+      url,
+      stop() {
+        stopping ??= parts.close().then(() => logger.info('web stopped'));
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await parts.close();
     throw error;
   }
 }

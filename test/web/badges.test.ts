@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '../../src/moco/sim/index.js';
-import { localParts } from '../../src/time/local.js';
 import { ENROL_WAIT_MS } from '../../src/web/routes/badges.js';
-import { type Agent, TIME_ZONE, textOf, type WebFixture, webFixture } from './helpers.js';
+import { type Agent, textOf, type WebFixture, webFixture } from './helpers.js';
 
 const ANNA = DEMO_USERS[0] as (typeof DEMO_USERS)[number];
 const KEY = 'a-long-secret-key-of-ben-1234';
@@ -71,18 +70,7 @@ describe('rename', () => {
 describe('remove', () => {
   it('asks first, warns about taps not delivered yet, and removes when confirmed', async () => {
     web.stores.badges.add({ uid: '04A1B2', label: 'Ben', apiKey: KEY });
-    const { date, time } = localParts(web.clock.now(), TIME_ZONE);
-    web.stores.journal.append({
-      uid: '04A1B2',
-      userId: null,
-      userName: null,
-      atMs: web.clock.now(),
-      localDate: date,
-      localTime: time,
-      clockSynced: true,
-      monoNs: null,
-      bootId: null,
-    });
+    web.journalTap('04A1B2');
     expect(textOf((await admin.get('/badges/04A1B2/remove')).body)).toContain(
       'It has 1 tap not delivered yet: it will fail once the badge is gone.',
     );
@@ -184,18 +172,7 @@ describe('a new key for a badge', () => {
   it('replaces the key after MOCO verified it, keeping label and history, and points at failed taps', async () => {
     web.stores.badges.add({ uid: '04A1B2', label: 'Anna', apiKey: 'revoked-key-of-anna' });
     const before = web.stores.badges.find('04A1B2');
-    const { date, time } = localParts(web.clock.now(), TIME_ZONE);
-    const tap = web.stores.journal.append({
-      uid: '04A1B2',
-      userId: null,
-      userName: null,
-      atMs: web.clock.now(),
-      localDate: date,
-      localTime: time,
-      clockSynced: true,
-      monoNs: null,
-      bootId: null,
-    });
+    const tap = web.journalTap('04A1B2');
     web.stores.journal.markFailed(tap.id, 'rejected', '401 unauthorized: ...');
     web.clock.advance(1000);
     await admin.submit('/badges/04A1B2/key', '/badges/04A1B2/key', { apiKey: ANNA.apiKey });

@@ -3,20 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { verifyKeyWithMoco } from '../../src/commands/badge-verify.js';
-import { buildReport } from '../../src/commands/status.js';
 import { parseConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log.js';
 import { type Simulator, startSimulator } from '../../src/moco/sim/index.js';
-import { openStores, type Stores } from '../../src/store/open.js';
-import { readDaemonStatus, writeDaemonStatus } from '../../src/store/status.js';
+import type { NewTap, Tap } from '../../src/store/journal.js';
+import type { Stores } from '../../src/store/open.js';
+import { writeDaemonStatus } from '../../src/store/status.js';
+import { localParts } from '../../src/time/local.js';
 import { systemTimers } from '../../src/time/timers.js';
-import { userKeysIdentity } from '../../src/web/enrol.js';
-import { createWebMoco, type WebMoco } from '../../src/web/moco.js';
-import { hashPassword, PasswordStore } from '../../src/web/password.js';
-import { buildWebServer } from '../../src/web/server.js';
-import { SessionStore } from '../../src/web/sessions.js';
-import { TodayService } from '../../src/web/today.js';
+import { composeWeb } from '../../src/web/app.js';
+import type { WebMoco } from '../../src/web/moco.js';
+import { hashPassword, type PasswordStore } from '../../src/web/password.js';
 
 export const PASSWORD = 'correct horse battery';
 export const TIME_ZONE = 'Europe/Berlin';
@@ -63,6 +60,8 @@ export interface WebFixture {
   agent(): Agent;
   /** Writes the daemon's heartbeat as a running daemon would. */
   daemonRunning(fields?: Partial<Parameters<typeof writeDaemonStatus>[1]>): void;
+  /** A tap as the daemon journals it, pending, at the clock's minute unless told otherwise. */
+  journalTap(uid: string, fields?: Partial<NewTap>): Tap;
   close(): Promise<void>;
 }
 
@@ -92,56 +91,25 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
     ),
     configPath: join(dir, 'config.yaml'),
   };
-  const stores = openStores({ config, env: {}, clock });
-  const passwords = new PasswordStore(stores.db);
-  passwords.set(await HASH);
   const log = logSink();
-  const logger = createLogger('info', log.stream);
-  const moco = createWebMoco({ moco: config.moco, web: config.web, clock, timers: systemTimers, logger });
-  const daemonStatus = () =>
-    buildReport(
-      readDaemonStatus(stores.db),
-      stores.journal.counts(),
-      stores.journal.failureReasons(),
-      clock.now(),
-    );
-  const app = await buildWebServer({
+  const parts = await composeWeb({
     config,
-    db: stores.db,
-    badges: stores.badges,
-    unknownScans: stores.unknownScans,
-    journal: stores.journal,
-    passwords,
-    sessions: new SessionStore(clock, config.web.sessionHours * 3_600_000),
-    today: new TodayService({
-      badges: stores.badges,
-      client: moco.client,
-      budget: moco.budget,
-      clock,
-      timeZone: TIME_ZONE,
-      baseUrl: moco.baseUrl,
-      holdBack: () => {
-        const pending = daemonStatus().taps.pending;
-        return pending > 0 ? `the kiosk is delivering ${pending} waiting taps first` : null;
-      },
-    }),
-    identity: userKeysIdentity({ moco: config.moco, verify: verifyKeyWithMoco, budget: moco.budget }),
-    mocoClock: moco.clockWatch,
-    probeMocoClock: () => moco.probeClock(),
-    baseUrl: moco.baseUrl,
-    daemonStatus,
+    env: {},
+    logger: createLogger('info', log.stream),
     clock,
-    logger,
+    timers: systemTimers,
   });
+  parts.passwords.set(await HASH);
+  const { stores } = parts;
   return {
-    app,
+    app: parts.server,
     stores,
     sim,
     clock,
     log,
-    moco,
-    passwords,
-    agent: () => new Agent(app),
+    moco: parts.moco,
+    passwords: parts.passwords,
+    agent: () => new Agent(parts.server),
     daemonRunning(fields = {}) {
       writeDaemonStatus(stores.db, {
         pid: process.pid,
@@ -156,10 +124,24 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
         ...fields,
       });
     },
+    journalTap(uid, fields = {}) {
+      const atMs = fields.atMs ?? clock.now();
+      const { date, time } = localParts(atMs, TIME_ZONE);
+      return stores.journal.append({
+        uid,
+        userId: null,
+        userName: null,
+        localDate: date,
+        localTime: time,
+        clockSynced: true,
+        monoNs: null,
+        bootId: null,
+        ...fields,
+        atMs,
+      });
+    },
     async close() {
-      await app.close();
-      moco.close();
-      stores.close();
+      await parts.close();
       await sim.close();
       rmSync(dir, { recursive: true, force: true });
     },

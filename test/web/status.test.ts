@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Tap } from '../../src/store/journal.js';
-import { localParts } from '../../src/time/local.js';
-import { type Agent, TIME_ZONE, textOf, type WebFixture, webFixture } from './helpers.js';
+import { type Agent, textOf, type WebFixture, webFixture } from './helpers.js';
 
 let web: WebFixture;
 let admin: Agent;
@@ -15,23 +14,8 @@ afterEach(() => web.close());
 const REVOKED =
   '401 unauthorized: MOCO POST /api/v1/users/presences/touch answered 401 (unauthorized): {"message":"Unauthorized"}';
 
-function tapOf(uid: string, userName: string | null, atMs = web.clock.now()): Tap {
-  const { date, time } = localParts(atMs, TIME_ZONE);
-  return web.stores.journal.append({
-    uid,
-    userId: null,
-    userName,
-    atMs,
-    localDate: date,
-    localTime: time,
-    clockSynced: true,
-    monoNs: null,
-    bootId: null,
-  });
-}
-
 function failedTap(uid = '04A1B2', userName: string | null = 'Anna Schmidt'): Tap {
-  const tap = tapOf(uid, userName);
+  const tap = web.journalTap(uid, { userName });
   web.stores.journal.markFailed(tap.id, 'rejected', REVOKED);
   return tap;
 }
@@ -52,7 +36,7 @@ describe('the status page', () => {
 
   it('lists the last taps with who, when and outcome, and unknown badges among them', async () => {
     web.stores.badges.add({ uid: '04A1B2', label: 'Anna', apiKey: 'demo-key-anna' });
-    const tap = tapOf('04A1B2', 'Anna Schmidt');
+    const tap = web.journalTap('04A1B2', { userName: 'Anna Schmidt' });
     web.stores.journal.markDelivered(tap.id, 'clocked_in', web.clock.now());
     web.clock.advance(60_000);
     web.stores.unknownScans.record('0A0B0C0D');
@@ -151,7 +135,7 @@ describe('drop', () => {
   });
 
   it('refuses to drop a delivered tap', async () => {
-    const tap = tapOf('04A1B2', null);
+    const tap = web.journalTap('04A1B2');
     web.stores.journal.markDelivered(tap.id, 'clocked_in', web.clock.now());
     const response = await admin.get(`/taps/${tap.id}/drop`);
     expect(response.headers.location).toBe('/status');

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_USERS, type Simulator } from '../../src/moco/sim/index.js';
-import { localParts } from '../../src/time/local.js';
 import { addDays, FRESH_MS, knownUsers, LOOKBACK_DAYS } from '../../src/web/today.js';
-import { type Agent, TIME_ZONE, textOf, type WebFixture, webFixture } from './helpers.js';
+import { type Agent, textOf, type WebFixture, webFixture } from './helpers.js';
 
 const [ANNA, BEN, CLARA] = DEMO_USERS as [
   (typeof DEMO_USERS)[number],
@@ -100,20 +99,21 @@ describe('the Today page', () => {
 
   it('leaves MOCO to the taps while the kiosk has taps to deliver', async () => {
     const admin = await kiosk();
-    const { date, time } = localParts(web.clock.now(), TIME_ZONE);
-    web.stores.journal.append({
-      uid: '04B1',
-      userId: BEN.id,
-      userName: null,
-      atMs: web.clock.now(),
-      localDate: date,
-      localTime: time,
-      clockSynced: true,
-      monoNs: null,
-      bootId: null,
-    });
+    web.daemonRunning();
+    web.journalTap('04B1', { userId: BEN.id });
     const text = textOf((await admin.get('/today')).body);
-    expect(text).toContain('MOCO was not asked for this page: the kiosk is delivering 1 waiting taps first');
+    expect(text).toContain(
+      'MOCO was not asked for this page: the kiosk is delivering 1 waiting tap first; ask again once it is out',
+    );
+    expect(presenceReads()).toHaveLength(0);
+  });
+
+  it('does not ask MOCO while the kiosk cannot reach it', async () => {
+    const admin = await kiosk();
+    web.daemonRunning({ connectivity: 'offline' });
+    expect(textOf((await admin.get('/today')).body)).toContain(
+      'MOCO was not asked for this page: the kiosk cannot reach MOCO; the presences are as last read',
+    );
     expect(presenceReads()).toHaveLength(0);
   });
 
