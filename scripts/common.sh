@@ -11,6 +11,9 @@ readonly CONFIG_FILE=$CONFIG_DIR/config.yaml
 readonly MASTER_KEY=$CONFIG_DIR/master.key
 readonly WRAPPER=/usr/local/bin/moco-timeclock
 readonly UNIT_FILE=/etc/systemd/system/moco-timeclock.service
+# The admin's web page: installed with the daemon, enabled only by the admin (it is off by default).
+readonly WEB_SERVICE=moco-timeclock-web
+readonly WEB_UNIT_FILE=/etc/systemd/system/moco-timeclock-web.service
 readonly UDEV_RULE=/etc/udev/rules.d/70-moco-timeclock.rules
 
 DRY_RUN=${DRY_RUN:-0}

@@ -21,7 +21,8 @@ Usage: sudo $0 [options]
 
 Installs moco-timeclock to $APP_DIR with the service user $SERVICE_USER, the command
 $WRAPPER, the configuration $CONFIG_FILE (never overwritten), the master key
-$MASTER_KEY (created once), a udev rule for the HID reader and the systemd unit $SERVICE.
+$MASTER_KEY (created once), a udev rule for the HID reader, the systemd unit $SERVICE,
+and the unit $WEB_SERVICE of the admin's web page (not enabled: it is off by default).
 Run it again to upgrade.
 
 Options:
@@ -123,7 +124,7 @@ check_node() {
 
 check_source() {
   local path
-  for path in package.json package-lock.json src config/config.example.yaml systemd/moco-timeclock.service scripts/udev/70-moco-timeclock.rules.in scripts/cli-wrapper.sh; do
+  for path in package.json package-lock.json src config/config.example.yaml systemd/moco-timeclock.service systemd/moco-timeclock-web.service scripts/udev/70-moco-timeclock.rules.in scripts/cli-wrapper.sh; do
     [[ -e $SOURCE_DIR/$path ]] || die "$SOURCE_DIR/$path is missing: run me from a complete checkout"
   done
 }
@@ -303,8 +304,9 @@ install_udev_rule() {
 START_FAILED=0
 
 install_unit() {
-  say "installing the systemd unit $UNIT_FILE"
+  say "installing the systemd units $UNIT_FILE and $WEB_UNIT_FILE"
   run install -m 0644 -o root -g root "$SOURCE_DIR/systemd/moco-timeclock.service" "$UNIT_FILE"
+  run install -m 0644 -o root -g root "$SOURCE_DIR/systemd/moco-timeclock-web.service" "$WEB_UNIT_FILE"
   run systemctl daemon-reload
   run systemctl enable "$SERVICE"
   if ((NO_START)); then
@@ -317,6 +319,19 @@ install_unit() {
     # restart, not start: on an upgrade the running daemon must pick up the new build.
     say "starting $SERVICE"
     run systemctl restart "$SERVICE" || START_FAILED=1
+  fi
+  install_web_unit
+}
+
+# The web page is the admin's choice: enabled by hand, and only then restarted on an upgrade.
+install_web_unit() {
+  if ! systemctl is-enabled --quiet "$WEB_SERVICE" 2>/dev/null; then
+    say "$WEB_SERVICE is not enabled (the web page is off; see the next steps)"
+  elif ((NO_START || EXAMPLE_INSTALLED)); then
+    say "not restarting $WEB_SERVICE"
+  else
+    say "restarting $WEB_SERVICE"
+    run systemctl restart "$WEB_SERVICE" || START_FAILED=1
   fi
 }
 
@@ -332,6 +347,10 @@ moco-timeclock is installed. Next steps:
      (paste the MOCO API key), or tap an unknown badge, then:
                                   sudo moco-timeclock badge add --last-unknown --name <name> --key -
   5. Watch it:                    journalctl -u $SERVICE -o cat -f
+  6. The web page (optional):     set web.enabled: true, then
+                                  sudo moco-timeclock web passwd
+                                  sudo systemctl enable --now $WEB_SERVICE
+     (it listens on web.listen, 127.0.0.1:8080 by default: see docs/web.md for the office network)
 EOF
 }
 
@@ -355,7 +374,7 @@ main() {
   install_unit
   next_steps
   if ((START_FAILED)); then
-    die "$SERVICE did not start; see: journalctl -u $SERVICE -o cat -n 50"
+    die "$SERVICE or $WEB_SERVICE did not start; see: journalctl -u $SERVICE -u $WEB_SERVICE -o cat -n 50"
   fi
 }
 

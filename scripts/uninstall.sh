@@ -11,7 +11,7 @@ usage() {
   cat <<EOF
 Usage: sudo $0 [--purge] [--dry-run]
 
-Stops and removes the $SERVICE service, its udev rule, $APP_DIR and $WRAPPER.
+Stops and removes the $SERVICE and $WEB_SERVICE services, the udev rule, $APP_DIR and $WRAPPER.
   --purge     also delete the data $STATE_DIR, the configuration and master key in
               $CONFIG_DIR, and the user $SERVICE_USER
   --dry-run   print every change instead of making it (also DRY_RUN=1)
@@ -40,15 +40,20 @@ parse_args() {
 }
 
 remove_service() {
-  if [[ -e $UNIT_FILE ]]; then
-    say "stopping and disabling $SERVICE"
-    run systemctl disable --now "$SERVICE" || warn "could not stop $SERVICE; removing it anyway"
-  fi
-  say "removing $UNIT_FILE"
-  run rm -f "$UNIT_FILE"
+  local service unit
+  # The page first: it reads the daemon's database.
+  for unit in "$WEB_UNIT_FILE" "$UNIT_FILE"; do
+    service=$(basename "$unit" .service)
+    if [[ -e $unit ]]; then
+      say "stopping and disabling $service"
+      run systemctl disable --now "$service" || warn "could not stop $service; removing it anyway"
+    fi
+    say "removing $unit"
+    run rm -f "$unit"
+  done
   if [[ -d /run/systemd/system ]]; then
     run systemctl daemon-reload
-    run systemctl reset-failed "$SERVICE" 2>/dev/null || true
+    run systemctl reset-failed "$SERVICE" "$WEB_SERVICE" 2>/dev/null || true
   fi
 }
 

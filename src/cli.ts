@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   sim: async () => (await import('./commands/sim.js')).simCommand(),
   demo: async () => (await import('./commands/demo.js')).demoCommand(),
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand(),
+  web: async () => (await import('./commands/web.js')).webCommand(),
 };
 
 async function buildProgram(requested: string | undefined): Promise<Command> {

@@ -247,7 +247,8 @@ async function resolveKey(io: Io, option: string | undefined): Promise<string> {
   return key.trim();
 }
 
-async function readLine(stream: NodeJS.ReadableStream): Promise<string> {
+/** One line of a stream, without its line ending; what `--key -` and `web passwd` read. */
+export async function readLine(stream: NodeJS.ReadableStream): Promise<string> {
   let text = '';
   for await (const chunk of stream) {
     text += chunk.toString();

@@ -6,5 +6,13 @@ export {
   parseConfig,
   resolveConfigPath,
 } from './load.js';
-export type { Config, MocoConfig, ReaderConfig, ScanConfig, SignalsConfig, UidConfig } from './schema.js';
+export type {
+  Config,
+  MocoConfig,
+  ReaderConfig,
+  ScanConfig,
+  SignalsConfig,
+  UidConfig,
+  WebConfig,
+} from './schema.js';
 export { configSchema } from './schema.js';

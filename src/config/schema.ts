@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IDLE_STATES, OUTCOMES } from '../outcome.js';
 import { isValidTimeZone, systemTimeZone } from '../time/local.js';
+import { parseListen } from './listen.js';
 
 /**
  * The one truth about configuration: types, defaults and validation come from here, and
@@ -91,6 +92,17 @@ const log = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 
+const web = z.strictObject({
+  enabled: z.boolean().default(false),
+  listen: z
+    .string()
+    .refine((text) => parseListen(text) !== null, 'must be host:port, e.g. "127.0.0.1:8080" or "[::1]:8080"')
+    .default('127.0.0.1:8080'),
+  trustProxy: z.boolean().default(false),
+  mocoRequests: z.number().int().min(1).max(1000).default(20),
+  sessionHours: z.number().int().min(1).max(720).default(12),
+});
+
 export const configSchema = z
   .strictObject({
     moco: moco.prefault({}),
@@ -105,6 +117,7 @@ export const configSchema = z
     signals: signals.prefault({}),
     journal: journal.prefault({}),
     log: log.prefault({}),
+    web: web.prefault({}),
   })
   .superRefine((config, ctx) => {
     if (config.moco.domain === null && config.moco.baseUrl === null) {
@@ -127,6 +140,13 @@ export const configSchema = z
           });
         }
       }
+    }
+    if (config.web.enabled && config.web.mocoRequests > config.moco.rateLimit.requests / 2) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['web', 'mocoRequests'],
+        message: `must be at most half of moco.rateLimit.requests (${config.moco.rateLimit.requests}): the taps keep the larger share`,
+      });
     }
     if (config.signals.driver === 'gpio') {
       for (const led of ['green', 'red'] as const) {
@@ -151,3 +171,4 @@ export type ReaderConfig = Config['reader'];
 export type UidConfig = Config['uid'];
 export type ScanConfig = Config['scan'];
 export type SignalsConfig = Config['signals'];
+export type WebConfig = Config['web'];

@@ -1,5 +1,6 @@
 import type { MocoConfig } from '../config/index.js';
 import { RateLimiter } from '../courier/rate-limiter.js';
+import { explainMocoTrouble, keyRejected } from '../failures/explain.js';
 import { mocoBaseUrl } from '../moco/base-url.js';
 import { MocoClient, type MocoClientOptions } from '../moco/client.js';
 import { MocoError } from '../moco/errors.js';
@@ -136,33 +137,18 @@ async function checkKeys(
 /** A failure that is MOCO's or the network's, not one key's: one line, and no more keys are tried. */
 function unusable(error: unknown, baseUrl: string): CheckResult | null {
   if (!(error instanceof MocoError)) throw error;
-  switch (error.code) {
-    case 'unreachable':
-    case 'uncertain':
-      return fail(
-        `cannot reach ${baseUrl} (${error.message})`,
-        'check the network and DNS, and moco.domain or moco.baseUrl',
-      );
-    case 'not_found':
-    case 'protocol':
-      return fail(
-        `${baseUrl} does not answer like the MOCO API (${error.message})`,
-        'check moco.domain (the subdomain of mocoapp.com) or moco.baseUrl',
-      );
-    case 'rate_limited':
-      return fail(`MOCO's rate limit is reached (${error.message})`, 'run the doctor again in a few minutes');
-    case 'server':
-      return fail(`MOCO has a problem (${error.message})`, 'try again later; taps are queued meanwhile');
-    default:
-      return null;
-  }
+  const trouble = explainMocoTrouble(error.code, { baseUrl });
+  if (trouble === null) return null;
+  // The doctor is run by hand: after a 429 the thing to do is to run it again, later.
+  const fix = error.code === 'rate_limited' ? 'run the doctor again in a few minutes' : trouble.action;
+  return fail(`${trouble.meaning} (${error.message})`, fix);
 }
 
 function keyProblem(summary: BadgeSummary, error: MocoError): CheckResult {
   const replace = `moco-timeclock badge add ${summary.uid} --key <new key> --replace`;
   const detail =
     error.code === 'unauthorized'
-      ? `MOCO rejects the key of ${who(summary)} (401: revoked or mistyped)`
+      ? keyRejected(who(summary)).meaning
       : `MOCO refuses the key of ${who(summary)} (${error.message})`;
   return { ...fail(detail, replace), name: `badge ${summary.uid}` };
 }

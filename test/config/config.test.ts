@@ -190,3 +190,33 @@ function valueAt(root: unknown, path: string): unknown {
   }
   return value;
 }
+
+describe('web', () => {
+  it('is off, on this machine only, by default', () => {
+    const config = parseConfig('moco: { domain: acme }\n');
+    expect(config.web).toEqual({
+      enabled: false,
+      listen: '127.0.0.1:8080',
+      trustProxy: false,
+      mocoRequests: 20,
+      sessionHours: 12,
+    });
+  });
+
+  it('takes an IPv6 address in brackets and refuses an address without a port', () => {
+    expect(parseConfig('moco: { domain: acme }\nweb: { listen: "[::1]:8443" }\n').web.listen).toBe(
+      '[::1]:8443',
+    );
+    expect(problemsOf('moco: { domain: acme }\nweb: { listen: "0.0.0.0" }\n')).toEqual([
+      'web.listen: must be host:port, e.g. "127.0.0.1:8080" or "[::1]:8080" (got "0.0.0.0")',
+    ]);
+  });
+
+  it('leaves the larger share of the MOCO budget to the taps when the page is on', () => {
+    const yaml =
+      'moco: { domain: acme, rateLimit: { requests: 30 } }\nweb: { enabled: true, mocoRequests: 20 }\n';
+    expect(problemsOf(yaml)).toEqual([
+      'web.mocoRequests: must be at most half of moco.rateLimit.requests (30): the taps keep the larger share (got 20)',
+    ]);
+  });
+});

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const UNIT = 'systemd/moco-timeclock.service';
+const WEB_UNIT = 'systemd/moco-timeclock-web.service';
 const UDEV_TEMPLATE = 'scripts/udev/70-moco-timeclock.rules.in';
 
 /** A copy of the packaging files, so a test can break one and run the check on it. */
@@ -33,6 +34,7 @@ describe('scripts/check-packaging.sh', { timeout: 180_000 }, () => {
     const { status, output } = check(ROOT);
 
     expect(output).toMatch(/Overall exposure level for moco-timeclock\.service: \d+\.\d/);
+    expect(output).toMatch(/Overall exposure level for moco-timeclock-web\.service: \d+\.\d/);
     expect(status).toBe(0);
   });
 
@@ -58,6 +60,26 @@ describe('scripts/check-packaging.sh', { timeout: 180_000 }, () => {
     expect(output).toContain('ExecStart= no longer starts /usr/local/bin/moco-timeclock');
   });
 
+  it("checks the web page's unit the same way: a misspelt key, or one that does not start `web`", () => {
+    const misspelt = packagingCopy();
+    edit(misspelt, WEB_UNIT, (text) => text.replace('PrivateDevices=yes', 'PrivateDevice=yes'));
+    const wrongCommand = packagingCopy();
+    edit(wrongCommand, WEB_UNIT, (text) =>
+      text.replace('moco-timeclock web --config', 'moco-timeclock run --config'),
+    );
+
+    expect(check(misspelt)).toMatchObject({
+      status: 1,
+      output: expect.stringContaining("Unknown key 'PrivateDevice'"),
+    });
+    expect(check(wrongCommand)).toMatchObject({
+      status: 1,
+      output: expect.stringContaining(
+        'moco-timeclock-web.service: ExecStart= no longer starts /usr/local/bin/moco-timeclock web',
+      ),
+    });
+  });
+
   it('fails on a udev rule that lets every user at the reader', () => {
     const dir = packagingCopy();
     edit(dir, UDEV_TEMPLATE, (text) => text.replace('MODE="0660"', 'MODE="0666"'));
@@ -70,7 +92,7 @@ describe('scripts/check-packaging.sh', { timeout: 180_000 }, () => {
 
   it('fails on a script shellcheck objects to', () => {
     const dir = packagingCopy();
-    edit(dir, 'scripts/uninstall.sh', (text) => text.replace('say "removing $UNIT_FILE"', 'say removing $1'));
+    edit(dir, 'scripts/uninstall.sh', (text) => text.replace('say "removing $unit"', 'say removing $1'));
 
     const { status, output } = check(dir);
 

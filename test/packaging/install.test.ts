@@ -103,6 +103,18 @@ describe('scripts/install.sh --dry-run', () => {
     expect(noStart.stdout).toContain('--no-start: not starting moco-timeclock');
   });
 
+  it("installs the web page's unit without enabling it: the page is off until the admin turns it on", () => {
+    const { status, stdout } = withIds;
+
+    expect(status).toBe(0);
+    expect(stdout).toMatch(
+      /\+ install -m 0644 -o root -g root \S+\/systemd\/moco-timeclock-web\.service \/etc\/systemd\/system\/moco-timeclock-web\.service/,
+    );
+    expect(stdout).not.toContain('systemctl enable moco-timeclock-web');
+    expect(stdout).toContain('moco-timeclock-web is not enabled (the web page is off; see the next steps)');
+    expect(stdout).toContain('sudo systemctl enable --now moco-timeclock-web');
+  });
+
   it.skipIf(HAS_INSTALLED_CONFIG)(
     'installs a given configuration, starts the service and reads the HID ids from it',
     () => {
@@ -188,6 +200,7 @@ describe('scripts/uninstall.sh --dry-run', () => {
 
     expect(status).toBe(0);
     expect(stdout).toContain('+ rm -f /etc/systemd/system/moco-timeclock.service');
+    expect(stdout).toContain('+ rm -f /etc/systemd/system/moco-timeclock-web.service');
     expect(stdout).toContain('+ rm -f /etc/udev/rules.d/70-moco-timeclock.rules');
     expect(stdout).toContain('+ rm -rf /opt/moco-timeclock ');
     expect(stdout).toContain('+ rm -f /usr/local/bin/moco-timeclock');

@@ -1,0 +1,138 @@
+import { Command } from 'commander';
+import { createLogger } from '../log.js';
+import { openStores } from '../store/open.js';
+import { createNotifier } from '../systemd/notify.js';
+import { systemClock } from '../time/clock.js';
+import { startWeb, WebError } from '../web/app.js';
+import { hashPassword, MIN_PASSWORD_LENGTH, PasswordStore } from '../web/password.js';
+import { readLine } from './badge.js';
+import { CliError, EXIT, loadConfigForCommand } from './common.js';
+
+const CONFIG_HELP = 'configuration file (default: $MOCO_TIMECLOCK_CONFIG or /etc/moco-timeclock/config.yaml)';
+/** A stop that hangs must still end the process, so systemd can restart it. */
+const HARD_EXIT_MS = 10_000;
+
+export interface WebCommandDeps {
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
+  stdout?: { write(text: string): unknown };
+  stderr?: { write(text: string): unknown };
+  env?: NodeJS.ProcessEnv;
+}
+
+/** `web`: the admin's web page (what moco-timeclock-web.service starts); `web passwd`: its password. */
+export function webCommand(deps: WebCommandDeps = {}): Command {
+  const env = deps.env ?? process.env;
+  const web = new Command('web')
+    .description(
+      "serve the office admin's web page (status, badges, today's presences); see web.* in the configuration",
+    )
+    .option('-c, --config <file>', CONFIG_HELP)
+    .action((options: { config?: string }) => serve(options.config, env));
+  web
+    .command('passwd')
+    .description('set the admin password of the web page (stored as an scrypt hash; logs everyone out)')
+    .configureHelp({ showGlobalOptions: true })
+    // `web passwd -c FILE`: the option is the parent's, which commander parses for both.
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<{ config?: string }>();
+      const stdin = deps.stdin ?? process.stdin;
+      const err = deps.stderr ?? process.stderr;
+      const password = await readNewPassword(stdin, err);
+      const config = loadConfigForCommand(options.config);
+      const hash = await hashPassword(password);
+      const stores = openStores({ config, env, clock: systemClock });
+      try {
+        new PasswordStore(stores.db).set(hash);
+      } finally {
+        stores.close();
+      }
+      (deps.stdout ?? process.stdout).write(
+        `web password set; whoever was logged in must log in again${config.web.enabled ? '' : ' (the page is off: set web.enabled: true)'}\n`,
+      );
+    });
+  return web;
+}
+
+async function serve(configOption: string | undefined, env: NodeJS.ProcessEnv): Promise<void> {
+  const config = loadConfigForCommand(configOption);
+  if (!config.web.enabled) {
+    throw new CliError(`the web page is off: set web.enabled: true in ${config.configPath}`, EXIT.config);
+  }
+  const logger = createLogger(config.log.level).child({ part: 'web' });
+  const notifier = createNotifier({ env, logger });
+  let app: Awaited<ReturnType<typeof startWeb>>;
+  try {
+    app = await startWeb({ config, env, logger });
+  } catch (error) {
+    if (error instanceof WebError) throw new CliError(error.message, EXIT.config);
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new CliError(`${config.web.listen} is in use by another program: change web.listen`, EXIT.config);
+    }
+    throw error;
+  }
+  notifier.ready();
+  const stopWatchdog = notifier.startWatchdog();
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'stopping');
+      notifier.stopping();
+      stopWatchdog();
+      setTimeout(() => process.exit(1), HARD_EXIT_MS).unref();
+      void app.stop().then(resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+/** Twice on a terminal, without echo; one line from a pipe (for scripts). */
+async function readNewPassword(
+  stdin: NonNullable<WebCommandDeps['stdin']>,
+  err: { write(text: string): unknown },
+): Promise<string> {
+  let password: string;
+  if (stdin.isTTY === true && stdin.setRawMode !== undefined) {
+    password = await readHidden(stdin, err, 'New web admin password: ');
+    const again = await readHidden(stdin, err, 'Again: ');
+    if (again !== password) throw new CliError('the two passwords differ; nothing changed', EXIT.usage);
+  } else {
+    password = await readLine(stdin);
+  }
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new CliError(
+      `the password needs at least ${MIN_PASSWORD_LENGTH} characters; nothing changed`,
+      EXIT.usage,
+    );
+  }
+  return password;
+}
+
+/** A line typed on a terminal in raw mode, so nothing of it is echoed. Ctrl-C aborts. */
+function readHidden(
+  stdin: NonNullable<WebCommandDeps['stdin']>,
+  err: { write(text: string): unknown },
+  prompt: string,
+): Promise<string> {
+  err.write(prompt);
+  stdin.setRawMode?.(true);
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let typed = '';
+    const done = (finish: () => void) => {
+      stdin.off('data', onData);
+      stdin.setRawMode?.(false);
+      stdin.pause();
+      err.write('\n');
+      finish();
+    };
+    const onData = (chunk: Buffer | string) => {
+      for (const char of chunk.toString()) {
+        if (char === '\r' || char === '\n') return done(() => resolve(typed));
+        if (char === '\u0003')
+          return done(() => reject(new CliError('aborted; nothing changed', EXIT.usage)));
+        typed = char === '\u007f' || char === '\b' ? typed.slice(0, -1) : typed + char;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { explainMocoTrouble, explainTapFailure } from '../../src/failures/explain.js';
+
+const context = { baseUrl: 'https://acme.mocoapp.com/api/v1' };
+
+describe('explainTapFailure', () => {
+  it('turns a 401 stored by the courier into a revoked key and the way to fix it', () => {
+    const failure = explainTapFailure(
+      '401 unauthorized: MOCO POST /api/v1/users/presences/touch answered 401 (unauthorized): {"message":"bad key"}',
+      context,
+    );
+    expect(failure).toMatchObject({
+      kind: 'unauthorized',
+      status: 401,
+      meaning: 'MOCO rejects the key of this badge (401: revoked or mistyped)',
+      action: "enrol the badge again with the person's own new key, then retry the tap",
+    });
+    expect(failure.detail).toContain('answered 401');
+  });
+
+  it('explains an overlap (422) and a conflicting touch (423) as a day to correct', () => {
+    const overlap = explainTapFailure(
+      '422 invalid: MOCO POST ... answered 422 (invalid): {"from":["range overlaps"]}',
+      context,
+    );
+    const locked = explainTapFailure('423 locked: MOCO POST ... answered 423 (locked)', context);
+    expect(overlap.meaning).toContain('overlaps a presence');
+    expect(locked.meaning).toContain('conflicts with a presence');
+    for (const failure of [overlap, locked])
+      expect(failure.action).toContain('correct them, then retry the tap');
+  });
+
+  it("uses doctor's words for MOCO as a whole, and says the kiosk retries on its own", () => {
+    const failure = explainTapFailure(
+      'unreachable: MOCO POST /api/v1/users/presences/touch: not sent: ECONNREFUSED',
+      context,
+    );
+    expect(failure).toMatchObject({ kind: 'unreachable', status: null });
+    expect(failure.meaning).toBe(explainMocoTrouble('unreachable', context)?.meaning);
+    expect(failure.action).toMatch(
+      /^nothing at first: the kiosk retries the tap by itself; if this lasts, check the network/,
+    );
+  });
+
+  it('points a 404 at the address first and at a deleted presence second', () => {
+    const failure = explainTapFailure(
+      '404 not_found: MOCO PUT /api/v1/users/presences/7 answered 404 (not_found)',
+      context,
+    );
+    expect(failure.meaning).toBe(
+      'https://acme.mocoapp.com/api/v1 does not answer like the MOCO API, or the presence was deleted in MOCO meanwhile (404)',
+    );
+    expect(failure.action).toContain('check moco.domain');
+  });
+
+  it('recognises the local failures the courier writes as sentences', () => {
+    expect(explainTapFailure('badge was removed before delivery', context).kind).toBe('badge_removed');
+    expect(explainTapFailure("cannot read the badge's key: unsupported state", context).kind).toBe(
+      'key_unreadable',
+    );
+    expect(explainTapFailure('waiting for the system clock to be synchronised', context).kind).toBe(
+      'clock_unsynchronised',
+    );
+    expect(explainTapFailure('local error: SQLITE_FULL', context).kind).toBe('local');
+  });
+
+  it('shows a reason it does not know as it is, and a missing one as missing', () => {
+    expect(explainTapFailure('teapot: 418', context)).toMatchObject({
+      kind: 'unknown',
+      detail: 'teapot: 418',
+    });
+    expect(explainTapFailure(null, context)).toMatchObject({
+      kind: 'unknown',
+      detail: 'no reason was recorded',
+    });
+  });
+});
+
+describe('explainMocoTrouble', () => {
+  it('is null for codes that are about one key or one request, not MOCO as a whole', () => {
+    for (const code of ['unauthorized', 'forbidden', 'invalid', 'locked'] as const) {
+      expect(explainMocoTrouble(code, context)).toBeNull();
+    }
+  });
+});

@@ -1,0 +1,48 @@
+import axios from 'axios';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/index.js';
+import { createLogger } from '../../src/log.js';
+import { systemTimers } from '../../src/time/timers.js';
+import { createWebMoco, MocoClockWatch } from '../../src/web/moco.js';
+import { fakeClock } from './helpers.js';
+
+describe('MocoClockWatch', () => {
+  it("reads MOCO's Date header against the kiosk's clock, and ignores what is not a date", () => {
+    const clock = fakeClock(Date.parse('2026-11-18T08:30:00.500Z'));
+    const watch = new MocoClockWatch(clock);
+    watch.observe(undefined);
+    watch.observe('not a date');
+    expect(watch.last()).toBeNull();
+    watch.observe('Wed, 18 Nov 2026 08:31:00 GMT');
+    expect(watch.last()).toEqual({
+      kioskAt: clock.now(),
+      mocoAt: Date.parse('2026-11-18T08:31:00Z'),
+      offsetMs: 59_500,
+    });
+  });
+});
+
+describe('the MOCO budget of the page', () => {
+  let close = () => {};
+  afterEach(() => close());
+
+  it('grants web.mocoRequests per window, never waits, and refills after the window', () => {
+    const clock = fakeClock();
+    const config = parseConfig('moco: { domain: acme }\nweb: { mocoRequests: 3 }\n');
+    const moco = createWebMoco({
+      moco: config.moco,
+      web: config.web,
+      clock,
+      timers: systemTimers,
+      logger: createLogger('silent'),
+      http: axios.create(),
+    });
+    close = () => moco.close();
+    expect(moco.budget.take(2)).toBe(true);
+    expect(moco.budget.take(2)).toBe(false);
+    expect(moco.budget.take(1)).toBe(true);
+    expect(moco.budget.available()).toBe(0);
+    clock.advance(config.moco.rateLimit.perSeconds * 1000);
+    expect(moco.budget.available()).toBe(3);
+  });
+});
