@@ -313,7 +313,7 @@ export class Courier {
         break;
       case 'transient': {
         if (this.exhausted(tap, result)) {
-          const reason = `MOCO answered ${MAX_SERVER_ERRORS} requests of this tap with a server error while answering others; the last: ${result.reason}`;
+          const reason = `refused with server errors: MOCO answered ${MAX_SERVER_ERRORS} requests of this tap with a server error while answering others; the last: ${result.reason}`;
           this.fail(tap, { kind: 'failed', outcome: 'error', reason, uncertain: result.uncertain });
           this.reached(true);
           break;

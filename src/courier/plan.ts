@@ -20,6 +20,7 @@ export type WriteIntent = Exclude<Intent, { op: 'touch' }>;
 
 export type Effect = 'clocked_in' | 'clocked_out';
 
+/** A conflict's reason starts with `locked:`, the code it is explained by (src/failures/explain.ts). */
 export type LatePlan =
   | { kind: 'write'; intent: WriteIntent; effect: Effect }
   | { kind: 'conflict'; reason: string };
@@ -32,7 +33,7 @@ export type LatePlan =
 export function planLate(day: readonly Presence[], date: string, time: string): LatePlan {
   const open = day.filter((p) => p.to === null);
   if (open.length > 1) {
-    return { kind: 'conflict', reason: `MOCO shows ${open.length} open presences on ${date}` };
+    return { kind: 'conflict', reason: `locked: MOCO shows ${open.length} open presences on ${date}` };
   }
   const current = open[0];
   if (current === undefined) {
@@ -46,7 +47,7 @@ export function planLate(day: readonly Presence[], date: string, time: string): 
   }
   return {
     kind: 'conflict',
-    reason: `a presence open since ${current.from} on ${date} started after this tap at ${time}`,
+    reason: `locked: a presence open since ${current.from} on ${date} started after this tap at ${time}`,
   };
 }
 

@@ -23,6 +23,7 @@ export type TapFailureKind =
   | 'key_unreadable'
   | 'clock_unsynchronised'
   | 'local'
+  | 'server_refused'
   | 'unknown';
 
 export interface ExplainContext {
@@ -101,6 +102,7 @@ const LOCAL_REASONS: readonly [string, TapFailureKind][] = [
   ["cannot read the badge's key", 'key_unreadable'],
   ['waiting for the system clock', 'clock_unsynchronised'],
   ['local error', 'local'],
+  ['refused with server errors', 'server_refused'],
 ];
 
 function parseReason(text: string): { kind: TapFailureKind; status: number | null } {
@@ -160,6 +162,13 @@ function explainKind(kind: TapFailureKind, context: ExplainContext): Explanation
       return {
         meaning: (explainMocoTrouble(kind, context) as Explanation).meaning,
         action: 'nothing: the kiosk retries the tap by itself',
+      };
+    case 'server_refused':
+      return {
+        meaning:
+          "MOCO answered this tap's request with a server error again and again while it answered others: " +
+          'it will not take the request as it is',
+        action: CHECK_THE_DAY,
       };
     case 'rate_limited':
       return {

@@ -193,7 +193,9 @@ export class TodayService {
         .listPresences({ from: addDays(date, -LOOKBACK_DAYS), to: date });
       this.#cache.set(user.id, {
         readAt: this.#deps.clock.now(),
-        presences: presences.filter((p) => user.userId === null || p.user.id === user.userId),
+        presences: presences.filter(
+          (p) => user.userId === null || p.user?.id === undefined || p.user.id === user.userId,
+        ),
         problem: null,
       });
     } catch (error) {

@@ -98,7 +98,9 @@ describe('Courier: a request MOCO keeps refusing with 5xx', () => {
     await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('failed'));
     expect(rig.journal.get(tap.id)).toMatchObject({
       outcome: 'error',
-      lastError: expect.stringMatching(/^MOCO answered 5 requests of this tap with a server error/),
+      lastError: expect.stringMatching(
+        /^refused with server errors: MOCO answered 5 requests of this tap with a server error/,
+      ),
     });
     expect(rig.writes()).toHaveLength(5);
     expect(rig.courier.status().connectivity).toBe('online');

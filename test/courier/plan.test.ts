@@ -36,7 +36,7 @@ describe('planLate: a late tap as touch would have meant it at its minute', () =
   it('leaves a presence opened after the tap, and two open presences, to an admin', () => {
     expect(planLate([presence(1, '09:00', null)], DAY, '08:00')).toEqual({
       kind: 'conflict',
-      reason: `a presence open since 09:00 on ${DAY} started after this tap at 08:00`,
+      reason: `locked: a presence open since 09:00 on ${DAY} started after this tap at 08:00`,
     });
     expect(planLate([presence(1, '07:00', null), presence(2, '08:00', null)], DAY, '09:00')).toMatchObject({
       kind: 'conflict',

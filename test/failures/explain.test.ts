@@ -64,6 +64,20 @@ describe('explainTapFailure', () => {
     expect(explainTapFailure('local error: SQLITE_FULL', context).kind).toBe('local');
   });
 
+  it('explains a tap MOCO keeps refusing with 5xx, and a late tap that conflicts with the day', () => {
+    const refused = explainTapFailure(
+      'refused with server errors: MOCO answered 5 requests of this tap with a server error while answering others; the last: 500 server: ...',
+      context,
+    );
+    expect(refused.kind).toBe('server_refused');
+    expect(refused.action).toContain('correct them');
+    const conflict = explainTapFailure(
+      'locked: a presence open since 09:00 on 2026-03-02 started after this tap at 08:00',
+      context,
+    );
+    expect(conflict.kind).toBe('locked');
+  });
+
   it('shows a reason it does not know as it is, and a missing one as missing', () => {
     expect(explainTapFailure('teapot: 418', context)).toMatchObject({
       kind: 'unknown',

@@ -173,7 +173,11 @@ describe('a new key for a badge', () => {
     web.stores.badges.add({ uid: '04A1B2', label: 'Anna', apiKey: 'revoked-key-of-anna' });
     const before = web.stores.badges.find('04A1B2');
     const tap = web.journalTap('04A1B2');
-    web.stores.journal.markFailed(tap.id, 'rejected', '401 unauthorized: ...');
+    web.stores.journal.markFailed(tap.id, {
+      outcome: 'rejected',
+      reason: '401 unauthorized: ...',
+      uncertain: false,
+    });
     web.clock.advance(1000);
     await admin.submit('/badges/04A1B2/key', '/badges/04A1B2/key', { apiKey: ANNA.apiKey });
     expect(web.stores.badges.find('04A1B2')).toMatchObject({

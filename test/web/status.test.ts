@@ -16,7 +16,7 @@ const REVOKED =
 
 function failedTap(uid = '04A1B2', userName: string | null = 'Anna Schmidt'): Tap {
   const tap = web.journalTap(uid, { userName });
-  web.stores.journal.markFailed(tap.id, 'rejected', REVOKED);
+  web.stores.journal.markFailed(tap.id, { outcome: 'rejected', reason: REVOKED, uncertain: false });
   return tap;
 }
 
@@ -130,7 +130,7 @@ describe('drop', () => {
 
   it('warns that a tap whose touch got no answer may be booked', async () => {
     const tap = failedTap();
-    web.stores.journal.markInFlight(tap.id);
+    web.stores.journal.markSending(tap.id, { op: 'open', date: tap.localDate, from: tap.localTime }, 0);
     expect(textOf((await admin.get(`/taps/${tap.id}/drop`)).body)).toContain('MOCO may have booked it');
   });
 

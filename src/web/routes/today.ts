@@ -28,7 +28,7 @@ export function todayRoutes(deps: WebDeps): FastifyPluginAsync {
       deps.logger.info(
         {
           presenceId: result.presence.id,
-          userId: result.presence.user.id,
+          userId: result.presence.user?.id,
           date: result.presence.date,
           to,
           by: 'web',
