@@ -1,5 +1,6 @@
 import type { Config } from './config/index.js';
 import { Courier } from './courier/courier.js';
+import { forgottenClockOuts } from './courier/open-presences.js';
 import { RateLimiter } from './courier/rate-limiter.js';
 import { TimeTrust } from './courier/time-trust.js';
 import { Gate } from './gate.js';
@@ -16,6 +17,7 @@ import { openStores, type Stores } from './store/open.js';
 import { type DaemonStatus, writeDaemonStatus } from './store/status.js';
 import { handleRead } from './tap.js';
 import { type Clock, systemClock } from './time/clock.js';
+import { localParts } from './time/local.js';
 import {
   type ClockSyncProbe,
   type MonotonicSource,
@@ -85,6 +87,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     journal,
     timeZone: config.timezone,
     logger: part('clock'),
+    mocoOffsetMs: () => watch.offsetMs(),
   });
   await timeTrust.refresh();
 
@@ -109,12 +112,17 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       connectivitySince: courier.status().since,
       reader: kiosk.reader,
       clockSynchronized: timeTrust.probed(),
+      mocoClockOffsetMs: watch.offsetMs(),
       lastScan: kiosk.lastScan,
     });
   const idle = (): IdleState => {
     if (kiosk.reader === 'disconnected' || journal.hasFailed()) return 'attention';
+    if (forgottenClockOuts(journal, config, today()).length > 0) return 'attention';
     return courier.status().connectivity === 'offline' ? 'offline' : 'online';
   };
+  // MOCO's date where its clock is known: a Pi whose clock is days off would otherwise see every
+  // presence as forgotten, or none.
+  const today = () => localParts(clock.now() + (watch.offsetMs() ?? 0), config.timezone).date;
   const refreshIdle = () => {
     signals.setIdle(idle());
     writeStatus();
@@ -130,7 +138,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     clock,
     timers,
     logger: part('courier'),
+    timeZone: config.timezone,
     feedbackTimeoutMs: config.scan.feedbackTimeoutMs,
+    settleMs: config.moco.settleMs,
     onChange: refreshIdle,
   });
 
@@ -139,8 +149,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     clock,
   );
   // A restart must not reopen the window in which a second tap would erase the first.
-  for (const { uid, atMs } of journal.lastTapsSince(clock.now() - config.scan.repeatGuardSeconds * 1000)) {
-    gate.accepted(uid, atMs);
+  for (const { lane, atMs } of journal.lastTapsSince(clock.now() - config.scan.repeatGuardSeconds * 1000)) {
+    gate.accepted(lane, atMs);
   }
 
   const normalize = createUidNormalizer(config.reader, config.uid);

@@ -24,6 +24,7 @@ const moco = z.strictObject({
     .default(null),
   baseUrl: httpUrl.nullable().default(null),
   timeoutMs: z.number().int().min(500).max(60_000).default(5000),
+  settleMs: z.number().int().min(1000).max(600_000).default(30_000),
   rateLimit: z
     .strictObject({
       requests: z.number().int().min(1).max(10_000).default(120),
@@ -52,6 +53,7 @@ const scan = z.strictObject({
   debounceMs: z.number().int().min(0).max(60_000).default(1500),
   repeatGuardSeconds: z.number().int().min(0).max(3600).default(60),
   feedbackTimeoutMs: z.number().int().min(100).max(30_000).default(2500),
+  nightShift: z.enum(['off', 'split']).default('off'),
 });
 
 const patternStep = z.strictObject({
@@ -120,6 +122,13 @@ export const configSchema = z
     web: web.prefault({}),
   })
   .superRefine((config, ctx) => {
+    if (config.moco.settleMs < config.moco.timeoutMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['moco', 'settleMs'],
+        message: `must be at least moco.timeoutMs (${config.moco.timeoutMs}): a request can land until it times out`,
+      });
+    }
     if (config.moco.domain === null && config.moco.baseUrl === null) {
       ctx.addIssue({ code: 'custom', path: ['moco', 'domain'], message: 'set moco.domain or moco.baseUrl' });
     }

@@ -45,9 +45,21 @@ describe('config/config.example.yaml', () => {
 });
 
 describe('parseConfig', () => {
+  it('refuses a settle time shorter than the request timeout', () => {
+    expect(() =>
+      parseConfig('moco: { domain: acme, timeoutMs: 8000, settleMs: 5000 }\ntimezone: UTC\n'),
+    ).toThrow(/moco\.settleMs: must be at least moco\.timeoutMs \(8000\)/);
+  });
+
   it('fills every default from a minimal file', () => {
     const config = parseConfig('moco:\n  domain: acme\ntimezone: UTC\n');
-    expect(config.scan).toEqual({ debounceMs: 1500, repeatGuardSeconds: 60, feedbackTimeoutMs: 2500 });
+    expect(config.scan).toEqual({
+      debounceMs: 1500,
+      repeatGuardSeconds: 60,
+      feedbackTimeoutMs: 2500,
+      nightShift: 'off',
+    });
+    expect(config.moco.settleMs).toBe(30_000);
     expect(config.moco.rateLimit).toEqual({ requests: 120, perSeconds: 120 });
     expect(config.reader.type).toBe('stdin');
     expect(config.signals.driver).toBe('console');

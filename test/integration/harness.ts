@@ -55,7 +55,7 @@ export function createKiosk(options: KioskOptions): Kiosk {
   writeConfig(
     configPath,
     [
-      `moco: { baseUrl: "${options.baseUrl}", timeoutMs: 1000 }`,
+      `moco: { baseUrl: "${options.baseUrl}", timeoutMs: 1000, settleMs: 2000 }`,
       `timezone: ${TIME_ZONE}`,
       `dataDir: "${dataDir}"`,
       'reader: { type: stdin }',

@@ -9,6 +9,8 @@ import { MIGRATIONS } from '../../src/store/migrations.js';
 import { memoryJournal, tapOf } from '../courier/harness.js';
 
 const DAY = '2026-03-02';
+/** Journaled with its live touch, sent at `at`. */
+const touching = (at = 1_000) => ({ sending: { intent: { op: 'touch' as const, closes: null }, at } });
 let store: ReturnType<typeof memoryJournal>;
 beforeEach(() => {
   store = memoryJournal();
@@ -28,7 +30,7 @@ describe('Journal: durability', () => {
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
     const tap = new Journal(db).append(
       tapOf('A1', DAY, '08:01', { clockSynced: false, monoNs: 12_345_678_901_234_567n, bootId: 'b-1' }),
-      { touch: true },
+      touching(),
     );
     db.close();
 
@@ -134,8 +136,8 @@ describe('Journal: lanes and order', () => {
 describe('Journal: attempts and uncertainty', () => {
   it('journals a live touch with its intent (uncertain) and a queued tap without, until a write goes out', () => {
     const { journal } = store;
-    const live = journal.append(tapOf('A1', DAY, '08:00'), { touch: true });
-    expect(live).toMatchObject({ uncertain: true, intent: { op: 'touch' }, sentAt: live.atMs });
+    const live = journal.append(tapOf('A1', DAY, '08:00'), touching(4_321));
+    expect(live).toMatchObject({ uncertain: true, intent: { op: 'touch', closes: null }, sentAt: 4_321 });
     const queued = journal.append(tapOf('B2', DAY, '08:00'));
     expect(queued).toMatchObject({ uncertain: false, intent: null, sentAt: null });
     journal.markSending(queued.id, { op: 'close', id: 42, to: '08:00' }, 9_000);
@@ -157,7 +159,7 @@ describe('Journal: attempts and uncertainty', () => {
 
   it('forgets the intent once nothing can be out there, and counts server errors', () => {
     const { journal } = store;
-    const tap = journal.append(tapOf('A1', DAY, '08:00'), { touch: true });
+    const tap = journal.append(tapOf('A1', DAY, '08:00'), touching());
     journal.markAttemptFailed(tap.id, {
       reason: '500',
       nextAttemptAt: 1,
@@ -176,14 +178,14 @@ describe('Journal: attempts and uncertainty', () => {
 
   it('clears `uncertain` on a tap failed by a definite answer to its own request', () => {
     const { journal } = store;
-    const tap = journal.append(tapOf('A1', DAY, '08:00'), { touch: true });
+    const tap = journal.append(tapOf('A1', DAY, '08:00'), touching());
     journal.markFailed(tap.id, { outcome: 'rejected', reason: '401', uncertain: false });
     expect(journal.get(tap.id)).toMatchObject({ state: 'failed', uncertain: false, intent: null });
   });
 
   it('counts a failed attempt, schedules the next one and records what the attempt knows about its touch', () => {
     const { journal } = store;
-    const tap = journal.append(tapOf('A1', DAY, '08:00'), { touch: true });
+    const tap = journal.append(tapOf('A1', DAY, '08:00'), touching());
     journal.markAttemptFailed(tap.id, { reason: 'no answer', nextAttemptAt: 500, uncertain: true });
     expect(journal.get(tap.id)).toMatchObject({ attempts: 1, nextAttemptAt: 500, uncertain: true });
     // Reconciled (the touch had not taken effect), then the new touch could not even connect.
@@ -208,7 +210,7 @@ describe('Journal: attempts and uncertainty', () => {
 
   it('keeps `uncertain` on a failed tap, so a retried tap is reconciled before a touch goes out again', () => {
     const { journal } = store;
-    const tap = journal.append(tapOf('A1', DAY, '08:00'), { touch: true });
+    const tap = journal.append(tapOf('A1', DAY, '08:00'), touching());
     journal.markFailed(tap.id, {
       outcome: 'rejected',
       reason: '401 unauthorized: key revoked',
@@ -291,7 +293,7 @@ describe('Journal: admin operations', () => {
 
   it('tells the courier when a tap was dropped while its touch was on the way', () => {
     const { journal } = store;
-    const tap = journal.append(tapOf('A1', DAY, '08:00'), { touch: true });
+    const tap = journal.append(tapOf('A1', DAY, '08:00'), touching());
     expect(journal.drop(tap.id)?.uncertain).toBe(true);
     expect(journal.markDelivered(tap.id, 'clocked_in', 1)).toBe(false);
     const kept = journal.append(tapOf('B2', DAY, '08:00'));
@@ -317,7 +319,7 @@ describe('Journal: admin operations', () => {
 });
 
 describe('Journal: what other parts read', () => {
-  it('gives the last tap time per badge, the last toggle of a lane that day and the last tap', () => {
+  it('gives the last tap time per person, the last toggle of a lane that day and the last tap', () => {
     const { journal } = store;
     const a1 = journal.append(tapOf('A1', DAY, '08:00'));
     const a2 = journal.append(tapOf('A1', DAY, '12:00'));
@@ -325,8 +327,8 @@ describe('Journal: what other parts read', () => {
     const a3 = journal.append(tapOf('A1', DAY, '13:00'));
     expect(journal.lastTapsSince(b1.atMs)).toEqual(
       expect.arrayContaining([
-        { uid: 'A1', atMs: a3.atMs },
-        { uid: 'B2', atMs: b1.atMs },
+        { lane: 'user:1001', atMs: a3.atMs },
+        { lane: 'user:1002', atMs: b1.atMs },
       ]),
     );
     expect(journal.lastTapsSince(a3.atMs + 1)).toEqual([]);
