@@ -2,6 +2,7 @@ import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { Config } from '../config/index.js';
+import { apiKeyProblem } from '../moco/api-key.js';
 import { BadgeError, type BadgeStore, type BadgeSummary, normalizeBadgeUid } from '../store/badges.js';
 import { DatabaseError } from '../store/database.js';
 import { openStores } from '../store/open.js';
@@ -236,15 +237,58 @@ async function addBadge(io: Io, uidArgument: string | undefined, options: AddOpt
 async function resolveKey(io: Io, option: string | undefined): Promise<string> {
   let key: string | undefined;
   if (option === '-') {
-    if (io.stdin.isTTY === true) io.err('MOCO API key: ');
-    key = await readLine(io.stdin);
+    key = io.stdin.isTTY === true ? await readHidden(io) : await readLine(io.stdin);
   } else {
     key = option ?? io.env[API_KEY_ENV];
   }
   if (key === undefined)
     throw new CliError(`give the API key with --key, --key - (stdin) or $${API_KEY_ENV}`, EXIT.usage);
-  if (key.trim() === '') throw new CliError('the API key is empty', EXIT.usage);
+  const source =
+    option === '-' ? 'read from stdin' : option === undefined ? `in $${API_KEY_ENV}` : 'of --key';
+  const problem = apiKeyProblem(key.trim());
+  if (problem !== null) throw new CliError(`the API key ${source} ${problem}`, EXIT.usage);
   return key.trim();
+}
+
+/**
+ * One line from the terminal without echo, as `sudo` and `ssh` read passwords: the key must not
+ * stay on the screen or in a screen recording. Backspace works; Ctrl+C aborts.
+ */
+async function readHidden(io: Io): Promise<string> {
+  const tty = io.stdin as NodeJS.ReadStream;
+  // Echo off before the prompt: whoever answers it types into a silent terminal.
+  tty.setRawMode(true);
+  io.err('MOCO API key (not shown): ');
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let key = '';
+      const finish = (settle: () => void) => {
+        tty.off('data', onData);
+        tty.off('end', onEnd);
+        tty.pause();
+        settle();
+      };
+      const onData = (chunk: Buffer | string) => {
+        for (const char of chunk.toString()) {
+          if (char === '\u0003') {
+            finish(() => reject(new CliError('interrupted: no badge added', EXIT.interrupted)));
+            return;
+          }
+          if (char === '\r' || char === '\n' || char === '\u0004') {
+            finish(() => resolve(key));
+            return;
+          }
+          key = char === '\u007f' || char === '\b' ? key.slice(0, -1) : key + char;
+        }
+      };
+      const onEnd = () => finish(() => resolve(key));
+      tty.on('data', onData);
+      tty.once('end', onEnd);
+    });
+  } finally {
+    tty.setRawMode(false);
+    io.err('\n');
+  }
 }
 
 async function readLine(stream: NodeJS.ReadableStream): Promise<string> {

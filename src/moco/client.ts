@@ -2,6 +2,7 @@ import axios, { type AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import type { Logger } from '../log.js';
 import { type Clock, systemClock } from '../time/clock.js';
+import { apiKeyProblem } from './api-key.js';
 import { createTrackedAgents, type TrackedAgents } from './connections.js';
 import { describeIssue, presenceListSchema, presenceSchema, profileSchema, sessionSchema } from './decode.js';
 import { MocoError } from './errors.js';
@@ -60,7 +61,6 @@ interface Answer {
 
 /** A pathological server could link pages forever; 1000 pages are 100,000 presences. */
 const MAX_PAGES = 1000;
-const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
 /**
  * The MOCO API over axios. One instance per process: it owns the keep-alive sockets, shared by the
@@ -283,7 +283,7 @@ function scrub(text: string, apiKey: string): string {
  * quote the value. Throws before anything is sent.
  */
 function authHeaders(label: string, { apiKey, impersonateUserId }: Credentials): Record<string, string> {
-  if (!HEADER_SAFE.test(apiKey)) {
+  if (apiKeyProblem(apiKey) !== null) {
     throw new MocoError('unauthorized', `MOCO ${label}: the API key is empty or has characters not allowed`);
   }
   const headers: Record<string, string> = { Authorization: `Token token=${apiKey}` };

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { apiKeyProblem } from '../moco/api-key.js';
 import type { Clock } from '../time/clock.js';
 import { type KeyCipher, KeyCipherError } from './secrets.js';
 
@@ -59,7 +60,13 @@ export interface ImportResult {
   updated: number;
 }
 
-export type BadgeErrorCode = 'malformed_uid' | 'empty_key' | 'exists' | 'not_found' | 'import_row';
+export type BadgeErrorCode =
+  | 'malformed_uid'
+  | 'empty_key'
+  | 'bad_key'
+  | 'exists'
+  | 'not_found'
+  | 'import_row';
 
 export class BadgeError extends Error {
   readonly code: BadgeErrorCode;
@@ -152,6 +159,8 @@ export class BadgeStore {
     const uid = normalizeBadgeUid(input.uid);
     const apiKey = input.apiKey.trim();
     if (apiKey === '') throw new BadgeError('empty_key', `the API key for badge ${uid} is empty`);
+    const problem = apiKeyProblem(apiKey);
+    if (problem !== null) throw new BadgeError('bad_key', `the API key for badge ${uid} ${problem}`);
     return this.#db
       .transaction(() => {
         const existing = this.#find.get(uid);
@@ -254,6 +263,11 @@ export class BadgeStore {
           }
           const existing = this.#find.get(uid);
           const apiKey = input.apiKey?.trim() ?? '';
+          const keyProblem = apiKey === '' ? null : apiKeyProblem(apiKey);
+          if (keyProblem !== null) {
+            problem(`the api_key of badge ${uid} ${keyProblem}`);
+            continue;
+          }
           if (apiKey === '' && existing === undefined) {
             problem(`badge ${uid} is new, so it needs an api_key`);
             continue;

@@ -229,6 +229,21 @@ describe('export and import', () => {
   });
 });
 
+describe('BadgeStore: what a key and an import may not be', () => {
+  it('refuses a key with whitespace inside or a control character, naming the badge', () => {
+    const error = thrown(() => store.add({ uid: '04AB', apiKey: 'abc def' }));
+    expect(error).toMatchObject({
+      code: 'bad_key',
+      message: 'the API key for badge 04AB has a space at position 4',
+    });
+    expect(store.count()).toBe(0);
+    const bad = thrown(() => store.importRows([{ line: 2, uid: '05CD', apiKey: 'x\u0007y' }]));
+    expect(bad.problems).toEqual([
+      { line: 2, message: 'the api_key of badge 05CD has a control character (0x07) at position 2' },
+    ]);
+  });
+});
+
 describe('migratePlaintextKeys', () => {
   it('encrypts keys stored in plain text, once', () => {
     db.prepare(
