@@ -3,6 +3,7 @@ import { Courier } from './courier/courier.js';
 import { RateLimiter } from './courier/rate-limiter.js';
 import { TimeTrust } from './courier/time-trust.js';
 import { Gate } from './gate.js';
+import type { KeyScrubber } from './key-scrubber.js';
 import type { Logger } from './log.js';
 import { mocoBaseUrl } from './moco/base-url.js';
 import { MocoClient } from './moco/client.js';
@@ -43,6 +44,8 @@ export interface DaemonOptions {
   monotonic?: MonotonicSource;
   readerDeps?: Partial<ReaderDeps>;
   signalsDeps?: Partial<SignalsDeps>;
+  /** Shared with the logger, so the keys the MOCO client sends are scrubbed from the log too. */
+  scrubber?: KeyScrubber;
 }
 
 export interface Daemon {
@@ -69,6 +72,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     timeoutMs: config.moco.timeoutMs,
     logger: part('moco'),
     clock,
+    scrubber: options.scrubber,
   });
   const limiter = new RateLimiter(
     { requests: config.moco.rateLimit.requests, windowMs: config.moco.rateLimit.perSeconds * 1000 },

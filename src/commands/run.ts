@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { startDaemon } from '../daemon.js';
+import { KeyScrubber } from '../key-scrubber.js';
 import { createLogger, type Logger } from '../log.js';
 import { createNotifier } from '../systemd/notify.js';
 import { loadConfigForCommand } from './common.js';
@@ -13,10 +14,11 @@ export function runCommand(): Command {
     .option('-c, --config <file>', 'configuration file')
     .action(async (options: { config?: string }) => {
       const config = loadConfigForCommand(options.config);
-      const logger = createLogger(config.log.level);
+      const scrubber = new KeyScrubber();
+      const logger = createLogger(config.log.level, undefined, scrubber);
       const notifier = createNotifier({ env: process.env, logger });
       handleCrashes(logger);
-      const daemon = await startDaemon({ config, env: process.env, logger });
+      const daemon = await startDaemon({ config, env: process.env, logger, scrubber });
       notifier.ready();
       const stopWatchdog = notifier.startWatchdog();
       await new Promise<void>((resolve) => {

@@ -1,5 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
 import type { z } from 'zod';
+import { KeyScrubber } from '../key-scrubber.js';
 import type { Logger } from '../log.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { apiKeyProblem } from './api-key.js';
@@ -18,6 +19,8 @@ export interface MocoClientOptions {
   logger?: Logger;
   /** Turns a `Retry-After` date into a delay. */
   clock?: Clock;
+  /** Learns every key this client sends, to take them out of answers (and, shared, out of the log). */
+  scrubber?: KeyScrubber;
 }
 
 export interface PresenceQuery {
@@ -74,6 +77,7 @@ export class MocoClient {
   }
 
   forKey(apiKey: string, options: { impersonateUserId?: number } = {}): MocoUserClient {
+    this.transport.scrubber.add(apiKey);
     return new KeyClient(this.transport, { apiKey, impersonateUserId: options.impersonateUserId });
   }
 
@@ -90,9 +94,11 @@ class Transport {
   private readonly log: Logger | undefined;
   private readonly clock: Clock;
   private readonly timeoutMs: number;
+  readonly scrubber: KeyScrubber;
 
   constructor(options: MocoClientOptions, http: AxiosInstance | undefined) {
     this.base = new URL(options.baseUrl.replace(/\/+$/, ''));
+    this.scrubber = options.scrubber ?? new KeyScrubber();
     this.log = options.logger?.child({ part: 'moco' });
     this.clock = options.clock ?? systemClock;
     this.timeoutMs = options.timeoutMs;
@@ -151,7 +157,8 @@ class Transport {
       throw failure;
     }
     this.log?.debug({ request: label, status: response.status, ms: elapsed(started) }, 'moco request');
-    const text = typeof response.data === 'string' ? scrub(response.data, credentials.apiKey) : '';
+    // A server that echoes our request must not put a key into an error's body or message.
+    const text = typeof response.data === 'string' ? this.scrubber.scrub(response.data) : '';
     const parsedBody = readBody(text);
     if (response.status < 200 || response.status > 299) {
       const retryAfter = headerValue(response.headers['retry-after']);
@@ -271,11 +278,6 @@ function headerValue(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (Array.isArray(value) && typeof value[0] === 'string') return value.join(', ');
   return undefined;
-}
-
-/** A server that echoes our request must not put the key into an error's body or message. */
-function scrub(text: string, apiKey: string): string {
-  return text.split(apiKey).join('[redacted]');
 }
 
 /**

@@ -1,12 +1,25 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { StatusReport } from '../../src/commands/status.js';
 import { openStores } from '../../src/store/open.js';
 import { systemClock } from '../../src/time/clock.js';
-import { CLI, cli, createKiosk, type DaemonProcess, ensureBuilt, type Kiosk } from './harness.js';
+import {
+  CLI,
+  cli,
+  createKiosk,
+  type DaemonProcess,
+  enrol,
+  ensureBuilt,
+  type Kiosk,
+  parseJson,
+  runDaemon,
+} from './harness.js';
 
-/** API keys at the edges: typed without echo, refused when malformed. */
+/** API keys at the edges: typed without echo, refused when malformed, scrubbed from every echo. */
 
 const NOWHERE = 'http://127.0.0.1:9/api/v1';
 const kiosks: Kiosk[] = [];
@@ -116,5 +129,52 @@ describe('keys with whitespace or control characters', { timeout: 60_000 }, () =
         `  ${file} line 5: the api_key of badge 06C3 has a line break at position 4\n`,
     );
     expect((await run(kiosk, ['badge', 'list', '--json'])).stdout).toBe('[]\n');
+  });
+});
+
+describe('a MOCO answer that echoes the key, encoded', { timeout: 60_000 }, () => {
+  let echo: Server;
+  afterAll(() => echo?.close());
+
+  it('reaches neither the log, last_error, status nor queue list', async () => {
+    echo = createServer((request, response) => {
+      const header = String(request.headers.authorization ?? '');
+      const key = header.replace(/^Token token=/, '');
+      response.writeHead(401, { 'Content-Type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          message: `invalid ${Buffer.from(header).toString('base64')} ${Buffer.from(key).toString('hex')}`,
+          url: Buffer.from(key).toString('base64url'),
+          form: encodeURIComponent(key),
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    const kiosk = fresh(`http://127.0.0.1:${(echo.address() as AddressInfo).port}/api/v1`);
+    const key = 'Key+With/Slash=9x7Q-2';
+    enrol(kiosk, { uid: '04A1', apiKey: key });
+    const daemon = await runDaemon(kiosk);
+    daemons.push(daemon);
+    daemon.tap('04A1');
+    expect(await daemon.scan('04A1')).toMatchObject({ outcome: 'rejected' });
+    await daemon.log.next((l) => l.msg === 'tap failed', 'the tap failed line');
+    const leaks = [
+      key,
+      Buffer.from(`Token token=${key}`).toString('base64').slice(16, 40),
+      Buffer.from(key).toString('hex'),
+      Buffer.from(key).toString('base64url').slice(0, 24),
+      encodeURIComponent(key),
+    ];
+    const queued = await run(kiosk, ['queue', 'list', '--json']);
+    const lastError = parseJson<{ lastError: string }[]>(queued)[0]?.lastError ?? '';
+    expect(lastError).toMatch(/^401 unauthorized: .*\[redacted\]/);
+    const outputs = {
+      log: daemon.log.dump(),
+      queue: queued.stdout + (await run(kiosk, ['queue', 'list'])).stdout,
+      status: JSON.stringify(parseJson<StatusReport>(await run(kiosk, ['status', '--json'])).taps),
+    };
+    for (const [where, text] of Object.entries(outputs)) {
+      for (const leak of leaks) expect(text, `${where} shows ${leak}`).not.toContain(leak);
+    }
   });
 });
