@@ -1,10 +1,9 @@
 import { Command } from 'commander';
 import { createLogger } from '../log.js';
 import type { Tap } from '../store/journal.js';
-import { openStores, type Stores } from '../store/open.js';
-import { systemClock } from '../time/clock.js';
 import { formatOverride, localParts } from '../time/local.js';
-import { CliError, EXIT, loadConfigForCommand } from './common.js';
+import { CliError, EXIT } from './common.js';
+import { processIo, withStores } from './stores.js';
 
 export function queueCommand(): Command {
   const queue = new Command('queue').description('taps not yet delivered to MOCO, or failed');
@@ -15,12 +14,23 @@ export function queueCommand(): Command {
     .option('--json', 'one JSON array, for scripts')
     .option('--failed', 'only taps that failed and need an admin')
     .action((options: { config?: string; json?: boolean; failed?: boolean }) =>
-      withStores(options.config, ({ journal }, timeZone) => {
-        const taps = journal.listOpen({ failedOnly: options.failed === true });
-        process.stdout.write(
-          options.json ? `${JSON.stringify(taps.map(jsonView), null, 2)}\n` : table(taps, timeZone),
-        );
-      }),
+      withStores(
+        processIo,
+        {
+          config: options.config,
+          access: 'existing',
+          noDatabase: (path) =>
+            process.stdout.write(
+              options.json ? '[]\n' : `no database yet at ${path}: nothing pending or failed\n`,
+            ),
+        },
+        ({ journal }, config) => {
+          const taps = journal.listOpen({ failedOnly: options.failed === true });
+          process.stdout.write(
+            options.json ? `${JSON.stringify(taps.map(jsonView), null, 2)}\n` : table(taps, config.timezone),
+          );
+        },
+      ),
     );
   queue
     .command('retry')
@@ -32,10 +42,10 @@ export function queueCommand(): Command {
       if ((id === undefined) === (options.allFailed !== true)) {
         throw new CliError('give one tap id or --all-failed', EXIT.usage);
       }
-      const ids = id === undefined ? ('all-failed' as const) : [tapId(id)];
-      withStores(options.config, ({ journal }) => {
-        const count = journal.retry(ids);
-        if (count === 0 && ids !== 'all-failed') throw new CliError(`tap ${id} is not a failed tap`);
+      const ids = id === undefined ? null : [tapId(id)];
+      return withStores(processIo, { config: options.config, access: 'existing' }, async ({ journal }) => {
+        const count = ids === null ? await journal.retryAllFailed() : journal.retry(ids);
+        if (count === 0 && ids !== null) throw new CliError(`tap ${id} is not a failed tap`);
         process.stdout.write(
           `${count} tap${count === 1 ? '' : 's'} back in the queue; the daemon delivers them\n`,
         );
@@ -50,12 +60,13 @@ export function queueCommand(): Command {
     .action((id: string, options: { config?: string; yes?: boolean }) => {
       if (options.yes !== true)
         throw new CliError('dropping loses the tap for good; confirm with --yes', EXIT.usage);
-      withStores(options.config, ({ journal }, timeZone, logLevel) => {
+      return withStores(processIo, { config: options.config, access: 'existing' }, ({ journal }, config) => {
+        const timeZone = config.timezone;
         const dropped = journal.drop(tapId(id));
         if (dropped === null)
           throw new CliError(`tap ${id} is not in the queue (unknown, or already delivered)`);
         // The audit trail of a tap that leaves undelivered: who, what, when, into the log.
-        createLogger(logLevel, process.stderr).warn(
+        createLogger(config.log.level, process.stderr).warn(
           {
             ...jsonView(dropped),
             droppedBy: process.env.SUDO_USER ?? process.env.USER ?? String(process.getuid?.()),
@@ -73,19 +84,6 @@ export function queueCommand(): Command {
       });
     });
   return queue;
-}
-
-function withStores(
-  configOption: string | undefined,
-  action: (stores: Stores, timeZone: string, logLevel: string) => void,
-): void {
-  const config = loadConfigForCommand(configOption);
-  const stores = openStores({ config, env: process.env, clock: systemClock });
-  try {
-    action(stores, config.timezone, config.log.level);
-  } finally {
-    stores.close();
-  }
 }
 
 function tapId(raw: string): number {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type Config, configSchema } from './schema.js';
@@ -19,8 +20,10 @@ export class ConfigError extends Error {
   }
 }
 
+/** Absolute, so that every message naming it (or the master key beside it) says which file. */
 export function resolveConfigPath(cliPath: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return cliPath ?? env[CONFIG_ENV] ?? DEFAULT_CONFIG_PATH;
+  const path = cliPath ?? env[CONFIG_ENV] ?? DEFAULT_CONFIG_PATH;
+  return path.includes('\0') ? path : resolve(path);
 }
 
 export function loadConfig(path: string): Config {

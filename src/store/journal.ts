@@ -1,5 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Outcome } from '../outcome.js';
+import type { WriteObserver } from './health.js';
+import { inShortTransactions, type ShortTransactionOptions } from './short-transactions.js';
 
 /**
  * The tap journal: every accepted tap, committed durably before anything else happens to it.
@@ -89,6 +91,9 @@ export const JOURNAL_SCHEMA = `
   CREATE INDEX taps_by_uid ON taps (uid, at_ms);
 `;
 
+/** Rows per statement of the bulk operations: a few milliseconds of work each. */
+const BATCH = 500;
+
 export function laneOf(tap: Pick<NewTap, 'userId' | 'uid'>): string {
   return tap.userId === null ? `badge:${tap.uid}` : `user:${tap.userId}`;
 }
@@ -106,7 +111,11 @@ export class Journal {
   private readonly earliestDue: Statement;
   private readonly statements = new Map<string, Statement>();
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    /** Hears whether each append succeeded: the daemon's idle signal shows a journal that takes no taps. */
+    private readonly observer?: WriteObserver,
+  ) {
     this.insert = db.prepare(
       `INSERT INTO taps (lane, uid, user_id, user_name, at_ms, local_date, local_time, clock_synced, mono_ns, boot_id,
          uncertain)
@@ -147,14 +156,21 @@ export class Journal {
 
   /** Appends a tap and commits it; with synchronous=FULL it is on disk when this returns. */
   append(tap: NewTap, options: { inFlight: boolean } = { inFlight: false }): Tap {
-    const result = this.insert.run({
-      ...tap,
-      lane: laneOf(tap),
-      clockSynced: tap.clockSynced ? 1 : 0,
-      // A tap whose touch goes out right after this commit is journaled uncertain, so a crash in
-      // between ends in a reconciliation on restart instead of a blind second touch.
-      inFlight: options.inFlight ? 1 : 0,
-    });
+    let result: { lastInsertRowid: number | bigint };
+    try {
+      result = this.insert.run({
+        ...tap,
+        lane: laneOf(tap),
+        clockSynced: tap.clockSynced ? 1 : 0,
+        // A tap whose touch goes out right after this commit is journaled uncertain, so a crash in
+        // between ends in a reconciliation on restart instead of a blind second touch.
+        inFlight: options.inFlight ? 1 : 0,
+      });
+    } catch (error) {
+      this.observer?.failed(error);
+      throw error;
+    }
+    this.observer?.succeeded();
     return this.get(Number(result.lastInsertRowid)) as Tap;
   }
 
@@ -263,16 +279,34 @@ export class Journal {
   }
 
   /** Puts failed taps back in the queue (after an admin fixed a key). Returns how many. */
-  retry(ids: number[] | 'all-failed'): number {
-    if (ids === 'all-failed') {
-      return this.sql(
-        "UPDATE taps SET state = 'pending', outcome = NULL, next_attempt_at = 0 WHERE state = 'failed'",
-      ).run().changes;
-    }
+  retry(ids: number[]): number {
     const statement = this.sql(
       "UPDATE taps SET state = 'pending', outcome = NULL, next_attempt_at = 0 WHERE id = ? AND state = 'failed'",
     );
     return this.db.transaction(() => ids.reduce((n, id) => n + statement.run(id).changes, 0))();
+  }
+
+  /**
+   * Puts every failed tap back in the queue, a batch per short transaction: after a long outage
+   * with a wrong key there may be thousands, and the daemon must get its taps in meanwhile.
+   * Each tap stands on its own, so an interrupted run is finished by running it again.
+   */
+  async retryAllFailed(options?: ShortTransactionOptions): Promise<number> {
+    const batch = this.sql(
+      `UPDATE taps SET state = 'pending', outcome = NULL, next_attempt_at = 0
+         WHERE id IN (SELECT id FROM taps WHERE state = 'failed' ORDER BY id LIMIT ${BATCH})`,
+    );
+    let count = 0;
+    await inShortTransactions(
+      this.db,
+      () => {
+        const changed = batch.run().changes;
+        count += changed;
+        return changed > 0;
+      },
+      options,
+    );
+    return count;
   }
 
   /** The only way an undelivered tap leaves the journal. */
@@ -283,9 +317,26 @@ export class Journal {
     return tap;
   }
 
-  /** Deletes delivered taps older than `before`; undelivered taps are never pruned. */
-  pruneDelivered(before: number): number {
-    return this.sql("DELETE FROM taps WHERE state = 'delivered' AND at_ms < ?").run(before).changes;
+  /**
+   * Deletes delivered taps older than `before`, a batch per short transaction, so the daemon's
+   * event loop (and the next tap) never waits for all of them; undelivered taps are never pruned.
+   */
+  async pruneDelivered(before: number, options?: ShortTransactionOptions): Promise<number> {
+    const batch = this.sql(
+      `DELETE FROM taps WHERE id IN
+         (SELECT id FROM taps WHERE state = 'delivered' AND at_ms < ? ORDER BY id LIMIT ${BATCH})`,
+    );
+    let count = 0;
+    await inShortTransactions(
+      this.db,
+      () => {
+        const changed = batch.run(before).changes;
+        count += changed;
+        return changed > 0;
+      },
+      options,
+    );
+    return count;
   }
 
   /** The last accepted tap time of each badge since `since`, to restore the repeat guard after a restart. */

@@ -44,7 +44,7 @@ const run = (kiosk: Kiosk, args: string[], input?: string) =>
 
 /** What the badge store holds for a UID, decrypted, as the daemon would read it. */
 function storedKey(kiosk: Kiosk, uid: string): string | null {
-  const stores = openStores({ config: kiosk, env: {}, clock: systemClock });
+  const stores = openStores({ config: kiosk, env: {}, clock: systemClock, access: 'existing' });
   try {
     return stores.badges.find(uid)?.apiKey ?? null;
   } finally {
