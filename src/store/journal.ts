@@ -260,14 +260,23 @@ export class Journal {
     return { pending: count('pending'), failed: count('failed') };
   }
 
-  /** Undelivered taps (pending and failed), oldest first; for `queue list`. */
-  listOpen(options: { failedOnly?: boolean; limit?: number } = {}): Tap[] {
-    const states = options.failedOnly ? "('failed')" : "('pending', 'failed')";
-    return (
-      this.sql(`SELECT * FROM taps WHERE state IN ${states} ORDER BY id LIMIT ?`)
-        .safeIntegers(true)
-        .all(options.limit ?? -1) as TapRow[]
-    ).map((row) => toTap(row) as Tap);
+  /**
+   * Undelivered taps (pending and failed), oldest first, one at a time: `queue list` streams a
+   * backlog of any size in constant memory. The connection serves nothing else until it is done.
+   */
+  *openTaps(options: { failedOnly?: boolean; afterId?: number } = {}): Generator<Tap> {
+    const rows = this.sql(`SELECT * FROM taps WHERE state IN ${openStates(options)} AND id > ? ORDER BY id`)
+      .safeIntegers(true)
+      .iterate(options.afterId ?? 0) as IterableIterator<TapRow>;
+    for (const row of rows) yield toTap(row) as Tap;
+  }
+
+  /** How many undelivered taps there are after `afterId`. */
+  countOpen(options: { failedOnly?: boolean; afterId?: number } = {}): number {
+    const row = this.sql(
+      `SELECT COUNT(*) AS n FROM taps WHERE state IN ${openStates(options)} AND id > ?`,
+    ).get(options.afterId ?? 0) as { n: number };
+    return row.n;
   }
 
   /** Failure reasons with their counts, for `status`. */
@@ -361,6 +370,10 @@ export class Journal {
       this.sql('SELECT * FROM taps ORDER BY id DESC LIMIT 1').safeIntegers(true).get() as TapRow | undefined,
     );
   }
+}
+
+function openStates(options: { failedOnly?: boolean }): string {
+  return options.failedOnly ? "('failed')" : "('pending', 'failed')";
 }
 
 function toTap(row: TapRow | undefined): Tap | null {

@@ -193,8 +193,10 @@ describe('Journal: admin operations', () => {
         { reason: '423', count: 1 },
       ]),
     );
-    expect(journal.listOpen({ failedOnly: true }).map((t) => t.id)).toEqual([f1?.id, f2?.id]);
-    expect(journal.listOpen({ limit: 2 }).map((t) => t.id)).toEqual([f1?.id, f2?.id]);
+    expect([...journal.openTaps({ failedOnly: true })].map((t) => t.id)).toEqual([f1?.id, f2?.id]);
+    expect([...journal.openTaps({ afterId: f1?.id })].map((t) => t.id)).toEqual([f2?.id, p?.id]);
+    expect(journal.countOpen()).toBe(3);
+    expect(journal.countOpen({ failedOnly: true, afterId: f1?.id })).toBe(1);
     expect(journal.retry([f1?.id ?? 0, p?.id ?? 0, d.id])).toBe(1);
     expect(await journal.retryAllFailed()).toBe(1);
     expect(journal.counts()).toEqual({ pending: 3, failed: 0 });
@@ -291,7 +293,7 @@ describe('Journal: what other parts read', () => {
       expect(journal.counts()).toEqual({ pending: 1200, failed: 0 });
 
       db.transaction(() => {
-        for (const tap of journal.listOpen()) journal.markDelivered(tap.id, 'clocked_in', 1);
+        for (const tap of [...journal.openTaps()]) journal.markDelivered(tap.id, 'clocked_in', 1);
       })();
       writesBetween = 0;
       expect(await journal.pruneDelivered(Date.parse('2026-01-01'), { budgetMs: 0, pause })).toBe(1200);
