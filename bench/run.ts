@@ -1,3 +1,4 @@
+import { benchImportWait, benchQueueList, describeImportWait, describeQueueList } from './admin.js';
 import { benchBacklog, describeBacklog } from './backlog.js';
 import { benchLatency, describeLatency } from './latency.js';
 
@@ -6,7 +7,15 @@ const taps = Number(process.env.BENCH_TAPS ?? 1000);
 const pending = Number(process.env.BENCH_PENDING ?? 100_000);
 const badges = Number(process.env.BENCH_BADGES ?? 10_000);
 const drainSeconds = Number(process.env.BENCH_DRAIN_SECONDS ?? 15);
+const listed = Number(process.env.BENCH_LISTED ?? 100_000);
+const importRows = (process.env.BENCH_IMPORT_ROWS ?? '10000,60000').split(',').map(Number);
 
 console.log(describeLatency(await benchLatency(taps)));
 console.log();
 console.log(describeBacklog(await benchBacklog(badges, pending, 2_000, drainSeconds)));
+console.log();
+console.log(describeQueueList(listed, await benchQueueList(listed)));
+console.log();
+const waits = [];
+for (const rows of importRows) waits.push(await benchImportWait(rows));
+console.log(describeImportWait(waits));
