@@ -4,6 +4,7 @@ import { forgottenClockOuts } from './courier/open-presences.js';
 import { RateLimiter } from './courier/rate-limiter.js';
 import { TimeTrust } from './courier/time-trust.js';
 import { Gate } from './gate.js';
+import type { KeyScrubber } from './key-scrubber.js';
 import type { Logger } from './log.js';
 import { mocoBaseUrl } from './moco/base-url.js';
 import { MocoClient } from './moco/client.js';
@@ -13,6 +14,8 @@ import { createReader, type ReaderDeps } from './readers/factory.js';
 import type { ReaderState } from './readers/reader.js';
 import { createUidNormalizer } from './readers/uid.js';
 import { createSignals, type SignalsDeps } from './signals/create-signals.js';
+import { daemonBusyTimeoutMs, databasePath } from './store/database.js';
+import { StorageHealth } from './store/health.js';
 import { openStores, type Stores } from './store/open.js';
 import { type DaemonStatus, writeDaemonStatus } from './store/status.js';
 import { handleRead } from './tap.js';
@@ -31,6 +34,8 @@ const HEARTBEAT_MS = 5_000;
 const CLOCK_PROBE_MS = 30_000;
 const PRUNE_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+/** Pruning shares the event loop with taps: short turns, and a yield in between. */
+const PRUNE_TURN = { budgetMs: 20, pauseMs: 0 };
 
 export interface DaemonOptions {
   config: Config & { configPath: string };
@@ -46,6 +51,8 @@ export interface DaemonOptions {
   monotonic?: MonotonicSource;
   readerDeps?: Partial<ReaderDeps>;
   signalsDeps?: Partial<SignalsDeps>;
+  /** Shared with the logger, so the keys the MOCO client sends are scrubbed from the log too. */
+  scrubber?: KeyScrubber;
 }
 
 export interface Daemon {
@@ -57,15 +64,47 @@ export interface Daemon {
 
 /** The composition root: builds every part from the configuration, wires them, starts them in order. */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const started: { stop(): unknown }[] = [];
+  try {
+    return await buildDaemon(options, started);
+  } catch (error) {
+    // Never a half start: whatever did start is stopped, the lock released, and the caller exits.
+    for (const part of started.reverse()) {
+      await Promise.resolve()
+        .then(() => part.stop())
+        .catch((stopError: unknown) =>
+          options.logger.warn({ err: stopError }, 'stopping after a failed start'),
+        );
+    }
+    throw error;
+  }
+}
+
+async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[]): Promise<Daemon> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const timers = options.timers ?? systemTimers;
   const part = (name: string) => logger.child({ part: name });
 
-  const stores = openStores({ config, env: options.env, clock });
+  // The idle signal follows the storage's health; the signals exist only further down.
+  let showIdle = () => {};
+  const storage = new StorageHealth({
+    path: databasePath(config.dataDir),
+    logger: part('store'),
+    now: () => clock.now(),
+    onChange: () => showIdle(),
+  });
+  const stores = openStores({
+    config,
+    env: options.env,
+    clock,
+    access: 'daemon',
+    busyTimeoutMs: daemonBusyTimeoutMs(config.scan.feedbackTimeoutMs),
+    observer: storage,
+  });
+  started.push({ stop: () => stores.close() });
   if (stores.migratedKeys > 0) logger.info({ count: stores.migratedKeys }, 'encrypted plain-text API keys');
   const { journal, badges, unknownScans, db } = stores;
-  pruneJournal(stores, config, clock, logger);
 
   const watch = new MocoWatch(clock);
   const client = new MocoClient({
@@ -74,7 +113,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     logger: part('moco'),
     clock,
     onAnswer: (answer) => watch.record(answer),
+    scrubber: options.scrubber,
   });
+  started.push({ stop: () => client.close() });
   const limiter = new RateLimiter(
     { requests: config.moco.rateLimit.requests, windowMs: config.moco.rateLimit.perSeconds * 1000 },
     clock,
@@ -96,6 +137,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     out: options.signalsOut,
     ...options.signalsDeps,
   });
+  started.push(signals);
 
   const kiosk = {
     reader: 'connected' as ReaderState,
@@ -103,26 +145,38 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     startedAt: clock.now(),
   };
   const writeStatus = () =>
-    writeDaemonStatus(db, {
-      pid: process.pid,
-      version: VERSION,
-      startedAt: kiosk.startedAt,
-      heartbeatAt: clock.now(),
-      connectivity: courier.status().connectivity,
-      connectivitySince: courier.status().since,
-      reader: kiosk.reader,
-      clockSynchronized: timeTrust.probed(),
-      mocoClockOffsetMs: watch.offsetMs(),
-      lastScan: kiosk.lastScan,
-    });
+    storage.attempt('status', () =>
+      writeDaemonStatus(db, {
+        pid: process.pid,
+        version: VERSION,
+        startedAt: kiosk.startedAt,
+        heartbeatAt: clock.now(),
+        connectivity: courier.status().connectivity,
+        connectivitySince: courier.status().since,
+        reader: kiosk.reader,
+        clockSynchronized: timeTrust.probed(),
+        mocoClockOffsetMs: watch.offsetMs(),
+        lastScan: kiosk.lastScan,
+      }),
+    );
   const idle = (): IdleState => {
-    if (kiosk.reader === 'disconnected' || journal.hasFailed()) return 'attention';
-    if (forgottenClockOuts(journal, config, today()).length > 0) return 'attention';
+    // A journal that takes no taps needs an admin as much as a failed tap does.
+    if (kiosk.reader === 'disconnected' || storage.failing || needsAdmin()) return 'attention';
     return courier.status().connectivity === 'offline' ? 'offline' : 'online';
   };
   // MOCO's date where its clock is known: a Pi whose clock is days off would otherwise see every
   // presence as forgotten, or none.
   const today = () => localParts(clock.now() + (watch.offsetMs() ?? 0), config.timezone).date;
+  /** A failed tap, or a presence left open on an earlier date (a forgotten clock-out). */
+  const needsAdmin = () => {
+    try {
+      return journal.hasFailed() || forgottenClockOuts(journal, config, today()).length > 0;
+    } catch {
+      // Unreadable just now: the storage health tells on its own, and the next look may succeed.
+      return false;
+    }
+  };
+  showIdle = () => signals.setIdle(idle());
   const refreshIdle = () => {
     signals.setIdle(idle());
     writeStatus();
@@ -164,10 +218,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     markSeen: (uid: string, at: number) => lastSeen.set(uid, at),
   };
   const heartbeat = () => {
-    db.transaction(() => {
-      for (const [uid, at] of lastSeen) badges.markSeen(uid, at);
-    })();
-    lastSeen.clear();
+    // Kept when the write failed: the next beat records them. No write, no attempt: an empty
+    // transaction takes no lock, so its success would say nothing about the storage.
+    if (lastSeen.size > 0) {
+      const recorded = storage.attempt('last seen', () =>
+        db.transaction(() => {
+          for (const [uid, at] of lastSeen) badges.markSeen(uid, at);
+        })(),
+      );
+      if (recorded) lastSeen.clear();
+    }
     refreshIdle();
   };
   const onUid = (raw: string) => {
@@ -198,20 +258,23 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     timers,
     ...options.readerDeps,
   });
+  started.push(reader);
   await reader.start(onUid, (state) => {
     kiosk.reader = state;
     logger.info({ reader: state }, state === 'connected' ? 'reader connected' : 'reader disconnected');
     refreshIdle();
   });
-  // A start (often a reboot after the outage) is a reason to try the backlog now, not after the
-  // backoff an earlier run built up, which may be minutes.
-  journal.makePendingDue();
   courier.start();
+  started.push(courier);
+  // Kept, so that stopping waits for a prune under way instead of closing the database under it.
+  let pruning = pruneJournal(stores, storage, config, clock, logger);
 
   const intervals = [
     // Also picks up what admin commands changed: failed taps retried or dropped.
     setInterval(heartbeat, HEARTBEAT_MS),
-    setInterval(() => pruneJournal(stores, config, clock, logger), PRUNE_MS),
+    setInterval(() => {
+      pruning = pruning.then(() => pruneJournal(stores, storage, config, clock, logger));
+    }, PRUNE_MS),
     setInterval(() => {
       void timeTrust.refresh().then(() => courier.kick());
     }, CLOCK_PROBE_MS),
@@ -235,6 +298,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         await courier.stop();
         limiter.stop();
         await signals.stop();
+        await pruning;
         heartbeat();
         client.close();
         stores.close();
@@ -245,7 +309,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
 }
 
-function pruneJournal(stores: Stores, config: Config, clock: Clock, logger: Logger): void {
-  const pruned = stores.journal.pruneDelivered(clock.now() - config.journal.retentionDays * DAY_MS);
-  if (pruned > 0) logger.info({ pruned }, 'pruned delivered taps past the retention period');
+async function pruneJournal(
+  stores: Stores,
+  storage: StorageHealth,
+  config: Config,
+  clock: Clock,
+  logger: Logger,
+): Promise<void> {
+  try {
+    const before = clock.now() - config.journal.retentionDays * DAY_MS;
+    const pruned = await stores.journal.pruneDelivered(before, PRUNE_TURN);
+    if (pruned > 0) logger.info({ pruned }, 'pruned delivered taps past the retention period');
+  } catch (error) {
+    storage.failed(error, 'prune');
+  }
 }

@@ -2,17 +2,25 @@ import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { Config } from '../config/index.js';
-import { BadgeError, type BadgeStore, type BadgeSummary, normalizeBadgeUid } from '../store/badges.js';
-import { DatabaseError } from '../store/database.js';
-import { openStores } from '../store/open.js';
+import { apiKeyProblem } from '../moco/api-key.js';
+import {
+  BadgeError,
+  type BadgeStore,
+  type BadgeSummary,
+  checkImportRows,
+  type ExportRow,
+  normalizeBadgeUid,
+  throwImportProblems,
+} from '../store/badges.js';
+import type { StoreAccess } from '../store/open.js';
 import type { PrivilegedProcess } from '../store/privileges.js';
-import { KeyCipherError, MasterKeyError, masterKeyPath } from '../store/secrets.js';
 import type { UnknownScans } from '../store/unknown-scans.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { formatOverride, localParts } from '../time/local.js';
 import { badgesToCsv, csvToImportRows } from './badge-csv.js';
 import { type KeyVerifier, verifyKeyWithMoco } from './badge-verify.js';
-import { CliError, EXIT, loadConfigForCommand } from './common.js';
+import { CliError, EXIT } from './common.js';
+import { withStores } from './stores.js';
 
 export const API_KEY_ENV = 'MOCO_API_KEY';
 
@@ -81,11 +89,18 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
     .option('--json', 'print JSON for scripts')
     .option('-c, --config <file>', CONFIG_HELP)
     .action((options: { json?: boolean; config?: string }) =>
-      withStore(io, options.config, ({ badges, config }) => {
-        const list = badges.list();
-        if (options.json === true) io.out(`${JSON.stringify(list.map(jsonView), null, 2)}\n`);
-        else io.out(table(list, config.timezone));
-      }),
+      withStore(
+        io,
+        options.config,
+        'existing',
+        ({ badges, config }) => {
+          const list = badges.list();
+          if (options.json === true) io.out(`${JSON.stringify(list.map(jsonView), null, 2)}\n`);
+          else io.out(table(list, config.timezone));
+        },
+        (path) =>
+          io.out(options.json === true ? '[]\n' : `no database yet at ${path}, so no badges: ${ADD_ONE}\n`),
+      ),
     );
 
   badge
@@ -95,7 +110,7 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
     .option('-c, --config <file>', CONFIG_HELP)
     .action((uid: string, options: { config?: string }) => {
       const normalized = usageUid(uid);
-      return withStore(io, options.config, ({ badges }) => {
+      return withStore(io, options.config, 'existing', ({ badges }) => {
         if (!badges.remove(normalized)) throw new CliError(`there is no badge ${normalized}`);
         io.out(`removed badge ${normalized}\n`);
       });
@@ -109,7 +124,7 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
     .option('-c, --config <file>', CONFIG_HELP)
     .action((uid: string, label: string, options: { config?: string }) => {
       const normalized = usageUid(uid);
-      return withStore(io, options.config, ({ badges }) => {
+      return withStore(io, options.config, 'existing', ({ badges }) => {
         badges.rename(normalized, label);
         io.out(`badge ${normalized} is now labelled ${JSON.stringify(label.trim())}\n`);
       });
@@ -124,16 +139,28 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
     .action(async (options: { withKeys?: boolean; output?: string; config?: string }) => {
       const output = options.output === undefined ? null : openOutput(options.output);
       try {
-        await withStore(io, options.config, ({ badges }) => {
-          const rows = badges.exportRows(options.withKeys === true);
+        const write = (rows: ExportRow[]) => {
           const csv = badgesToCsv(rows);
           if (output === null) io.out(csv);
           else writeSync(output, csv);
-          if (options.withKeys === true) {
-            io.err('the export holds API keys in plain text: keep it safe, delete it soon\n');
-          }
-          if (options.output !== undefined) io.err(`exported ${rows.length} badges to ${options.output}\n`);
-        });
+        };
+        await withStore(
+          io,
+          options.config,
+          'existing',
+          ({ badges }) => {
+            const rows = badges.exportRows(options.withKeys === true);
+            write(rows);
+            if (options.withKeys === true) {
+              io.err('the export holds API keys in plain text: keep it safe, delete it soon\n');
+            }
+            if (options.output !== undefined) io.err(`exported ${rows.length} badges to ${options.output}\n`);
+          },
+          (path) => {
+            write([]);
+            io.err(`no database yet at ${path}: no badges to export\n`);
+          },
+        );
       } finally {
         if (output !== null) closeSync(output);
       }
@@ -149,12 +176,14 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
       const text = await readImportFile(io, file);
       const rows = (() => {
         try {
-          return csvToImportRows(text);
+          const parsed = csvToImportRows(text);
+          throwImportProblems(checkImportRows(parsed).problems);
+          return parsed;
         } catch (error) {
           throw importFailure(file, error);
         }
       })();
-      await withStore(io, options.config, ({ badges }) => {
+      await withStore(io, options.config, 'enrol', ({ badges }) => {
         try {
           const { added, updated } = badges.importRows(rows);
           const total = added + updated;
@@ -191,7 +220,7 @@ async function addBadge(io: Io, uidArgument: string | undefined, options: AddOpt
   }
   const typedUid = uidArgument === undefined ? undefined : usageUid(uidArgument);
   const apiKey = await resolveKey(io, options.key);
-  await withStore(io, options.config, async ({ badges, unknownScans, config }) => {
+  await withStore(io, options.config, 'enrol', async ({ badges, unknownScans, config }) => {
     let uid: string;
     if (typedUid !== undefined) {
       uid = typedUid;
@@ -236,15 +265,58 @@ async function addBadge(io: Io, uidArgument: string | undefined, options: AddOpt
 async function resolveKey(io: Io, option: string | undefined): Promise<string> {
   let key: string | undefined;
   if (option === '-') {
-    if (io.stdin.isTTY === true) io.err('MOCO API key: ');
-    key = await readLine(io.stdin);
+    key = io.stdin.isTTY === true ? await readHidden(io) : await readLine(io.stdin);
   } else {
     key = option ?? io.env[API_KEY_ENV];
   }
   if (key === undefined)
     throw new CliError(`give the API key with --key, --key - (stdin) or $${API_KEY_ENV}`, EXIT.usage);
-  if (key.trim() === '') throw new CliError('the API key is empty', EXIT.usage);
+  const source =
+    option === '-' ? 'read from stdin' : option === undefined ? `in $${API_KEY_ENV}` : 'of --key';
+  const problem = apiKeyProblem(key.trim());
+  if (problem !== null) throw new CliError(`the API key ${source} ${problem}`, EXIT.usage);
   return key.trim();
+}
+
+/**
+ * One line from the terminal without echo, as `sudo` and `ssh` read passwords: the key must not
+ * stay on the screen or in a screen recording. Backspace works; Ctrl+C aborts.
+ */
+async function readHidden(io: Io): Promise<string> {
+  const tty = io.stdin as NodeJS.ReadStream;
+  // Echo off before the prompt: whoever answers it types into a silent terminal.
+  tty.setRawMode(true);
+  io.err('MOCO API key (not shown): ');
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let key = '';
+      const finish = (settle: () => void) => {
+        tty.off('data', onData);
+        tty.off('end', onEnd);
+        tty.pause();
+        settle();
+      };
+      const onData = (chunk: Buffer | string) => {
+        for (const char of chunk.toString()) {
+          if (char === '\u0003') {
+            finish(() => reject(new CliError('interrupted: no badge added', EXIT.interrupted)));
+            return;
+          }
+          if (char === '\r' || char === '\n' || char === '\u0004') {
+            finish(() => resolve(key));
+            return;
+          }
+          key = char === '\u007f' || char === '\b' ? key.slice(0, -1) : key + char;
+        }
+      };
+      const onEnd = () => finish(() => resolve(key));
+      tty.on('data', onData);
+      tty.once('end', onEnd);
+    });
+  } finally {
+    tty.setRawMode(false);
+    io.err('\n');
+  }
 }
 
 /** One line of a stream, without its line ending; what `--key -` and `web passwd` read. */
@@ -304,39 +376,23 @@ function usageUid(raw: string): string {
   }
 }
 
-/**
- * The common way of every subcommand: the configuration (exit 78 when invalid), then `openStores`
- * (master key, privilege drop, database, key migration), the action, close.
- */
+/** The shared `withStores` with the badge commands' context and their errors as CLI errors. */
 async function withStore(
   io: Io,
   configOption: string | undefined,
+  access: StoreAccess,
   action: (context: Context) => void | Promise<void>,
+  noDatabase?: (path: string) => void,
 ): Promise<void> {
-  const config = loadConfigForCommand(configOption);
-  const keyPath = masterKeyPath({ env: io.env, configPath: config.configPath }).path;
   try {
-    const stores = openStores({ config, env: io.env, clock: io.clock, process: io.process });
-    try {
-      if (stores.migratedKeys > 0)
-        io.err(`encrypted ${stores.migratedKeys} API keys that were stored in plain text\n`);
-      await action({ config, badges: stores.badges, unknownScans: stores.unknownScans });
-    } finally {
-      stores.close();
-    }
+    await withStores(io, { config: configOption, access, noDatabase }, (stores, config) =>
+      action({ config, badges: stores.badges, unknownScans: stores.unknownScans }),
+    );
   } catch (error) {
-    throw asCliError(error, keyPath);
+    if (error instanceof BadgeError)
+      throw new CliError(error.message, error.code === 'malformed_uid' ? EXIT.usage : EXIT.failure);
+    throw error;
   }
-}
-
-function asCliError(error: unknown, keyPath: string): unknown {
-  if (error instanceof MasterKeyError) return new CliError(error.message, EXIT.config);
-  if (error instanceof KeyCipherError)
-    return new CliError(`${error.message} (master key: ${keyPath})`, EXIT.config);
-  if (error instanceof DatabaseError) return new CliError(error.message);
-  if (error instanceof BadgeError)
-    return new CliError(error.message, error.code === 'malformed_uid' ? EXIT.usage : EXIT.failure);
-  return error;
 }
 
 function describeOwner(badge: { label: string | null; userName: string | null }): string {
@@ -354,8 +410,10 @@ function jsonView(badge: BadgeSummary) {
   };
 }
 
+const ADD_ONE = 'add one with "moco-timeclock badge add <uid> --key -"';
+
 function table(list: BadgeSummary[], timeZone: string): string {
-  if (list.length === 0) return 'no badges yet: add one with "moco-timeclock badge add <uid> --key -"\n';
+  if (list.length === 0) return `no badges yet: ${ADD_ONE}\n`;
   const rows = [
     ['UID', 'LABEL', 'MOCO USER', 'KEY', 'LAST SEEN'],
     ...list.map((b) => [

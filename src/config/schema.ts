@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { IDLE_STATES, OUTCOMES } from '../outcome.js';
 import { isValidTimeZone, systemTimeZone } from '../time/local.js';
@@ -15,6 +16,19 @@ const hexId = z
   .string()
   .regex(/^(0x)?[0-9a-fA-F]{1,4}$/, 'must be a 1-4 digit hex id as lsusb prints it, e.g. "ffff"');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+/** Node refuses a path with a NUL byte with a TypeError; the configuration refuses it first, by name. */
+const filePath = z
+  .string()
+  .min(1)
+  .refine((path) => !path.includes('\0'), 'must not contain a NUL byte');
+/**
+ * Relative to what? To the working directory, the same configuration used from two directories
+ * would make two databases; absolute is the only reading that cannot be wrong.
+ */
+const absolutePath = filePath.refine(
+  (path) => isAbsolute(path),
+  'must be an absolute path, e.g. /var/lib/moco-timeclock (a relative one would depend on the directory a command runs in)',
+);
 
 const moco = z.strictObject({
   domain: z
@@ -35,7 +49,7 @@ const moco = z.strictObject({
 
 const reader = z.strictObject({
   type: z.enum(['stdin', 'serial', 'hid']).default('stdin'),
-  path: z.string().min(1).nullable().default(null),
+  path: filePath.nullable().default(null),
   baudRate: z.number().int().min(300).max(921_600).default(9600),
   protocol: z.enum(['rdm6300', 'line']).default('rdm6300'),
   vendorId: hexId.nullable().default(null),
@@ -112,7 +126,7 @@ export const configSchema = z
       .string()
       .refine(isValidTimeZone, 'is not a known IANA time zone, e.g. "Europe/Berlin"')
       .default(() => systemTimeZone()),
-    dataDir: z.string().min(1).default('/var/lib/moco-timeclock'),
+    dataDir: absolutePath.default('/var/lib/moco-timeclock'),
     reader: reader.prefault({}),
     uid: uid.prefault({}),
     scan: scan.prefault({}),

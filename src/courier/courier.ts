@@ -2,6 +2,7 @@ import type { Logger } from '../log.js';
 import type { MocoClient } from '../moco/client.js';
 import type { MocoWatch } from '../moco/watch.js';
 import type { Outcome } from '../outcome.js';
+import { storageFault } from '../store/errors.js';
 import type { Journal, Tap, Verification } from '../store/journal.js';
 import type { Clock } from '../time/clock.js';
 import { localParts } from '../time/local.js';
@@ -99,7 +100,12 @@ export class Courier {
     this.running = true;
     // The backoff of an earlier run's outage is not this run's: after a power cut the backlog
     // goes out now, not when a retry time persisted minutes ago comes round.
-    this.deps.journal.makePendingDue();
+    try {
+      this.deps.journal.makePendingDue();
+    } catch (error) {
+      // A full disk or a held lock: the backlog then goes out at its retry times, which is no loss.
+      this.deps.logger.warn({ err: error }, 'could not make the backlog due now');
+    }
     this.loop = this.drain();
   }
 
@@ -316,6 +322,9 @@ export class Courier {
         },
       );
     } catch (error) {
+      // The journal cannot be written (disk full, locked): the tap stays pending, untouched, and
+      // goes out when the storage works again. Failing it would leave it for an admin for good.
+      if (storageFault(error) !== null) throw error;
       this.deps.logger.error({ tapId: tap.id, err: error }, 'delivery failed with a local error');
       return {
         kind: 'failed',

@@ -1,6 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Effect, Intent } from '../courier/plan.js';
 import type { Outcome } from '../outcome.js';
+import type { WriteObserver } from './health.js';
+import { inShortTransactions, type ShortTransactionOptions } from './short-transactions.js';
 
 /**
  * The tap journal: every accepted tap, committed durably before anything else happens to it.
@@ -141,6 +143,9 @@ export const JOURNAL_SCHEMA = `
 const KEEP_INTENT_IF_UNCERTAIN = `uncertain = @uncertain,
   intent = CASE WHEN @uncertain = 1 THEN intent END, sent_at = CASE WHEN @uncertain = 1 THEN sent_at END`;
 
+/** Rows per statement of the bulk operations: a few milliseconds of work each. */
+const BATCH = 500;
+
 export function laneOf(tap: Pick<NewTap, 'userId' | 'uid'>): string {
   return tap.userId === null ? `badge:${tap.uid}` : `user:${tap.userId}`;
 }
@@ -158,7 +163,11 @@ export class Journal {
   private readonly earliestDue: Statement;
   private readonly statements = new Map<string, Statement>();
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    /** Hears whether each append succeeded: the daemon's idle signal shows a journal that takes no taps. */
+    private readonly observer?: WriteObserver,
+  ) {
     this.insert = db.prepare(
       `INSERT INTO taps (lane, uid, user_id, user_name, at_ms, local_date, local_time, clock_synced, mono_ns, boot_id,
          uncertain, intent, sent_at)
@@ -206,14 +215,21 @@ export class Journal {
    */
   append(tap: NewTap, options: { sending?: { intent: Intent; at: number } | null } = {}): Tap {
     const sending = options.sending ?? null;
-    const result = this.insert.run({
-      ...tap,
-      lane: laneOf(tap),
-      clockSynced: tap.clockSynced ? 1 : 0,
-      uncertain: sending === null ? 0 : 1,
-      intent: sending === null ? null : JSON.stringify(sending.intent),
-      sentAt: sending?.at ?? null,
-    });
+    let result: { lastInsertRowid: number | bigint };
+    try {
+      result = this.insert.run({
+        ...tap,
+        lane: laneOf(tap),
+        clockSynced: tap.clockSynced ? 1 : 0,
+        uncertain: sending === null ? 0 : 1,
+        intent: sending === null ? null : JSON.stringify(sending.intent),
+        sentAt: sending?.at ?? null,
+      });
+    } catch (error) {
+      this.observer?.failed(error);
+      throw error;
+    }
+    this.observer?.succeeded();
     return this.get(Number(result.lastInsertRowid)) as Tap;
   }
 
@@ -430,14 +446,33 @@ export class Journal {
     return { pending: count('pending'), failed: count('failed') };
   }
 
-  /** Undelivered taps (pending and failed), oldest first; for `queue list`. */
-  listOpen(options: { failedOnly?: boolean; limit?: number } = {}): Tap[] {
-    const states = options.failedOnly ? "('failed')" : "('pending', 'failed')";
-    return (
-      this.sql(`SELECT * FROM taps WHERE state IN ${states} ORDER BY id LIMIT ?`)
-        .safeIntegers(true)
-        .all(options.limit ?? -1) as TapRow[]
-    ).map((row) => toTap(row) as Tap);
+  /**
+   * Undelivered taps (pending and failed), oldest first, one at a time: `queue list` streams a
+   * backlog of any size in constant memory. The connection serves nothing else until it is done.
+   */
+  /** How many of a badge's taps are undelivered (pending or failed, or failed only). */
+  countOpenOf(uid: string, options: { failedOnly?: boolean } = {}): number {
+    const row = this.sql(
+      `SELECT COUNT(*) AS n FROM taps WHERE uid = ? AND state IN ${openStates(options)}`,
+    ).get(uid) as {
+      n: number;
+    };
+    return row.n;
+  }
+
+  *openTaps(options: { failedOnly?: boolean; afterId?: number } = {}): Generator<Tap> {
+    const rows = this.sql(`SELECT * FROM taps WHERE state IN ${openStates(options)} AND id > ? ORDER BY id`)
+      .safeIntegers(true)
+      .iterate(options.afterId ?? 0) as IterableIterator<TapRow>;
+    for (const row of rows) yield toTap(row) as Tap;
+  }
+
+  /** How many undelivered taps there are after `afterId`. */
+  countOpen(options: { failedOnly?: boolean; afterId?: number } = {}): number {
+    const row = this.sql(
+      `SELECT COUNT(*) AS n FROM taps WHERE state IN ${openStates(options)} AND id > ?`,
+    ).get(options.afterId ?? 0) as { n: number };
+    return row.n;
   }
 
   /** Failure reasons with their counts, for `status`. */
@@ -449,16 +484,34 @@ export class Journal {
   }
 
   /** Puts failed taps back in the queue (after an admin fixed a key). Returns how many. */
-  retry(ids: number[] | 'all-failed'): number {
-    if (ids === 'all-failed') {
-      return this.sql(
-        "UPDATE taps SET state = 'pending', outcome = NULL, next_attempt_at = 0 WHERE state = 'failed'",
-      ).run().changes;
-    }
+  retry(ids: number[]): number {
     const statement = this.sql(
       "UPDATE taps SET state = 'pending', outcome = NULL, next_attempt_at = 0 WHERE id = ? AND state = 'failed'",
     );
     return this.db.transaction(() => ids.reduce((n, id) => n + statement.run(id).changes, 0))();
+  }
+
+  /**
+   * Puts every failed tap back in the queue, a batch per short transaction: after a long outage
+   * with a wrong key there may be thousands, and the daemon must get its taps in meanwhile.
+   * Each tap stands on its own, so an interrupted run is finished by running it again.
+   */
+  async retryAllFailed(options?: ShortTransactionOptions): Promise<number> {
+    const batch = this.sql(
+      `UPDATE taps SET state = 'pending', outcome = NULL, next_attempt_at = 0
+         WHERE id IN (SELECT id FROM taps WHERE state = 'failed' ORDER BY id LIMIT ${BATCH})`,
+    );
+    let count = 0;
+    await inShortTransactions(
+      this.db,
+      () => {
+        const changed = batch.run().changes;
+        count += changed;
+        return changed > 0;
+      },
+      options,
+    );
+    return count;
   }
 
   /** The only way an undelivered tap leaves the journal. */
@@ -469,9 +522,26 @@ export class Journal {
     return tap;
   }
 
-  /** Deletes delivered taps older than `before`; undelivered taps are never pruned. */
-  pruneDelivered(before: number): number {
-    return this.sql("DELETE FROM taps WHERE state = 'delivered' AND at_ms < ?").run(before).changes;
+  /**
+   * Deletes delivered taps older than `before`, a batch per short transaction, so the daemon's
+   * event loop (and the next tap) never waits for all of them; undelivered taps are never pruned.
+   */
+  async pruneDelivered(before: number, options?: ShortTransactionOptions): Promise<number> {
+    const batch = this.sql(
+      `DELETE FROM taps WHERE id IN
+         (SELECT id FROM taps WHERE state = 'delivered' AND at_ms < ? ORDER BY id LIMIT ${BATCH})`,
+    );
+    let count = 0;
+    await inShortTransactions(
+      this.db,
+      () => {
+        const changed = batch.run(before).changes;
+        count += changed;
+        return changed > 0;
+      },
+      options,
+    );
+    return count;
   }
 
   /** The last accepted tap time of each person since `since`, to restore the repeat guard after a restart. */
@@ -498,6 +568,10 @@ export class Journal {
       this.sql('SELECT * FROM taps ORDER BY id DESC LIMIT 1').safeIntegers(true).get() as TapRow | undefined,
     );
   }
+}
+
+function openStates(options: { failedOnly?: boolean }): string {
+  return options.failedOnly ? "('failed')" : "('pending', 'failed')";
 }
 
 function toTap(row: TapRow | undefined): Tap | null {

@@ -152,6 +152,18 @@ describe('parseConfig', () => {
     ).toMatch(/^signals\.patterns\.dancing: /);
   });
 
+  it('refuses a relative dataDir and NUL bytes in paths, naming the key', () => {
+    expect(problemsOf('moco: { domain: acme }\ndataDir: data\n')).toEqual([
+      'dataDir: must be an absolute path, e.g. /var/lib/moco-timeclock (a relative one would depend on the directory a command runs in) (got "data")',
+    ]);
+    expect(problemsOf('moco: { domain: acme }\ndataDir: "/var/lib/a\\0b"\n')).toEqual([
+      'dataDir: must not contain a NUL byte (got "/var/lib/a\\u0000b")',
+    ]);
+    expect(problemsOf('moco: { domain: acme }\nreader: { type: serial, path: "/dev/tty\\0" }\n')).toEqual([
+      'reader.path: must not contain a NUL byte (got "/dev/tty\\u0000")',
+    ]);
+  });
+
   it('refuses YAML syntax errors and duplicate keys', () => {
     expect(problemsOf('moco: [\n')[0]).toMatch(/^YAML syntax: /);
     expect(problemsOf('moco: { domain: a }\nmoco: { domain: b }\n')[0]).toMatch(/^YAML syntax: .*unique/i);
@@ -167,6 +179,26 @@ describe('loadConfig and resolveConfigPath', () => {
     } catch (error) {
       expect((error as ConfigError).problems).toEqual([`${missing}: file not found`]);
     }
+  });
+
+  it('says why a configuration path cannot be read, in one line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(join(dir, 'file'), '');
+    const problems = (path: string) => {
+      try {
+        loadConfig(path);
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      throw new Error('accepted');
+    };
+    expect(problems(dir)).toEqual([`${dir}: is a directory; give the configuration file in it`]);
+    expect(problems(join(dir, 'file', 'config.yaml'))).toEqual([
+      `${join(dir, 'file', 'config.yaml')}: a part of the path is a file, not a directory`,
+    ]);
+    expect(problems('/etc/a\0b.yaml')).toEqual([
+      '"/etc/a\\u0000b.yaml": the path contains a NUL byte; give the file\'s real path',
+    ]);
   });
 
   it('reads a file', () => {

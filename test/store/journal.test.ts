@@ -252,7 +252,7 @@ describe('Journal: attempts and uncertainty', () => {
 });
 
 describe('Journal: admin operations', () => {
-  it('retries failed taps only, by id or all, and reports how many', () => {
+  it('retries failed taps only, by id or all, and reports how many', async () => {
     const { journal } = store;
     const [f1, f2, p] = ['08:00', '08:05', '08:10'].map((t) => journal.append(tapOf('A1', DAY, t)));
     const d = journal.append(tapOf('B2', DAY, '08:00'));
@@ -267,10 +267,12 @@ describe('Journal: admin operations', () => {
         { reason: '423', count: 1 },
       ]),
     );
-    expect(journal.listOpen({ failedOnly: true }).map((t) => t.id)).toEqual([f1?.id, f2?.id]);
-    expect(journal.listOpen({ limit: 2 }).map((t) => t.id)).toEqual([f1?.id, f2?.id]);
+    expect([...journal.openTaps({ failedOnly: true })].map((t) => t.id)).toEqual([f1?.id, f2?.id]);
+    expect([...journal.openTaps({ afterId: f1?.id })].map((t) => t.id)).toEqual([f2?.id, p?.id]);
+    expect(journal.countOpen()).toBe(3);
+    expect(journal.countOpen({ failedOnly: true, afterId: f1?.id })).toBe(1);
     expect(journal.retry([f1?.id ?? 0, p?.id ?? 0, d.id])).toBe(1);
-    expect(journal.retry('all-failed')).toBe(1);
+    expect(await journal.retryAllFailed()).toBe(1);
     expect(journal.counts()).toEqual({ pending: 3, failed: 0 });
     expect(journal.hasFailed()).toBe(false);
     expect(journal.get(d.id)?.state).toBe('delivered');
@@ -300,7 +302,7 @@ describe('Journal: admin operations', () => {
     expect(journal.markDelivered(kept.id, 'clocked_in', 1)).toBe(true);
   });
 
-  it('prunes delivered taps past the cutoff and never an undelivered one, however old', () => {
+  it('prunes delivered taps past the cutoff and never an undelivered one, however old', async () => {
     const { journal } = store;
     const old = (uid: string) => journal.append(tapOf(uid, '2025-01-06', '08:00'));
     const oldDelivered = old('A1');
@@ -310,7 +312,7 @@ describe('Journal: admin operations', () => {
     journal.markDelivered(oldDelivered.id, 'clocked_in', 1);
     journal.markFailed(oldFailed.id, { outcome: 'rejected', reason: '401', uncertain: false });
     journal.markDelivered(recent.id, 'clocked_out', 2);
-    expect(journal.pruneDelivered(recent.atMs)).toBe(1);
+    expect(await journal.pruneDelivered(recent.atMs)).toBe(1);
     expect(journal.get(oldDelivered.id)).toBeNull();
     expect(journal.get(oldPending.id)?.state).toBe('pending');
     expect(journal.get(oldFailed.id)?.state).toBe('failed');
@@ -338,5 +340,43 @@ describe('Journal: what other parts read', () => {
     expect(journal.lastOutcomeOn('user:1001', DAY, a1.id)).toBeNull();
     expect(journal.lastOutcomeOn('user:1001', '2026-03-03', a3.id + 1)).toBeNull();
     expect(journal.lastTap()?.id).toBe(a3.id);
+  });
+
+  it('retries and prunes in short transactions that let another writer in between', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moco-journal-'));
+    const path = join(dir, 'timeclock.db');
+    const db = openDatabase(path);
+    const other = openDatabase(path, { busyTimeoutMs: 0 });
+    try {
+      const journal = new Journal(db);
+      const insert = db.transaction(() => {
+        for (let i = 0; i < 1200; i += 1) {
+          const tap = journal.append(tapOf(`U${i}`, '2025-01-06', '08:00'));
+          journal.markFailed(tap.id, { outcome: 'rejected', reason: '401', uncertain: false });
+        }
+      });
+      insert();
+      // Between two turns, a second connection (the daemon's) writes without waiting at all.
+      let writesBetween = 0;
+      const pause = async () => {
+        other.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('between', 'x')").run();
+        writesBetween += 1;
+      };
+      expect(await journal.retryAllFailed({ budgetMs: 0, pause })).toBe(1200);
+      expect(writesBetween).toBe(3);
+      expect(journal.counts()).toEqual({ pending: 1200, failed: 0 });
+
+      db.transaction(() => {
+        for (const tap of [...journal.openTaps()]) journal.markDelivered(tap.id, 'clocked_in', 1);
+      })();
+      writesBetween = 0;
+      expect(await journal.pruneDelivered(Date.parse('2026-01-01'), { budgetMs: 0, pause })).toBe(1200);
+      expect(writesBetween).toBe(3);
+      expect(journal.lastTap()).toBeNull();
+    } finally {
+      other.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
