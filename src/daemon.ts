@@ -17,6 +17,7 @@ import { createSignals, type SignalsDeps } from './signals/create-signals.js';
 import { daemonBusyTimeoutMs, databasePath } from './store/database.js';
 import { StorageHealth } from './store/health.js';
 import { openStores, type Stores } from './store/open.js';
+import { SendLogFile } from './store/send-log.js';
 import { type DaemonStatus, writeDaemonStatus } from './store/status.js';
 import { handleRead } from './tap.js';
 import { type Clock, systemClock } from './time/clock.js';
@@ -30,6 +31,7 @@ import {
 import { systemTimers, type Timers } from './time/timers.js';
 import { VERSION } from './version.js';
 
+const RATE_WINDOW_MARGIN_MS = 1_000;
 const HEARTBEAT_MS = 5_000;
 const CLOCK_PROBE_MS = 30_000;
 const PRUNE_MS = 3_600_000;
@@ -116,10 +118,27 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     scrubber: options.scrubber,
   });
   started.push({ stop: () => client.close() });
+  const sendLog = new SendLogFile(config.dataDir);
+  started.push({ stop: () => sendLog.close() });
+  let sendLogFailing = false;
   const limiter = new RateLimiter(
-    { requests: config.moco.rateLimit.requests, windowMs: config.moco.rateLimit.perSeconds * 1000 },
+    // MOCO counts a request when it arrives, a moment after it left here: a second's margin keeps
+    // the kiosk's window from closing before MOCO's does.
+    {
+      requests: config.moco.rateLimit.requests,
+      windowMs: config.moco.rateLimit.perSeconds * 1000 + RATE_WINDOW_MARGIN_MS,
+    },
     clock,
     timers,
+    sendLog,
+    (error) => {
+      if (sendLogFailing) return;
+      sendLogFailing = true;
+      part('moco').warn(
+        { err: error },
+        'cannot record when requests went out; a restart may exceed the rate limit',
+      );
+    },
   );
   const timeTrust = new TimeTrust({
     probe: options.clockProbe ?? systemClockProbe(),
@@ -297,6 +316,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
         await Promise.allSettled([...inFlight]);
         await courier.stop();
         limiter.stop();
+        sendLog.close();
         await signals.stop();
         await pruning;
         heartbeat();

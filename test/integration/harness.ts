@@ -45,6 +45,7 @@ export interface Kiosk {
 export interface KioskOptions {
   baseUrl: string;
   repeatGuardSeconds?: number;
+  rateLimit?: { requests: number; perSeconds: number };
 }
 
 /** A fresh installation in a temporary directory: a configuration pointing at the simulator, no data yet. */
@@ -55,7 +56,11 @@ export function createKiosk(options: KioskOptions): Kiosk {
   writeConfig(
     configPath,
     [
-      `moco: { baseUrl: "${options.baseUrl}", timeoutMs: 1000, settleMs: 2000 }`,
+      `moco: { baseUrl: "${options.baseUrl}", timeoutMs: 1000, settleMs: 2000${
+        options.rateLimit === undefined
+          ? ''
+          : `, rateLimit: { requests: ${options.rateLimit.requests}, perSeconds: ${options.rateLimit.perSeconds} }`
+      } }`,
       `timezone: ${TIME_ZONE}`,
       `dataDir: "${dataDir}"`,
       'reader: { type: stdin }',

@@ -141,6 +141,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     if (req.socket.destroyed) return;
 
     const response = decide();
+    entry.status = response.status;
     if (response.applied === true && faults.takeLoss(method, url.pathname)) {
       req.socket.destroy();
       logger?.info(

@@ -92,6 +92,8 @@ export interface SimRequest {
   body: unknown;
   /** The user the request acted as (after impersonation), when its authentication was valid. */
   userId?: number;
+  /** The status it was answered with (also when the answer was then lost); absent while unanswered. */
+  status?: number;
 }
 
 export interface Simulator {
