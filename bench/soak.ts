@@ -131,6 +131,7 @@ async function main(): Promise<void> {
     `soak: ${result.expected} presences expected, ${result.actual} in MOCO, ${result.mismatches.length} differences`,
   );
   for (const line of result.mismatches.slice(0, 20)) console.log(`  ${line}`);
+  if (result.mismatches.length > 0 && process.env.SOAK_TRACE !== undefined) trace(result.taps, sim);
   if (!settled) console.log('soak: the journal did not settle in time');
   process.exitCode = result.mismatches.length === 0 && settled ? 0 : 1;
 }
@@ -166,12 +167,48 @@ async function waitUntilSettled(dataDir: string, timeoutMs: number): Promise<boo
   return false;
 }
 
+interface TapRow {
+  id: number;
+  userId: number;
+  date: string;
+  time: string;
+  state: string;
+  outcome: string;
+  presenceId: number | null;
+  attempts: number;
+}
+
+/** With SOAK_TRACE set: what the kiosk journaled and what MOCO was asked, for each person who differs. */
+function trace(taps: TapRow[], sim: Simulator): void {
+  for (const user of users) {
+    console.log(`-- ${user.id}`);
+    for (const t of taps.filter((tap) => tap.userId === user.id)) {
+      console.log(
+        `   tap ${t.id} ${t.time} ${t.state} ${t.outcome} presence ${t.presenceId} attempts ${t.attempts}`,
+      );
+    }
+    for (const r of sim
+      .requests()
+      .filter((request) => request.userId === user.id && request.method !== 'GET')) {
+      console.log(`   ${r.method} ${r.path} ${JSON.stringify(r.body)} -> ${r.status}`);
+    }
+    console.log(
+      `   MOCO: ${sim
+        .presences(user.id)
+        .map((p) => `${p.id} ${p.from}-${p.to ?? ''}`)
+        .join(', ')}`,
+    );
+  }
+}
+
 /** The presences the journaled taps pair into, against what MOCO holds. */
 function compare(dataDir: string, sim: Simulator) {
   const db = new BetterSqlite3(databasePath(dataDir), { readonly: true });
   const taps = db
-    .prepare('SELECT user_id AS userId, local_date AS date, local_time AS time, state FROM taps ORDER BY id')
-    .all() as { userId: number; date: string; time: string; state: string }[];
+    .prepare(
+      'SELECT id, user_id AS userId, local_date AS date, local_time AS time, state, outcome, presence_id AS presenceId, attempts FROM taps ORDER BY id',
+    )
+    .all() as TapRow[];
   db.close();
   const mismatches = taps
     .filter((t) => t.state !== 'delivered')
@@ -192,6 +229,7 @@ function compare(dataDir: string, sim: Simulator) {
   const missing = expected.filter((e) => !actual.includes(e)).map((e) => `missing in MOCO: ${e}`);
   const extra = actual.filter((a) => !expected.includes(a)).map((a) => `extra in MOCO: ${a}`);
   return {
+    taps,
     journaled: taps.length,
     expected: expected.length,
     actual: actual.length,

@@ -198,6 +198,8 @@ async function touch(
   deps: AttemptDeps,
 ): Promise<Delivered> {
   await deps.beforeRequest();
+  // A touch changes the day in a way only MOCO knows: a later tap must not be planned on the old view.
+  deps.days.forget(tap.lane);
   progress.outThere = true;
   progress.sending = true;
   const presence = await sent(() => user.touch());

@@ -462,6 +462,7 @@ export class Courier {
         openedHere: (id) => journal.openedHere(id),
       });
       journal.verified(tap.id, result.repaired === null ? undefined : result.booked);
+      if (result.repaired !== null) this.days.forget(tap.lane);
       if (result.repaired !== null) {
         logger.warn({ tapId: tap.id, uid: tap.uid, what: result.repaired }, 'repaired');
       }

@@ -47,6 +47,15 @@ export function planLate(day: readonly Presence[], date: string, time: string): 
   }
   const current = open[0];
   if (current === undefined) {
+    // MOCO refuses an open presence that overlaps a closed one ("range overlaps"): said here, so that
+    // an answer lost on the way cannot make the closed one look like this tap's.
+    const covering = day.find((p) => p.to !== null && p.from <= time && time < p.to);
+    if (covering !== undefined) {
+      return {
+        kind: 'conflict',
+        reason: `locked: the presence ${covering.from}-${covering.to} on ${date} covers this tap at ${time}`,
+      };
+    }
     return { kind: 'write', intent: { op: 'open', date, from: time }, effect: 'clocked_in' };
   }
   if (current.from < time) {
