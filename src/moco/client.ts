@@ -3,11 +3,19 @@ import type { z } from 'zod';
 import type { Logger } from '../log.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { createTrackedAgents, type TrackedAgents } from './connections.js';
-import { describeIssue, presenceListSchema, presenceSchema, profileSchema, sessionSchema } from './decode.js';
+import {
+  describeIssue,
+  presenceListSchema,
+  presenceSchema,
+  profileSchema,
+  sessionSchema,
+  userListSchema,
+  userSchema,
+} from './decode.js';
 import { MocoError } from './errors.js';
 import { errorFromStatus, errorFromTransport, protocolError, readBody } from './http-errors.js';
 import { MAX_PER_PAGE, nextPageUrl } from './pagination.js';
-import type { Presence, PresenceInput, Profile, Session, TouchInput } from './types.js';
+import type { MocoUser, Presence, PresenceInput, Profile, Session, TouchInput } from './types.js';
 import type { MocoAnswer } from './watch.js';
 
 export interface MocoClientOptions {
@@ -30,6 +38,15 @@ export interface PresenceQuery {
   isHomeOffice?: boolean;
 }
 
+export interface UserQuery {
+  /**
+   * Only users changed after this instant (MOCO's `updated_after`, an ISO8601 time as MOCO writes
+   * `updated_at`). No recording shows this filter at work: a caller must stay right if MOCO ignores
+   * it (every user comes back) or if a change does not move `updated_at` (see directory/sync.ts).
+   */
+  updatedAfter?: string;
+}
+
 /** MOCO as one user (or, with a staff key, as the impersonated user). Every failure is a MocoError. */
 export interface MocoUserClient {
   /**
@@ -47,6 +64,20 @@ export interface MocoUserClient {
   deletePresence(id: number): Promise<void>;
   session(): Promise<Session>;
   profile(): Promise<Profile>;
+  /**
+   * Every page of `GET /users`. A normal user key gets 403 with an empty body (live probe, 2026-10:
+   * users-list-403-probe.json); the 2022 recordings were made with a key that could manage users.
+   */
+  listUsers(query?: UserQuery): Promise<MocoUser[]>;
+  /** `GET /users/{id}`; 403 for a normal key, even for its own id (user-get-403-probe.json). */
+  getUser(id: number): Promise<MocoUser>;
+  /**
+   * `PUT /users/{id}` with `custom_properties`, which MOCO merges into the user's. Nothing in the
+   * reference shows what this answers or which right it needs, and a field name MOCO does not know
+   * is ignored without an error: any 2xx is taken as "sent", and only a read afterwards can tell
+   * whether the value is there.
+   */
+  updateUserCustomProperties(id: number, properties: Record<string, string>): Promise<void>;
 }
 
 interface Credentials {
@@ -192,21 +223,21 @@ class KeyClient implements MocoUserClient {
     }
     if (query.userId !== undefined) params.set('user_id', String(query.userId));
     if (query.isHomeOffice !== undefined) params.set('is_home_office', String(query.isHomeOffice));
-    params.set('per_page', String(MAX_PER_PAGE));
+    return this.everyPage('/users/presences', params, presenceListSchema);
+  }
 
-    const all: Presence[] = [];
-    const seen = new Set<string>();
-    let url: string | undefined = this.client.url('/users/presences', params);
-    while (url !== undefined) {
-      if (seen.size >= MAX_PAGES) {
-        throw new MocoError('protocol', `listPresences: more than ${MAX_PAGES} pages`);
-      }
-      seen.add(url);
-      const answer = await this.call('GET', url);
-      all.push(...decode(presenceListSchema, answer));
-      url = this.nextPage(answer, url, seen);
-    }
-    return all;
+  async listUsers(query: UserQuery = {}): Promise<MocoUser[]> {
+    const params = new URLSearchParams();
+    if (query.updatedAfter !== undefined) params.set('updated_after', query.updatedAfter);
+    return this.everyPage('/users', params, userListSchema);
+  }
+
+  async getUser(id: number): Promise<MocoUser> {
+    return decode(userSchema, await this.call('GET', this.userUrl(id)));
+  }
+
+  async updateUserCustomProperties(id: number, properties: Record<string, string>): Promise<void> {
+    await this.call('PUT', this.userUrl(id), { custom_properties: properties });
   }
 
   async getPresence(id: number): Promise<Presence> {
@@ -232,6 +263,31 @@ class KeyClient implements MocoUserClient {
 
   async profile(): Promise<Profile> {
     return decode(profileSchema, await this.call('GET', this.client.url('/profile')));
+  }
+
+  /** Follows `Link rel="next"` to the last page, in MOCO's order, asking for its largest pages. */
+  private async everyPage<T>(path: string, params: URLSearchParams, schema: z.ZodType<T[]>): Promise<T[]> {
+    params.set('per_page', String(MAX_PER_PAGE));
+    const all: T[] = [];
+    const seen = new Set<string>();
+    let url: string | undefined = this.client.url(path, params);
+    while (url !== undefined) {
+      if (seen.size >= MAX_PAGES) {
+        throw new MocoError('protocol', `GET ${path}: more than ${MAX_PAGES} pages`);
+      }
+      seen.add(url);
+      const answer = await this.call('GET', url);
+      all.push(...decode(schema, answer));
+      url = this.nextPage(answer, url, seen);
+    }
+    return all;
+  }
+
+  private userUrl(id: number): string {
+    if (!Number.isSafeInteger(id) || id <= 0) {
+      throw new MocoError('invalid', `user id ${id} is not valid`);
+    }
+    return this.client.url(`/users/${id}`);
   }
 
   private presenceUrl(id: number): string {
