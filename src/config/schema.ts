@@ -24,6 +24,17 @@ const moco = z.strictObject({
     .default(null),
   baseUrl: httpUrl.nullable().default(null),
   timeoutMs: z.number().int().min(500).max(60_000).default(5000),
+  /**
+   * `user-keys`: every badge holds its person's own API key. `impersonation`: one key of a user with
+   * MOCO's Staff permission acts for each badge's user (`X-IMPERSONATE-USER-ID`).
+   */
+  identity: z.enum(['user-keys', 'impersonation']).default('user-keys'),
+  /**
+   * The Staff key's file; null: `staff.key` beside the configuration file. Under systemd the
+   * credential `staff-key` (LoadCredential=) is read instead. Never the key itself: the YAML is
+   * readable by the service's group.
+   */
+  staffKeyFile: z.string().min(1).nullable().default(null),
   rateLimit: z
     .strictObject({
       requests: z.number().int().min(1).max(10_000).default(120),
@@ -92,6 +103,15 @@ const log = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 
+const badges = z.strictObject({
+  /** `local`: the badge table of this kiosk. `moco`: a custom field on MOCO's users, cached here. */
+  source: z.enum(['local', 'moco']).default('local'),
+  /** The name of the users' custom field, exactly as defined in MOCO's settings. */
+  field: z.string().trim().min(1).max(100).default('Badge'),
+  /** Changes to the field are picked up this often; all users are read again once a day. */
+  syncSeconds: z.number().int().min(1).max(86_400).default(300),
+});
+
 const web = z.strictObject({
   enabled: z.boolean().default(false),
   listen: z
@@ -115,6 +135,7 @@ export const configSchema = z
     uid: uid.prefault({}),
     scan: scan.prefault({}),
     signals: signals.prefault({}),
+    badges: badges.prefault({}),
     journal: journal.prefault({}),
     log: log.prefault({}),
     web: web.prefault({}),
@@ -122,6 +143,14 @@ export const configSchema = z
   .superRefine((config, ctx) => {
     if (config.moco.domain === null && config.moco.baseUrl === null) {
       ctx.addIssue({ code: 'custom', path: ['moco', 'domain'], message: 'set moco.domain or moco.baseUrl' });
+    }
+    if (config.badges.source === 'moco' && config.moco.identity !== 'impersonation') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['badges', 'source'],
+        message:
+          'badges kept in MOCO hold no API keys: set moco.identity: impersonation (one Staff key acts for everyone)',
+      });
     }
     if (config.reader.type === 'serial' && config.reader.path === null) {
       ctx.addIssue({
@@ -172,3 +201,4 @@ export type UidConfig = Config['uid'];
 export type ScanConfig = Config['scan'];
 export type SignalsConfig = Config['signals'];
 export type WebConfig = Config['web'];
+export type BadgesConfig = Config['badges'];
