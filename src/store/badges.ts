@@ -8,8 +8,8 @@ export interface Badge {
   label: string | null;
   userId: number | null;
   userName: string | null;
-  /** Decrypted. */
-  apiKey: string;
+  /** Decrypted; null for a badge booked with the Staff key (`moco.identity: impersonation`). */
+  apiKey: string | null;
   createdAt: number;
   updatedAt: number;
   lastSeenAt: number | null;
@@ -23,7 +23,8 @@ export interface AddBadgeInput {
   label?: string | null;
   userId?: number | null;
   userName?: string | null;
-  apiKey: string;
+  /** Null for a badge booked with the Staff key: then the MOCO user is required. */
+  apiKey: string | null;
 }
 
 export interface ExportRow {
@@ -59,7 +60,13 @@ export interface ImportResult {
   updated: number;
 }
 
-export type BadgeErrorCode = 'malformed_uid' | 'empty_key' | 'exists' | 'not_found' | 'import_row';
+export type BadgeErrorCode =
+  | 'malformed_uid'
+  | 'empty_key'
+  | 'no_user'
+  | 'exists'
+  | 'not_found'
+  | 'import_row';
 
 export class BadgeError extends Error {
   readonly code: BadgeErrorCode;
@@ -87,8 +94,9 @@ export function normalizeBadgeUid(raw: string): string {
   return uid;
 }
 
-/** `…` and the last four characters; nothing of keys too short to hide most of. */
-export function keyHint(apiKey: string): string {
+/** `…` and the last four characters; nothing of keys too short to hide most of; `none` without a key. */
+export function keyHint(apiKey: string | null): string {
+  if (apiKey === null) return 'none';
   return apiKey.length > 8 ? `…${apiKey.slice(-4)}` : '…';
 }
 
@@ -97,7 +105,7 @@ interface BadgeRow {
   label: string | null;
   user_id: number | null;
   user_name: string | null;
-  api_key: string;
+  api_key: string | null;
   created_at: number;
   updated_at: number;
   last_seen_at: number | null;
@@ -150,8 +158,14 @@ export class BadgeStore {
    */
   add(input: AddBadgeInput, options: { replace?: boolean } = {}): Badge {
     const uid = normalizeBadgeUid(input.uid);
-    const apiKey = input.apiKey.trim();
+    const apiKey = input.apiKey === null ? null : input.apiKey.trim();
     if (apiKey === '') throw new BadgeError('empty_key', `the API key for badge ${uid} is empty`);
+    if (apiKey === null && (input.userId ?? null) === null) {
+      throw new BadgeError(
+        'no_user',
+        `badge ${uid} has no key of its own, so it needs the MOCO user it books for`,
+      );
+    }
     return this.#db
       .transaction(() => {
         const existing = this.#find.get(uid);
@@ -167,7 +181,7 @@ export class BadgeStore {
           label: input.label === undefined ? (existing?.label ?? null) : blankToNull(input.label),
           user_id: input.userId ?? null,
           user_name: blankToNull(input.userName),
-          api_key: this.#cipher.encrypt(apiKey, uid),
+          api_key: apiKey === null ? null : this.#cipher.encrypt(apiKey, uid),
           created_at: existing?.created_at ?? now,
           updated_at: now,
           last_seen_at: existing?.last_seen_at ?? null,
@@ -218,12 +232,16 @@ export class BadgeStore {
       label: row.label,
       userId: row.user_id,
       userName: row.user_name,
-      apiKey: withKeys ? this.#cipher.decrypt(row.api_key, row.uid) : null,
+      apiKey: withKeys && row.api_key !== null ? this.#cipher.decrypt(row.api_key, row.uid) : null,
     }));
   }
 
-  /** All rows or none: any bad row throws `import_row` naming every bad row, and nothing changes. */
-  importRows(rows: readonly ImportRow[]): ImportResult {
+  /**
+   * All rows or none: any bad row throws `import_row` naming every bad row, and nothing changes.
+   * With `staffKey` (`moco.identity: impersonation`) no row may bring a key, every badge needs its
+   * MOCO user, and keys stored earlier are dropped from the imported badges.
+   */
+  importRows(rows: readonly ImportRow[], options: { staffKey?: boolean } = {}): ImportResult {
     return this.#db
       .transaction(() => {
         const problems: ImportProblem[] = [];
@@ -254,8 +272,19 @@ export class BadgeStore {
           }
           const existing = this.#find.get(uid);
           const apiKey = input.apiKey?.trim() ?? '';
-          if (apiKey === '' && existing === undefined) {
-            problem(`badge ${uid} is new, so it needs an api_key`);
+          const user_id = userId === undefined ? (existing?.user_id ?? null) : userId;
+          if (options.staffKey === true && apiKey !== '') {
+            problem('moco.identity is impersonation, so no personal key is stored: leave api_key empty');
+            continue;
+          }
+          if (options.staffKey === true && user_id === null) {
+            problem(`badge ${uid} needs the user_id of the MOCO user it books for`);
+            continue;
+          }
+          if (options.staffKey !== true && apiKey === '' && existing?.api_key == null) {
+            problem(
+              `badge ${uid} ${existing === undefined ? 'is new' : 'has no key'}, so it needs an api_key`,
+            );
             continue;
           }
           planned.push({
@@ -263,10 +292,15 @@ export class BadgeStore {
             row: {
               uid,
               label: input.label === undefined ? (existing?.label ?? null) : blankToNull(input.label),
-              user_id: userId === undefined ? (existing?.user_id ?? null) : userId,
+              user_id,
               user_name:
                 input.userName === undefined ? (existing?.user_name ?? null) : blankToNull(input.userName),
-              api_key: apiKey === '' ? existing!.api_key : this.#cipher.encrypt(apiKey, uid),
+              api_key:
+                options.staffKey === true
+                  ? null
+                  : apiKey === ''
+                    ? (existing?.api_key ?? null)
+                    : this.#cipher.encrypt(apiKey, uid),
               created_at: existing?.created_at ?? now,
               updated_at: now,
               last_seen_at: existing?.last_seen_at ?? null,
@@ -294,7 +328,7 @@ export class BadgeStore {
       label: row.label,
       userId: row.user_id,
       userName: row.user_name,
-      apiKey: this.#cipher.decrypt(row.api_key, row.uid),
+      apiKey: row.api_key === null ? null : this.#cipher.decrypt(row.api_key, row.uid),
       createdAt: row.created_at,
       updatedAt: row.updated_at,
       lastSeenAt: row.last_seen_at,
@@ -332,8 +366,8 @@ export function migratePlaintextKeys(db: Database, cipher: KeyCipher): number {
         const sample = db
           .prepare<[], Pick<BadgeRow, 'uid' | 'api_key'>>('SELECT uid, api_key FROM badges')
           .all()
-          .find((row) => cipher.isEncrypted(row.api_key));
-        if (sample !== undefined && !decrypts(cipher, sample.api_key, sample.uid)) throw mismatch();
+          .find((row) => row.api_key !== null && cipher.isEncrypted(row.api_key));
+        if (sample?.api_key != null && !decrypts(cipher, sample.api_key, sample.uid)) throw mismatch();
         db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(
           KEY_CHECK,
           cipher.encrypt(KEY_CHECK_PLAIN, KEY_CHECK_AAD),
@@ -344,7 +378,7 @@ export function migratePlaintextKeys(db: Database, cipher: KeyCipher): number {
       for (const row of db
         .prepare<[], Pick<BadgeRow, 'uid' | 'api_key'>>('SELECT uid, api_key FROM badges')
         .all()) {
-        if (cipher.isEncrypted(row.api_key)) continue;
+        if (row.api_key === null || cipher.isEncrypted(row.api_key)) continue;
         update.run(cipher.encrypt(row.api_key.trim(), row.uid), row.uid);
         migrated += 1;
       }
