@@ -60,9 +60,10 @@ const EXPECTED_ERRORS = new Set([
   'KeyCipherError',
   'DatabaseError',
   'BadgeError',
+  'StaffKeyError',
 ]);
 /** Errors no restart can fix: systemd must not restart in a loop on them (RestartPreventExitStatus=78). */
-const CONFIG_ERRORS = new Set(['MasterKeyError', 'KeyCipherError']);
+const CONFIG_ERRORS = new Set(['MasterKeyError', 'KeyCipherError', 'StaffKeyError']);
 
 function exitCodeOf(error: unknown): number {
   if (error instanceof CommanderError) {

@@ -3,6 +3,8 @@ import { Courier } from './courier/courier.js';
 import { RateLimiter } from './courier/rate-limiter.js';
 import { TimeTrust } from './courier/time-trust.js';
 import { Gate } from './gate.js';
+import { impersonationCredentials, userKeyCredentials } from './identity/credentials.js';
+import { loadStaffKey } from './identity/staff-key.js';
 import type { Logger } from './log.js';
 import { mocoBaseUrl } from './moco/base-url.js';
 import { MocoClient } from './moco/client.js';
@@ -60,6 +62,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const timers = options.timers ?? systemTimers;
   const part = (name: string) => logger.child({ part: name });
 
+  // Before the stores: they may drop root, and the key file is root's.
+  const staffKey =
+    config.moco.identity === 'impersonation'
+      ? loadStaffKey({
+          env: options.env,
+          configPath: config.configPath,
+          staffKeyFile: config.moco.staffKeyFile,
+        })
+      : null;
   const stores = openStores({ config, env: options.env, clock });
   if (stores.migratedKeys > 0) logger.info({ count: stores.migratedKeys }, 'encrypted plain-text API keys');
   const { journal, badges, unknownScans, db } = stores;
@@ -123,7 +134,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const courier = new Courier({
     journal,
     client,
-    keyFor: (uid) => badges.find(uid)?.apiKey ?? null,
+    credentialsFor:
+      staffKey === null ? userKeyCredentials(badges) : impersonationCredentials(staffKey, badges),
     limiter,
     timeTrust,
     watch,

@@ -1,3 +1,4 @@
+import type { CredentialsFor } from '../identity/credentials.js';
 import type { Logger } from '../log.js';
 import type { MocoClient } from '../moco/client.js';
 import type { MocoWatch } from '../moco/watch.js';
@@ -38,7 +39,7 @@ export interface CourierStatus {
 export interface CourierDeps {
   journal: Journal;
   client: MocoClient;
-  keyFor(uid: string): string | null;
+  credentialsFor: CredentialsFor;
   limiter: RateLimiter;
   timeTrust: TimeTrust;
   /** Whether MOCO answers at all, whoever asked. */
@@ -270,7 +271,7 @@ export class Courier {
         { live, fresh: this.fresh.delete(tap.id) },
         {
           client: this.deps.client,
-          keyFor: this.deps.keyFor,
+          credentialsFor: this.deps.credentialsFor,
           previousOutcome: (t) => journal.lastOutcomeOn(t.lane, t.localDate, t.id),
           beforeRequest: () => this.deps.limiter.acquire(priority),
           markSending: (intent) => journal.markSending(tap.id, intent, clock.now()),

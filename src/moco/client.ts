@@ -80,9 +80,10 @@ export interface MocoUserClient {
   updateUserCustomProperties(id: number, properties: Record<string, string>): Promise<void>;
 }
 
-interface Credentials {
+/** The key a request is sent with, and for a Staff key the user it acts as. */
+export interface MocoCredentials {
   apiKey: string;
-  /** Staff keys only: act as this MOCO user. */
+  /** Staff keys only: act as this MOCO user (`X-IMPERSONATE-USER-ID`). */
   impersonateUserId?: number;
 }
 
@@ -159,7 +160,7 @@ class Transport {
     return new URL(url).origin === this.base.origin;
   }
 
-  async send(credentials: Credentials, method: string, url: string, body?: unknown): Promise<Answer> {
+  async send(credentials: MocoCredentials, method: string, url: string, body?: unknown): Promise<Answer> {
     const label = `${method} ${new URL(url).pathname}`;
     const headers = authHeaders(label, credentials);
     const started = performance.now();
@@ -202,7 +203,7 @@ class Transport {
 class KeyClient implements MocoUserClient {
   constructor(
     private readonly client: Transport,
-    private readonly credentials: Credentials,
+    private readonly credentials: MocoCredentials,
   ) {}
 
   async touch(input: TouchInput = {}): Promise<Presence | null> {
@@ -342,12 +343,17 @@ function scrub(text: string, apiKey: string): string {
   return text.split(apiKey).join('[redacted]');
 }
 
+/** Whether a key can be sent in a header at all: printable ASCII without spaces. */
+export function isSendableKey(apiKey: string): boolean {
+  return HEADER_SAFE.test(apiKey);
+}
+
 /**
  * Checked here rather than left to Node, whose invalid-header errors we would have to trust not to
  * quote the value. Throws before anything is sent.
  */
-function authHeaders(label: string, { apiKey, impersonateUserId }: Credentials): Record<string, string> {
-  if (!HEADER_SAFE.test(apiKey)) {
+function authHeaders(label: string, { apiKey, impersonateUserId }: MocoCredentials): Record<string, string> {
+  if (!isSendableKey(apiKey)) {
     throw new MocoError('unauthorized', `MOCO ${label}: the API key is empty or has characters not allowed`);
   }
   const headers: Record<string, string> = { Authorization: `Token token=${apiKey}` };
