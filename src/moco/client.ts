@@ -77,7 +77,7 @@ export interface MocoUserClient {
    * is ignored without an error: any 2xx is taken as "sent", and only a read afterwards can tell
    * whether the value is there.
    */
-  updateUserCustomProperties(id: number, properties: Record<string, string>): Promise<void>;
+  updateUserCustomProperties(id: number, properties: Record<string, string | string[]>): Promise<void>;
 }
 
 /** The key a request is sent with, and for a Staff key the user it acts as. */
@@ -109,8 +109,19 @@ export class MocoClient {
     this.transport = new Transport(options, http);
   }
 
-  forKey(apiKey: string, options: { impersonateUserId?: number } = {}): MocoUserClient {
-    return new KeyClient(this.transport, { apiKey, impersonateUserId: options.impersonateUserId });
+  /**
+   * `beforeRequest` is awaited before every request this client sends, each page of a list
+   * included: where a rate limiter must see each request, not each call.
+   */
+  forKey(
+    apiKey: string,
+    options: { impersonateUserId?: number; beforeRequest?: () => Promise<void> } = {},
+  ): MocoUserClient {
+    return new KeyClient(
+      this.transport,
+      { apiKey, impersonateUserId: options.impersonateUserId },
+      options.beforeRequest,
+    );
   }
 
   /** Closes pooled sockets so the process can exit. An injected axios instance is the caller's. */
@@ -204,6 +215,7 @@ class KeyClient implements MocoUserClient {
   constructor(
     private readonly client: Transport,
     private readonly credentials: MocoCredentials,
+    private readonly beforeRequest: (() => Promise<void>) | undefined,
   ) {}
 
   async touch(input: TouchInput = {}): Promise<Presence | null> {
@@ -237,7 +249,7 @@ class KeyClient implements MocoUserClient {
     return decode(userSchema, await this.call('GET', this.userUrl(id)));
   }
 
-  async updateUserCustomProperties(id: number, properties: Record<string, string>): Promise<void> {
+  async updateUserCustomProperties(id: number, properties: Record<string, string | string[]>): Promise<void> {
     await this.call('PUT', this.userUrl(id), { custom_properties: properties });
   }
 
@@ -299,6 +311,7 @@ class KeyClient implements MocoUserClient {
   }
 
   private async call(method: string, url: string, body?: unknown): Promise<Answer> {
+    await this.beforeRequest?.();
     return this.client.send(this.credentials, method, url, body);
   }
 

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { JOURNAL_SCHEMA } from './journal.js';
+import { MOCO_BADGES_SCHEMA } from './moco-badges.js';
 
 /**
  * The schema, as an ordered list of steps. `openDatabase` runs every step whose version is above the
@@ -78,6 +79,14 @@ export const MIGRATIONS: Migration[] = [
     description: 'badges without a key of their own, for one Staff key acting for every user',
     up(db) {
       dropNotNull(db, 'badges', 'api_key');
+    },
+  },
+  {
+    version: 6,
+    description:
+      "the kiosk's copy of the badges kept in MOCO: users, their badge UIDs, when each was last seen",
+    up(db) {
+      db.exec(MOCO_BADGES_SCHEMA);
     },
   },
 ];

@@ -4,6 +4,7 @@ import type { Clock } from '../time/clock.js';
 import { BadgeStore, migratePlaintextKeys } from './badges.js';
 import { databasePath, openDatabase } from './database.js';
 import { Journal } from './journal.js';
+import { MocoBadges } from './moco-badges.js';
 import { dropPrivilegesToOwnerOf, type PrivilegedProcess } from './privileges.js';
 import { KeyCipher, loadMasterKey } from './secrets.js';
 import { UnknownScans } from './unknown-scans.js';
@@ -11,6 +12,8 @@ import { UnknownScans } from './unknown-scans.js';
 export interface Stores {
   db: Database;
   badges: BadgeStore;
+  /** The copy of the badges kept in MOCO (`badges.source: moco`); empty otherwise. */
+  mocoBadges: MocoBadges;
   unknownScans: UnknownScans;
   journal: Journal;
   /** How many plain-text keys were encrypted on this open (rows left by an older version). */
@@ -37,6 +40,7 @@ export function openStores(options: {
     return {
       db,
       badges: new BadgeStore(db, cipher, clock),
+      mocoBadges: new MocoBadges(db),
       unknownScans: new UnknownScans(db, clock),
       journal: new Journal(db),
       migratedKeys,
