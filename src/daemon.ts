@@ -2,8 +2,8 @@ import type { Config } from './config/index.js';
 import { Courier } from './courier/courier.js';
 import { RateLimiter } from './courier/rate-limiter.js';
 import { TimeTrust } from './courier/time-trust.js';
+import { createBadgeSource } from './directory/source.js';
 import { Gate } from './gate.js';
-import { impersonationCredentials, userKeyCredentials } from './identity/credentials.js';
 import { loadStaffKey } from './identity/staff-key.js';
 import type { Logger } from './log.js';
 import { mocoBaseUrl } from './moco/base-url.js';
@@ -73,7 +73,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       : null;
   const stores = openStores({ config, env: options.env, clock });
   if (stores.migratedKeys > 0) logger.info({ count: stores.migratedKeys }, 'encrypted plain-text API keys');
-  const { journal, badges, unknownScans, db } = stores;
+  const { journal, unknownScans, db } = stores;
   pruneJournal(stores, config, clock, logger);
 
   const watch = new MocoWatch(clock);
@@ -131,11 +131,21 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     writeStatus();
   };
 
+  const badgeSource = createBadgeSource({
+    config,
+    stores,
+    staffKey,
+    client,
+    limiter,
+    clock,
+    timers,
+    logger,
+  });
+
   const courier = new Courier({
     journal,
     client,
-    credentialsFor:
-      staffKey === null ? userKeyCredentials(badges) : impersonationCredentials(staffKey, badges),
+    credentialsFor: badgeSource.credentialsFor,
     limiter,
     timeTrust,
     watch,
@@ -162,12 +172,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // tap costs one commit before its answer, not three.
   const lastSeen = new Map<string, number>();
   const badgeDirectory = {
-    find: (uid: string) => badges.identify(uid),
+    find: (uid: string) => badgeSource.find(uid),
     markSeen: (uid: string, at: number) => lastSeen.set(uid, at),
   };
   const heartbeat = () => {
     db.transaction(() => {
-      for (const [uid, at] of lastSeen) badges.markSeen(uid, at);
+      for (const [uid, at] of lastSeen) badgeSource.markSeen(uid, at);
     })();
     lastSeen.clear();
     refreshIdle();
@@ -209,6 +219,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // backoff an earlier run built up, which may be minutes.
   journal.makePendingDue();
   courier.start();
+  badgeSource.start();
 
   const intervals = [
     // Also picks up what admin commands changed: failed taps retried or dropped.
@@ -221,7 +232,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   for (const interval of intervals) interval.unref();
   refreshIdle();
   logger.info(
-    { version: VERSION, reader: config.reader.type, signals: signals.kind, moco: mocoBaseUrl(config.moco) },
+    {
+      version: VERSION,
+      reader: config.reader.type,
+      signals: signals.kind,
+      moco: mocoBaseUrl(config.moco),
+      identity: config.moco.identity,
+      badges: config.badges.source,
+    },
     'ready',
   );
 
@@ -235,6 +253,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         await reader.stop();
         await Promise.allSettled([...inFlight]);
         await courier.stop();
+        await badgeSource.stop();
         limiter.stop();
         await signals.stop();
         heartbeat();
