@@ -1,3 +1,4 @@
+import { nameOf } from '../identity/users.js';
 import type { MocoUser } from '../moco/types.js';
 import { normalizeBadgeUid } from '../store/badges.js';
 import type { DirectoryUser } from '../store/moco-badges.js';
@@ -65,18 +66,13 @@ export function directoryEntry(
   const { uids, invalid } = readBadgeField(user.custom_properties[field], normalize);
   return {
     id: user.id,
-    name: userName(user),
+    name: nameOf(user),
     email: user.email ?? null,
     hasField: Object.hasOwn(user.custom_properties, field),
     uids,
     invalid,
     updatedAt: user.updated_at,
   };
-}
-
-/** `firstname lastname`, as MOCO shows a user. */
-export function userName(user: Pick<MocoUser, 'firstname' | 'lastname'>): string {
-  return `${user.firstname} ${user.lastname}`.trim();
 }
 
 /**
