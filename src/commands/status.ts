@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { type BadgesReport, badgesReport } from '../directory/report.js';
+import { mocoBaseUrl } from '../moco/base-url.js';
 import { openStores } from '../store/open.js';
 import { type DaemonStatus, readDaemonStatus } from '../store/status.js';
 import { systemClock } from '../time/clock.js';
@@ -17,6 +19,8 @@ export interface StatusReport {
   lastScan: { at: string; outcome: string; tapId?: number } | null;
   reader: string | null;
   clockSynchronized: boolean | null;
+  /** Where the badges come from and what about them needs an admin; absent where it is not read (the web page). */
+  badges?: BadgesReport;
 }
 
 export function statusCommand(): Command {
@@ -29,19 +33,24 @@ export function statusCommand(): Command {
       const stores = openStores({ config, env: process.env, clock: systemClock });
       let report: StatusReport;
       try {
-        report = buildReport(
-          readDaemonStatus(stores.db),
-          stores.journal.counts(),
-          stores.journal.failureReasons(),
-          systemClock.now(),
-        );
+        report = {
+          ...buildReport(
+            readDaemonStatus(stores.db),
+            stores.journal.counts(),
+            stores.journal.failureReasons(),
+            systemClock.now(),
+          ),
+          badges: badgesReport(config, stores, mocoBaseUrl(config.moco)),
+        };
       } finally {
         stores.close();
       }
       process.stdout.write(
         options.json ? `${JSON.stringify(report, null, 2)}\n` : render(report, config.timezone),
       );
-      if (report.taps.failed > 0 || !report.daemon.running) process.exitCode = 1;
+      if (report.taps.failed > 0 || !report.daemon.running || (report.badges?.problems.length ?? 0) > 0) {
+        process.exitCode = 1;
+      }
     });
 }
 
@@ -96,9 +105,23 @@ function render(report: StatusReport, timeZone: string): string {
     `last tap:  ${report.lastScan === null ? '-' : `${local(report.lastScan.at)} ${report.lastScan.outcome}`}`,
     `reader:    ${report.reader ?? '-'}`,
     `clock:     ${clockLine(report)}`,
+    ...(report.badges === undefined ? [] : badgeLines(report.badges, local)),
     `version:   ${report.version}${report.daemon.version && report.daemon.version !== report.version ? ` (daemon runs ${report.daemon.version})` : ''}`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+function badgeLines(badges: BadgesReport, local: (iso: string | null) => string): string[] {
+  const booked =
+    badges.identity === 'impersonation' ? 'booked with the Staff key' : "booked with each person's own key";
+  const where =
+    badges.moco === null
+      ? `${badges.count} on this kiosk, ${booked}`
+      : `${badges.count} kept in MOCO ("${badges.moco.field}" field of ${badges.moco.usersWithField} of ${badges.moco.users} users), ${booked}; synced ${local(badges.moco.lastSyncAt)}, all users ${local(badges.moco.lastFullSyncAt)}`;
+  return [
+    `badges:    ${where}`,
+    ...badges.problems.map((problem) => `           ${problem.meaning}: ${problem.action}`),
+  ];
 }
 
 function clockLine(report: StatusReport): string {

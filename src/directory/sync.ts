@@ -1,3 +1,4 @@
+import type { Explanation } from '../failures/explain.js';
 import type { Logger } from '../log.js';
 import type { MocoUserClient } from '../moco/client.js';
 import { isMocoError } from '../moco/errors.js';
@@ -102,17 +103,25 @@ export class BadgeSync {
       fullCount: null,
       similarFields: [],
       error: null,
+      errorCode: null,
     };
     const kind = kindOf(base, now);
     try {
       const next = kind === 'full' ? await this.#full(base, now) : await this.#changes(base);
-      store.saveState({ ...next, lastAttemptAt: now, lastSuccessAt: clock.now(), error: null });
+      store.saveState({
+        ...next,
+        lastAttemptAt: now,
+        lastSuccessAt: clock.now(),
+        error: null,
+        errorCode: null,
+      });
       this.#lastError = null;
       this.#report();
     } catch (error) {
       if (!isMocoError(error)) logger.error({ err: error }, 'badge sync failed locally');
       const reason = describe(error);
-      store.saveState({ ...base, lastAttemptAt: now, error: reason });
+      const errorCode = isMocoError(error) ? error.code : 'local';
+      store.saveState({ ...base, lastAttemptAt: now, error: reason, errorCode });
       // Every interval of an outage would be a line each: the first, and one per new kind of failure.
       const topic = isMocoError(error) ? (error.code === 'uncertain' ? 'unreachable' : error.code) : 'local';
       if (topic !== this.#lastError)
@@ -180,14 +189,19 @@ export class BadgeSync {
     }
     if (summary.users > 0 && summary.withField === 0 && !this.#reported.has('no-field')) {
       this.#reported.add('no-field');
-      logger.warn({ field, users: summary.users }, noFieldMessage(field));
+      const { meaning, action } = noFieldExplanation(field);
+      logger.warn({ field, users: summary.users }, `${meaning}: ${action}`);
     }
   }
 }
 
 /** One wording for `status`, `doctor` and the log. */
-export function noFieldMessage(field: string): string {
-  return `no user has a "${field}" field: define it for users in MOCO's settings (custom fields) and enter the badge UIDs there, or correct badges.field`;
+export function noFieldExplanation(field: string): Explanation {
+  return {
+    meaning: `no user has a "${field}" field`,
+    action:
+      "define it for users in MOCO's settings (custom fields) and enter the badge UIDs there, or correct badges.field",
+  };
 }
 
 function kindOf(state: MocoSyncState, now: number): SyncKind {

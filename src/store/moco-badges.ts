@@ -83,6 +83,8 @@ export interface MocoSyncState {
   similarFields: string[];
   /** Why the last attempt failed; null when it did not. */
   error: string | null;
+  /** The MocoError code of that failure, or `local`; what `status` and `doctor` explain. */
+  errorCode: string | null;
 }
 
 const STATE_KEY = 'moco_badges_sync';
