@@ -39,9 +39,9 @@ export function staffKeyPath(source: Pick<StaffKeySource, 'configPath' | 'staffK
 }
 
 /**
- * The credential `staff-key` when systemd handed over a non-empty one, otherwise the file. The unit
- * declares an empty default for the credential (SetCredential=), so that a kiosk without a Staff
- * key still starts: an empty credential counts as none.
+ * The credential `staff-key` when systemd handed over one that is not blank, otherwise the file. The
+ * units declare a default for the credential (`SetCredential=staff-key:\n`, a lone newline), so that
+ * a kiosk without a Staff key still starts: a blank credential counts as none.
  */
 export function loadStaffKey(source: StaffKeySource): string {
   const credentials = source.env.CREDENTIALS_DIRECTORY;

@@ -41,7 +41,8 @@ describe('loadStaffKey', () => {
     writeFileSync(join(credentials, 'staff-key'), 'credential-secret-0123456789\n');
     const env = { CREDENTIALS_DIRECTORY: credentials };
     expect(loadStaffKey({ env, configPath, staffKeyFile: null })).toBe('credential-secret-0123456789');
-    writeFileSync(join(credentials, 'staff-key'), '');
+    // The units' default, SetCredential=staff-key:\n, for a kiosk that has no Staff key.
+    writeFileSync(join(credentials, 'staff-key'), '\n');
     expect(loadStaffKey({ env, configPath, staffKeyFile: null })).toBe('file-secret-0123456789');
   });
 
