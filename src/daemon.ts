@@ -140,6 +140,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     clock,
     timers,
     logger,
+    // A sync that gets through again is news for the backlog too.
+    onMocoBack: () => courier.probeNow(),
   });
 
   const courier = new Courier({

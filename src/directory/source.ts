@@ -38,6 +38,8 @@ export interface BadgeSourceDeps {
   staffKey: string | null;
   client: MocoClient;
   limiter: { acquire(priority: Priority): Promise<void> };
+  /** MOCO answers the sync again after it failed. */
+  onMocoBack?: () => void;
   clock: Clock;
   timers: Timers;
   logger: Logger;
@@ -71,6 +73,7 @@ export function createBadgeSource(deps: BadgeSourceDeps): BadgeSource {
     field: config.badges.field,
     normalize: createTypedUidNormalizer(config.uid),
     intervalMs: config.badges.syncSeconds * 1000,
+    onRecovered: deps.onMocoBack,
     clock: deps.clock,
     timers: deps.timers,
     logger: log,

@@ -29,6 +29,8 @@ export interface BadgeSyncDeps {
   /** How a UID typed into the field is normalised (createTypedUidNormalizer). */
   normalize: (raw: string) => string | null;
   intervalMs: number;
+  /** Told when a read succeeds after one failed: MOCO is back, which the courier may not know yet. */
+  onRecovered?: () => void;
   clock: Clock;
   timers: Timers;
   logger: Logger;
@@ -115,6 +117,7 @@ export class BadgeSync {
         error: null,
         errorCode: null,
       });
+      if (this.#lastError !== null) this.#deps.onRecovered?.();
       this.#lastError = null;
       this.#report();
     } catch (error) {
