@@ -34,15 +34,9 @@ export function badgesReport(
   const { source, field } = config.badges;
   const identity = config.moco.identity;
   if (source === 'local') {
-    const list = stores.badges.list();
-    const ownKeys = list.filter((b) => b.keyHint !== 'none').length;
-    return {
-      source,
-      identity,
-      count: list.length,
-      moco: null,
-      problems: keyProblems(identity, ownKeys, list.length),
-    };
+    // Counted without decrypting: a key this master key cannot read must not take `status` down.
+    const { total, withKey } = stores.badges.keyCounts();
+    return { source, identity, count: total, moco: null, problems: keyProblems(identity, withKey, total) };
   }
   const summary = stores.mocoBadges.summary();
   const state = stores.mocoBadges.state();

@@ -225,6 +225,15 @@ export class BadgeStore {
     return this.#db.prepare<[], { n: number }>('SELECT count(*) AS n FROM badges').get()!.n;
   }
 
+  /** How many badges there are and how many hold a key of their own, without decrypting one. */
+  keyCounts(): { total: number; withKey: number } {
+    return this.#db
+      .prepare<[], { total: number; withKey: number }>(
+        'SELECT count(*) AS total, count(api_key) AS withKey FROM badges',
+      )
+      .get()!;
+  }
+
   exportRows(withKeys: boolean): ExportRow[] {
     const rows = this.#db.prepare<[], BadgeRow>(`SELECT ${COLUMNS} FROM badges ORDER BY uid`).all();
     return rows.map((row) => ({

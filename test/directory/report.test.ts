@@ -121,6 +121,13 @@ describe('badgesReport, badges on this kiosk', () => {
     );
   });
 
+  it('counts badges without decrypting a key, so a key this master key cannot read does not stop it', () => {
+    const local = parseConfig('moco: { domain: acme }\n');
+    stores.badges.add({ uid: '04A1', userId: 1, apiKey: 'anna-own-key-0123' });
+    stores.db.prepare("UPDATE badges SET api_key = 'v1:AAAA:AAAA:AAAA'").run();
+    expect(badgesReport(local, stores, BASE_URL)).toMatchObject({ count: 1, problems: [] });
+  });
+
   it('names badges without a key when every badge needs its own', () => {
     const local = parseConfig('moco: { domain: acme }\n');
     stores.badges.add({ uid: '0BEE', userId: 2, apiKey: null });
