@@ -4,7 +4,7 @@ import { RateLimiter } from './courier/rate-limiter.js';
 import { TimeTrust } from './courier/time-trust.js';
 import { createBadgeSource } from './directory/source.js';
 import { Gate } from './gate.js';
-import { loadStaffKey } from './identity/staff-key.js';
+import { configuredStaffKey } from './identity/staff-key.js';
 import type { Logger } from './log.js';
 import { mocoBaseUrl } from './moco/base-url.js';
 import { MocoClient } from './moco/client.js';
@@ -63,14 +63,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const part = (name: string) => logger.child({ part: name });
 
   // Before the stores: they may drop root, and the key file is root's.
-  const staffKey =
-    config.moco.identity === 'impersonation'
-      ? loadStaffKey({
-          env: options.env,
-          configPath: config.configPath,
-          staffKeyFile: config.moco.staffKeyFile,
-        })
-      : null;
+  const staffKey = configuredStaffKey(config, options.env);
   const stores = openStores({ config, env: options.env, clock });
   if (stores.migratedKeys > 0) logger.info({ count: stores.migratedKeys }, 'encrypted plain-text API keys');
   const { journal, unknownScans, db } = stores;

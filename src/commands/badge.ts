@@ -526,14 +526,7 @@ function mocoTable(rows: MocoBadgeRow[], config: Config): string {
       r.conflict ? 'CONFLICT: on two users, taps count as unknown' : '',
     ]),
   ];
-  const widths = lines[0]!.map((_, column) => Math.max(...lines.map((row) => row[column]!.length)));
-  const text = lines.map((row) =>
-    row
-      .map((cell, column) => cell.padEnd(widths[column]!))
-      .join('  ')
-      .trimEnd(),
-  );
-  return `${text.join('\n')}\n${rows.length} badge${rows.length === 1 ? '' : 's'} kept in MOCO (copy of the last sync)\n`;
+  return `${columns(lines)}${rows.length} badge${rows.length === 1 ? '' : 's'} kept in MOCO (copy of the last sync)\n`;
 }
 
 function jsonView(badge: BadgeSummary) {
@@ -558,6 +551,11 @@ function table(list: BadgeSummary[], timeZone: string): string {
       b.lastSeenAt === null ? 'never' : formatTime(b.lastSeenAt, timeZone),
     ]),
   ];
+  return `${columns(rows)}${list.length} badge${list.length === 1 ? '' : 's'}\n`;
+}
+
+/** Rows as columns two spaces apart, one line each. */
+function columns(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   const lines = rows.map((row) =>
     row
@@ -565,7 +563,7 @@ function table(list: BadgeSummary[], timeZone: string): string {
       .join('  ')
       .trimEnd(),
   );
-  return `${lines.join('\n')}\n${list.length} badge${list.length === 1 ? '' : 's'}\n`;
+  return `${lines.join('\n')}\n`;
 }
 
 function formatTime(at: number, timeZone: string): string {

@@ -33,6 +33,15 @@ export interface StaffKeySource {
   staffKeyFile: string | null;
 }
 
+/** The Staff key when `moco.identity` is impersonation; null with per-user keys. Throws StaffKeyError. */
+export function configuredStaffKey(
+  config: { configPath: string; moco: { identity: string; staffKeyFile: string | null } },
+  env: NodeJS.ProcessEnv,
+): string | null {
+  if (config.moco.identity !== 'impersonation') return null;
+  return loadStaffKey({ env, configPath: config.configPath, staffKeyFile: config.moco.staffKeyFile });
+}
+
 /** The file an admin puts the key into: `moco.staffKeyFile`, or `staff.key` beside the configuration. */
 export function staffKeyPath(source: Pick<StaffKeySource, 'configPath' | 'staffKeyFile'>): string {
   return source.staffKeyFile ?? join(dirname(source.configPath), STAFF_KEY_FILE);

@@ -5,7 +5,7 @@ import { buildReport } from '../commands/status.js';
 import type { Config } from '../config/index.js';
 import { parseListen } from '../config/listen.js';
 import { enrolInMoco } from '../directory/enrol.js';
-import { loadStaffKey } from '../identity/staff-key.js';
+import { configuredStaffKey } from '../identity/staff-key.js';
 import type { Logger } from '../log.js';
 import { createTypedUidNormalizer } from '../readers/uid.js';
 import { openStores, type Stores } from '../store/open.js';
@@ -69,14 +69,7 @@ export async function composeWeb(options: WebOptions): Promise<WebParts> {
   const clock = options.clock ?? systemClock;
   const timers = options.timers ?? systemTimers;
   // Before the stores: they may drop root, and the key file is root's.
-  const staffKey =
-    config.moco.identity === 'impersonation'
-      ? loadStaffKey({
-          env: options.env,
-          configPath: config.configPath,
-          staffKeyFile: config.moco.staffKeyFile,
-        })
-      : null;
+  const staffKey = configuredStaffKey(config, options.env);
   const stores = openStores({ config, env: options.env, clock });
   const moco = createWebMoco({
     moco: config.moco,

@@ -60,6 +60,26 @@ function stores() {
   return openStores({ config: { dataDir: join(dir, 'data'), configPath }, env: {}, clock: systemClock });
 }
 
+/** What the last sync read: Anna has this UID in MOCO. */
+function annaHasInTheCopy(uid: string): void {
+  const s = stores();
+  try {
+    s.mocoBadges.replaceAll([
+      {
+        id: 1001,
+        name: 'Anna Schmidt',
+        email: null,
+        hasField: true,
+        uids: [uid],
+        invalid: [],
+        updatedAt: '2026-01-01T00:00:00Z',
+      },
+    ]);
+  } finally {
+    s.close();
+  }
+}
+
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'moco-badge-user-'));
   configPath = join(dir, 'config.yaml');
@@ -159,19 +179,7 @@ describe('badge add --user, badges kept in MOCO', SLOW, () => {
 
   it('refuses a UID another user has in MOCO', async () => {
     await install({ source: 'moco' });
-    const s = stores();
-    s.mocoBadges.replaceAll([
-      {
-        id: 1001,
-        name: 'Anna Schmidt',
-        email: null,
-        hasField: true,
-        uids: ['0BEE'],
-        invalid: [],
-        updatedAt: '2026-01-01T00:00:00Z',
-      },
-    ]);
-    s.close();
+    annaHasInTheCopy('0BEE');
     const result = await badge('add', '0bee', '--user', '1002');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
@@ -204,19 +212,7 @@ describe('badge add --user, badges kept in MOCO', SLOW, () => {
 
   it('sends the admin to MOCO to remove or rename a badge', async () => {
     await install({ source: 'moco' });
-    const s = stores();
-    s.mocoBadges.replaceAll([
-      {
-        id: 1001,
-        name: 'Anna Schmidt',
-        email: null,
-        hasField: true,
-        uids: ['0BEE'],
-        invalid: [],
-        updatedAt: '2026-01-01T00:00:00Z',
-      },
-    ]);
-    s.close();
+    annaHasInTheCopy('0BEE');
     const result = await badge('remove', '0BEE');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`change badge 0BEE in Anna Schmidt's (user 1001) "Badge" field in MOCO`);
