@@ -253,6 +253,15 @@ install_config() {
   run chmod 0600 "$MASTER_KEY"
 }
 
+# The master key and the database are made together: with a key and no database, every command
+# and the daemon refuse to go on (the database was lost, or dataDir points elsewhere), so a new
+# installation gets its empty database now. An existing one is left exactly as it is.
+init_database() {
+  say "setting up the database (an existing one is kept as it is)"
+  run "$WRAPPER" init --config "$CONFIG_FILE" ||
+    warn "could not set up the database (see above); once fixed, run: sudo moco-timeclock init"
+}
+
 # Prints "VENDOR PRODUCT" from the configuration's reader section, or nothing when unset.
 configured_reader_ids() {
   # In a real run the configuration is installed by now; a dry run reads what it would install.
@@ -370,6 +379,7 @@ main() {
   swap_app
   install_wrapper
   install_config
+  init_database
   install_udev_rule
   install_unit
   next_steps

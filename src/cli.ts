@@ -12,6 +12,7 @@ process.umask(0o077);
  */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.js')).runCommand(),
+  init: async () => (await import('./commands/init.js')).initCommand(),
   badge: async () => (await import('./commands/badge.js')).badgeCommand(),
   queue: async () => (await import('./commands/queue.js')).queueCommand(),
   status: async () => (await import('./commands/status.js')).statusCommand(),
@@ -65,6 +66,11 @@ const EXPECTED_ERRORS = new Set([
 /** Errors no restart can fix: systemd must not restart in a loop on them (RestartPreventExitStatus=78). */
 const CONFIG_ERRORS = new Set(['MasterKeyError', 'KeyCipherError', 'StaffKeyError']);
 
+/** A DatabaseError knows whether a restart can fix it (a full disk can, a damaged file cannot). */
+function restartCannotFix(error: Error): boolean {
+  return CONFIG_ERRORS.has(error.name) || (error as { restartCannotFix?: unknown }).restartCannotFix === true;
+}
+
 function exitCodeOf(error: unknown): number {
   if (error instanceof CommanderError) {
     // Help and version end with exit code 0; every other commander error is a usage error.
@@ -77,7 +83,7 @@ function exitCodeOf(error: unknown): number {
   if (error instanceof Error && EXPECTED_ERRORS.has(error.name)) {
     // A known failure with its fix in the message: the operator needs the sentence, not a stack.
     process.stderr.write(`moco-timeclock: ${error.message}\n`);
-    return CONFIG_ERRORS.has(error.name) ? EXIT.config : EXIT.failure;
+    return restartCannotFix(error) ? EXIT.config : EXIT.failure;
   }
   process.stderr.write(
     `moco-timeclock: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

@@ -1,10 +1,12 @@
 import type { Config } from './config/index.js';
 import { Courier } from './courier/courier.js';
+import { forgottenClockOuts } from './courier/open-presences.js';
 import { RateLimiter } from './courier/rate-limiter.js';
 import { TimeTrust } from './courier/time-trust.js';
 import { createBadgeSource } from './directory/source.js';
 import { Gate } from './gate.js';
 import { configuredStaffKey } from './identity/staff-key.js';
+import type { KeyScrubber } from './key-scrubber.js';
 import type { Logger } from './log.js';
 import { mocoBaseUrl } from './moco/base-url.js';
 import { MocoClient } from './moco/client.js';
@@ -14,10 +16,14 @@ import { createReader, type ReaderDeps } from './readers/factory.js';
 import type { ReaderState } from './readers/reader.js';
 import { createUidNormalizer } from './readers/uid.js';
 import { createSignals, type SignalsDeps } from './signals/create-signals.js';
+import { daemonBusyTimeoutMs, databasePath } from './store/database.js';
+import { StorageHealth } from './store/health.js';
 import { openStores, type Stores } from './store/open.js';
+import { SendLogFile } from './store/send-log.js';
 import { type DaemonStatus, writeDaemonStatus } from './store/status.js';
 import { handleRead } from './tap.js';
 import { type Clock, systemClock } from './time/clock.js';
+import { localParts } from './time/local.js';
 import {
   type ClockSyncProbe,
   type MonotonicSource,
@@ -27,10 +33,13 @@ import {
 import { systemTimers, type Timers } from './time/timers.js';
 import { VERSION } from './version.js';
 
+const RATE_WINDOW_MARGIN_MS = 1_000;
 const HEARTBEAT_MS = 5_000;
 const CLOCK_PROBE_MS = 30_000;
 const PRUNE_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+/** Pruning shares the event loop with taps: short turns, and a yield in between. */
+const PRUNE_TURN = { budgetMs: 20, pauseMs: 0 };
 
 export interface DaemonOptions {
   config: Config & { configPath: string };
@@ -46,6 +55,8 @@ export interface DaemonOptions {
   monotonic?: MonotonicSource;
   readerDeps?: Partial<ReaderDeps>;
   signalsDeps?: Partial<SignalsDeps>;
+  /** Shared with the logger, so the keys the MOCO client sends are scrubbed from the log too. */
+  scrubber?: KeyScrubber;
 }
 
 export interface Daemon {
@@ -57,17 +68,49 @@ export interface Daemon {
 
 /** The composition root: builds every part from the configuration, wires them, starts them in order. */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const started: { stop(): unknown }[] = [];
+  try {
+    return await buildDaemon(options, started);
+  } catch (error) {
+    // Never a half start: whatever did start is stopped, the lock released, and the caller exits.
+    for (const part of started.reverse()) {
+      await Promise.resolve()
+        .then(() => part.stop())
+        .catch((stopError: unknown) =>
+          options.logger.warn({ err: stopError }, 'stopping after a failed start'),
+        );
+    }
+    throw error;
+  }
+}
+
+async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[]): Promise<Daemon> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const timers = options.timers ?? systemTimers;
   const part = (name: string) => logger.child({ part: name });
 
+  // The idle signal follows the storage's health; the signals exist only further down.
+  let showIdle = () => {};
+  const storage = new StorageHealth({
+    path: databasePath(config.dataDir),
+    logger: part('store'),
+    now: () => clock.now(),
+    onChange: () => showIdle(),
+  });
   // Before the stores: they may drop root, and the key file is root's.
   const staffKey = configuredStaffKey(config, options.env);
-  const stores = openStores({ config, env: options.env, clock });
+  const stores = openStores({
+    config,
+    env: options.env,
+    clock,
+    access: 'daemon',
+    busyTimeoutMs: daemonBusyTimeoutMs(config.scan.feedbackTimeoutMs),
+    observer: storage,
+  });
+  started.push({ stop: () => stores.close() });
   if (stores.migratedKeys > 0) logger.info({ count: stores.migratedKeys }, 'encrypted plain-text API keys');
   const { journal, unknownScans, db } = stores;
-  pruneJournal(stores, config, clock, logger);
 
   const watch = new MocoWatch(clock);
   const client = new MocoClient({
@@ -76,11 +119,30 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     logger: part('moco'),
     clock,
     onAnswer: (answer) => watch.record(answer),
+    scrubber: options.scrubber,
   });
+  started.push({ stop: () => client.close() });
+  const sendLog = new SendLogFile(config.dataDir);
+  started.push({ stop: () => sendLog.close() });
+  let sendLogFailing = false;
   const limiter = new RateLimiter(
-    { requests: config.moco.rateLimit.requests, windowMs: config.moco.rateLimit.perSeconds * 1000 },
+    // MOCO counts a request when it arrives, a moment after it left here: a second's margin keeps
+    // the kiosk's window from closing before MOCO's does.
+    {
+      requests: config.moco.rateLimit.requests,
+      windowMs: config.moco.rateLimit.perSeconds * 1000 + RATE_WINDOW_MARGIN_MS,
+    },
     clock,
     timers,
+    sendLog,
+    (error) => {
+      if (sendLogFailing) return;
+      sendLogFailing = true;
+      part('moco').warn(
+        { err: error },
+        'cannot record when requests went out; a restart may exceed the rate limit',
+      );
+    },
   );
   const timeTrust = new TimeTrust({
     probe: options.clockProbe ?? systemClockProbe(),
@@ -89,6 +151,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     journal,
     timeZone: config.timezone,
     logger: part('clock'),
+    mocoOffsetMs: () => watch.offsetMs(),
   });
   await timeTrust.refresh();
 
@@ -97,6 +160,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     out: options.signalsOut,
     ...options.signalsDeps,
   });
+  started.push(signals);
 
   const kiosk = {
     reader: 'connected' as ReaderState,
@@ -104,21 +168,38 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     startedAt: clock.now(),
   };
   const writeStatus = () =>
-    writeDaemonStatus(db, {
-      pid: process.pid,
-      version: VERSION,
-      startedAt: kiosk.startedAt,
-      heartbeatAt: clock.now(),
-      connectivity: courier.status().connectivity,
-      connectivitySince: courier.status().since,
-      reader: kiosk.reader,
-      clockSynchronized: timeTrust.probed(),
-      lastScan: kiosk.lastScan,
-    });
+    storage.attempt('status', () =>
+      writeDaemonStatus(db, {
+        pid: process.pid,
+        version: VERSION,
+        startedAt: kiosk.startedAt,
+        heartbeatAt: clock.now(),
+        connectivity: courier.status().connectivity,
+        connectivitySince: courier.status().since,
+        reader: kiosk.reader,
+        clockSynchronized: timeTrust.probed(),
+        mocoClockOffsetMs: watch.offsetMs(),
+        lastScan: kiosk.lastScan,
+      }),
+    );
   const idle = (): IdleState => {
-    if (kiosk.reader === 'disconnected' || journal.hasFailed()) return 'attention';
+    // A journal that takes no taps needs an admin as much as a failed tap does.
+    if (kiosk.reader === 'disconnected' || storage.failing || needsAdmin()) return 'attention';
     return courier.status().connectivity === 'offline' ? 'offline' : 'online';
   };
+  // MOCO's date where its clock is known: a Pi whose clock is days off would otherwise see every
+  // presence as forgotten, or none.
+  const today = () => localParts(clock.now() + (watch.offsetMs() ?? 0), config.timezone).date;
+  /** A failed tap, or a presence left open on an earlier date (a forgotten clock-out). */
+  const needsAdmin = () => {
+    try {
+      return journal.hasFailed() || forgottenClockOuts(journal, config, today()).length > 0;
+    } catch {
+      // Unreadable just now: the storage health tells on its own, and the next look may succeed.
+      return false;
+    }
+  };
+  showIdle = () => signals.setIdle(idle());
   const refreshIdle = () => {
     signals.setIdle(idle());
     writeStatus();
@@ -147,7 +228,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     clock,
     timers,
     logger: part('courier'),
+    timeZone: config.timezone,
     feedbackTimeoutMs: config.scan.feedbackTimeoutMs,
+    settleMs: config.moco.settleMs,
     onChange: refreshIdle,
   });
 
@@ -156,8 +239,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     clock,
   );
   // A restart must not reopen the window in which a second tap would erase the first.
-  for (const { uid, atMs } of journal.lastTapsSince(clock.now() - config.scan.repeatGuardSeconds * 1000)) {
-    gate.accepted(uid, atMs);
+  for (const { lane, atMs } of journal.lastTapsSince(clock.now() - config.scan.repeatGuardSeconds * 1000)) {
+    gate.accepted(lane, atMs);
   }
 
   const normalize = createUidNormalizer(config.reader, config.uid);
@@ -171,10 +254,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     markSeen: (uid: string, at: number) => lastSeen.set(uid, at),
   };
   const heartbeat = () => {
-    db.transaction(() => {
-      for (const [uid, at] of lastSeen) badgeSource.markSeen(uid, at);
-    })();
-    lastSeen.clear();
+    // Kept when the write failed: the next beat records them. No write, no attempt: an empty
+    // transaction takes no lock, so its success would say nothing about the storage.
+    if (lastSeen.size > 0) {
+      const recorded = storage.attempt('last seen', () =>
+        db.transaction(() => {
+          for (const [uid, at] of lastSeen) badgeSource.markSeen(uid, at);
+        })(),
+      );
+      if (recorded) lastSeen.clear();
+    }
     refreshIdle();
   };
   const onUid = (raw: string) => {
@@ -205,21 +294,25 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     timers,
     ...options.readerDeps,
   });
+  started.push(reader);
   await reader.start(onUid, (state) => {
     kiosk.reader = state;
     logger.info({ reader: state }, state === 'connected' ? 'reader connected' : 'reader disconnected');
     refreshIdle();
   });
-  // A start (often a reboot after the outage) is a reason to try the backlog now, not after the
-  // backoff an earlier run built up, which may be minutes.
-  journal.makePendingDue();
   courier.start();
+  started.push(courier);
   badgeSource.start();
+  started.push(badgeSource);
+  // Kept, so that stopping waits for a prune under way instead of closing the database under it.
+  let pruning = pruneJournal(stores, storage, config, clock, logger);
 
   const intervals = [
     // Also picks up what admin commands changed: failed taps retried or dropped.
     setInterval(heartbeat, HEARTBEAT_MS),
-    setInterval(() => pruneJournal(stores, config, clock, logger), PRUNE_MS),
+    setInterval(() => {
+      pruning = pruning.then(() => pruneJournal(stores, storage, config, clock, logger));
+    }, PRUNE_MS),
     setInterval(() => {
       void timeTrust.refresh().then(() => courier.kick());
     }, CLOCK_PROBE_MS),
@@ -250,7 +343,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         await courier.stop();
         await badgeSource.stop();
         limiter.stop();
+        sendLog.close();
         await signals.stop();
+        await pruning;
         heartbeat();
         client.close();
         stores.close();
@@ -261,7 +356,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
 }
 
-function pruneJournal(stores: Stores, config: Config, clock: Clock, logger: Logger): void {
-  const pruned = stores.journal.pruneDelivered(clock.now() - config.journal.retentionDays * DAY_MS);
-  if (pruned > 0) logger.info({ pruned }, 'pruned delivered taps past the retention period');
+async function pruneJournal(
+  stores: Stores,
+  storage: StorageHealth,
+  config: Config,
+  clock: Clock,
+  logger: Logger,
+): Promise<void> {
+  try {
+    const before = clock.now() - config.journal.retentionDays * DAY_MS;
+    const pruned = await stores.journal.pruneDelivered(before, PRUNE_TURN);
+    if (pruned > 0) logger.info({ pruned }, 'pruned delivered taps past the retention period');
+  } catch (error) {
+    storage.failed(error, 'prune');
+  }
 }

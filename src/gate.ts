@@ -1,21 +1,21 @@
 import type { Clock } from './time/clock.js';
 
-export type GateVerdict = 'debounced' | 'repeat' | 'pass';
-
 export interface GateOptions {
   debounceMs: number;
   repeatGuardMs: number;
 }
 
 /**
- * The gate between a reader and the rest: readers repeat frames while a card is held (debounce,
- * silent), and an anxious second tap within the repeat guard must not reach MOCO, which would
- * discard a presence started and stopped within the same minute.
+ * The gate between a reader and the rest: readers repeat frames while a card is held (debounce, per
+ * badge, silent), and an anxious second tap within the repeat guard must not reach MOCO, which would
+ * discard a presence started and stopped within the same minute. The repeat guard is per person
+ * (the tap's lane: the MOCO user, or the badge when its user is unknown), so a card and a key fob
+ * of one person tapped one after the other are one tap.
  */
 export class Gate {
   /** Last read of each UID, accepted or not: a card held for ten seconds is one read. */
   private readonly lastRead = new Map<string, number>();
-  /** Last tap of each UID that was journaled. */
+  /** Last journaled tap of each person. */
   private readonly lastAccepted = new Map<string, number>();
 
   constructor(
@@ -23,28 +23,32 @@ export class Gate {
     private readonly clock: Clock,
   ) {}
 
-  check(uid: string): GateVerdict {
+  /** Whether this read of the UID is a repeat frame of the card still on the reader; records the read. */
+  debounced(uid: string): boolean {
     const now = this.clock.now();
     this.forgetOlderThan(now);
     const previousRead = this.lastRead.get(uid);
     this.lastRead.set(uid, now);
-    if (previousRead !== undefined && now - previousRead < this.options.debounceMs) return 'debounced';
-    const previousTap = this.lastAccepted.get(uid);
-    if (previousTap !== undefined && now - previousTap < this.options.repeatGuardMs) return 'repeat';
-    return 'pass';
+    return previousRead !== undefined && now - previousRead < this.options.debounceMs;
   }
 
-  /** Starts the repeat guard for a UID whose tap was journaled at `at`. */
-  accepted(uid: string, at: number): void {
-    this.lastAccepted.set(uid, Math.max(at, this.lastAccepted.get(uid) ?? at));
+  /** Whether the person (`lane`) had a tap journaled within the repeat guard. */
+  repeated(lane: string): boolean {
+    const previousTap = this.lastAccepted.get(lane);
+    return previousTap !== undefined && this.clock.now() - previousTap < this.options.repeatGuardMs;
+  }
+
+  /** Starts the repeat guard for a person whose tap was journaled at `at`. */
+  accepted(lane: string, at: number): void {
+    this.lastAccepted.set(lane, Math.max(at, this.lastAccepted.get(lane) ?? at));
   }
 
   // Bounded memory however many distinct cards are presented over a long uptime.
   private forgetOlderThan(now: number): void {
     const horizon = Math.max(this.options.debounceMs, this.options.repeatGuardMs);
     for (const map of [this.lastRead, this.lastAccepted]) {
-      for (const [uid, at] of map) {
-        if (now - at >= horizon) map.delete(uid);
+      for (const [key, at] of map) {
+        if (now - at >= horizon) map.delete(key);
       }
     }
   }

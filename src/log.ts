@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { type KeyScrubber, REDACTED } from './key-scrubber.js';
 
 export type { Logger } from 'pino';
 
@@ -15,12 +16,17 @@ export const REDACT_PATHS = [
   'config.headers.Authorization',
 ];
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * Field paths that can hold a key are redacted by name; with a `scrubber`, the keys it knows are
+ * also taken out of whatever a line says, in any of their common encodings (an echo in a message).
+ */
+export function createLogger(level: string, destination?: DestinationStream, scrubber?: KeyScrubber): Logger {
   return pino(
     {
       level,
       base: undefined,
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
+      ...(scrubber === undefined ? {} : { hooks: { streamWrite: (line: string) => scrubber.scrub(line) } }),
     },
     destination,
   );

@@ -43,37 +43,29 @@ export async function handleRead(raw: string, deps: TapDeps): Promise<Outcome | 
     deps.logger.warn({ raw }, 'unusable UID from the reader');
     return null;
   }
-  const verdict = deps.gate.check(uid);
-  if (verdict === 'debounced') return null;
-  if (verdict === 'repeat') return finish(deps, 'repeat_ignored', { uid });
+  if (deps.gate.debounced(uid)) return null;
 
-  const now = deps.clock.now();
   let tapId: number | undefined;
   let userId: number | undefined;
   let tap: Tap;
   try {
     const badge = deps.badges.find(uid);
     if (badge === null) {
-      deps.unknownScans.record(uid, now);
+      deps.unknownScans.record(uid, deps.clock.now());
       return finish(deps, 'unknown_badge', { uid });
     }
     userId = badge.userId ?? undefined;
-    const { date, time } = localParts(now, deps.timeZone);
+    const lane = laneOf({ uid, userId: badge.userId });
+    if (deps.gate.repeated(lane)) return finish(deps, 'repeat_ignored', { uid, userId });
+    const timing = deps.timing();
+    const { date, time } = localParts(timing.atMs, deps.timeZone);
     // Durable before anything else: no signal is given and no request sent for a tap not on disk.
     tap = deps.journal.append(
-      {
-        uid,
-        userId: badge.userId,
-        userName: badge.userName,
-        atMs: now,
-        localDate: date,
-        localTime: time,
-        ...deps.timing(),
-      },
-      { touch: deps.courier.touchesNow(laneOf({ uid, userId: badge.userId })) },
+      { uid, userId: badge.userId, userName: badge.userName, localDate: date, localTime: time, ...timing },
+      { sending: deps.courier.touchFor(lane, date) },
     );
     tapId = tap.id;
-    deps.gate.accepted(uid, now);
+    deps.gate.accepted(lane, deps.clock.now());
   } catch (error) {
     deps.logger.error({ uid, tapId, err: error }, 'tap failed locally');
     return finish(deps, 'error', { uid, tapId, userId });
@@ -82,7 +74,7 @@ export async function handleRead(raw: string, deps: TapDeps): Promise<Outcome | 
   const outcome = await deps.courier.deliverLive(tap, (answer) => finish(deps, answer, fields));
   try {
     // After the answer: a last-seen time is not worth a delay at the door.
-    deps.badges.markSeen(uid, now);
+    deps.badges.markSeen(uid, deps.clock.now());
   } catch (error) {
     deps.logger.warn({ uid, err: error }, 'could not record when the badge was last seen');
   }

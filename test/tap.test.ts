@@ -18,6 +18,9 @@ import { BERLIN, LogCapture, ManualClock, startRig } from './courier/harness.js'
 const BADGES = new Map([
   ['A1', { uid: 'A1', userId: 1001, userName: 'Anna' }],
   ['B2', { uid: 'B2', userId: 1002, userName: 'Ben' }],
+  // Anna's key fob.
+  ['A9', { uid: 'A9', userId: 1001, userName: 'Anna' }],
+  ['X7', { uid: 'X7', userId: null, userName: null }],
 ]);
 
 let dir: string;
@@ -50,7 +53,7 @@ class RecordingSignals implements Signals {
   async stop(): Promise<void> {}
 }
 
-function deps(courier: Pick<Courier, 'deliverLive' | 'touchesNow'>, overrides: Partial<TapDeps> = {}) {
+function deps(courier: Pick<Courier, 'deliverLive' | 'touchFor'>, overrides: Partial<TapDeps> = {}) {
   const clock = new ManualClock(Date.parse('2026-03-02T07:00:00Z'));
   const logs = new LogCapture();
   const signals = new RecordingSignals();
@@ -63,7 +66,7 @@ function deps(courier: Pick<Courier, 'deliverLive' | 'touchesNow'>, overrides: P
     journal: new Journal(db),
     courier: courier as Courier,
     signals,
-    timing: () => ({ clockSynced: true, monoNs: null, bootId: null }),
+    timing: () => ({ atMs: clock.now(), clockSynced: true, monoNs: null, bootId: null }),
     clock,
     timeZone: BERLIN,
     logger: logs.logger,
@@ -77,7 +80,7 @@ function answering(outcome: Outcome) {
   const received: { tap: Tap; committed: boolean }[] = [];
   return {
     received,
-    touchesNow: () => true,
+    touchFor: () => ({ intent: { op: 'touch' as const, closes: null }, at: 0 }),
     deliverLive: async (tap: Tap, onOutcome: (o: Outcome) => void = () => {}) => {
       received.push({ tap, committed: committedTaps().some((row) => row.id === tap.id) });
       onOutcome(outcome);
@@ -156,6 +159,21 @@ describe('handleRead', () => {
     clock.ms += 2_000;
     d.journal = new Journal(db);
     expect(await handleRead('A1', d)).toBe('clocked_in');
+  });
+
+  it('ignores a second badge of the same person within the repeat guard, and guards user-less badges alone', async () => {
+    const courier = answering('clocked_in');
+    const { deps: d, clock, logs } = deps(courier);
+    expect(await handleRead('A1', d)).toBe('clocked_in');
+    clock.ms += 3_000;
+    expect(await handleRead('A9', d)).toBe('repeat_ignored');
+    expect(await handleRead('X7', d)).toBe('clocked_in');
+    expect(courier.received.map((r) => r.tap.uid)).toEqual(['A1', 'X7']);
+    expect(logs.withMsg('scan').map((l) => [l.uid, l.outcome, l.userId])).toEqual([
+      ['A1', 'clocked_in', 1001],
+      ['A9', 'repeat_ignored', 1001],
+      ['X7', 'clocked_in', undefined],
+    ]);
   });
 
   it('ignores what is not a UID, with a warning and no scan line', async () => {

@@ -8,10 +8,32 @@ type Column = (typeof CSV_COLUMNS)[number];
 
 export function badgesToCsv(rows: readonly ExportRow[]): string {
   return stringify(
-    rows.map((row) => [row.uid, row.label ?? '', row.userId ?? '', row.userName ?? '', row.apiKey ?? '']),
+    rows.map((row) => [
+      neutralize(row.uid),
+      neutralize(row.label ?? ''),
+      row.userId ?? '',
+      neutralize(row.userName ?? ''),
+      neutralize(row.apiKey ?? ''),
+    ]),
     { header: true, columns: [...CSV_COLUMNS] },
   );
 }
+
+/**
+ * A cell a spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a carriage
+ * return) gets a leading apostrophe, as OWASP's "CSV Injection" advice has it: the spreadsheet then
+ * shows it as text. A cell that already starts with apostrophes before such a character gets one
+ * more, so that `restore` (one apostrophe less) gives back exactly what was exported.
+ */
+export function neutralize(cell: string): string {
+  return FORMULA_START.test(cell) ? `'${cell}` : cell;
+}
+
+export function restore(cell: string): string {
+  return FORMULA_START.test(cell) && cell.startsWith("'") ? cell.slice(1) : cell;
+}
+
+const FORMULA_START = /^'*[=+\-@\t\r]/;
 
 /**
  * Reads an import file into rows, each with the line it ends on. Accepts a byte-order mark and, as
@@ -53,7 +75,7 @@ export function csvToImportRows(text: string): ImportRow[] {
   if (!columns.has('uid')) throw importError(header.info.lines, 'the header has no "uid" column');
   const field = (record: string[], column: Column): string | undefined => {
     const index = columns.get(column);
-    return index === undefined ? undefined : (record[index] ?? '');
+    return index === undefined ? undefined : restore(record[index] ?? '');
   };
   return body.map(({ record, info }) => ({
     line: info.lines,

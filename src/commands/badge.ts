@@ -3,23 +3,31 @@ import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { Config } from '../config/index.js';
 import { enrolInMoco, type MocoEnrolment, manualInstruction } from '../directory/enrol.js';
-import { loadStaffKey, StaffKeyError } from '../identity/staff-key.js';
+import { configuredStaffKey, StaffKeyError } from '../identity/staff-key.js';
 import { findActiveUser, nameOf } from '../identity/users.js';
+import { apiKeyProblem } from '../moco/api-key.js';
 import { mocoBaseUrl } from '../moco/base-url.js';
 import { MocoClient } from '../moco/client.js';
 import { createTypedUidNormalizer } from '../readers/uid.js';
-import { BadgeError, type BadgeStore, type BadgeSummary, normalizeBadgeUid } from '../store/badges.js';
-import { DatabaseError } from '../store/database.js';
+import {
+  BadgeError,
+  type BadgeStore,
+  type BadgeSummary,
+  checkImportRows,
+  type ExportRow,
+  normalizeBadgeUid,
+  throwImportProblems,
+} from '../store/badges.js';
 import type { MocoBadgeRow, MocoBadges } from '../store/moco-badges.js';
-import { openStores } from '../store/open.js';
+import type { StoreAccess } from '../store/open.js';
 import type { PrivilegedProcess } from '../store/privileges.js';
-import { KeyCipherError, MasterKeyError, masterKeyPath } from '../store/secrets.js';
 import type { UnknownScans } from '../store/unknown-scans.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { formatOverride, localParts } from '../time/local.js';
 import { badgesToCsv, csvToImportRows } from './badge-csv.js';
 import { type KeyVerifier, verifyKeyWithMoco } from './badge-verify.js';
 import { CliError, EXIT, loadConfigForCommand } from './common.js';
+import { withStores } from './stores.js';
 
 export const API_KEY_ENV = 'MOCO_API_KEY';
 
@@ -95,20 +103,27 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
     .option('--json', 'print JSON for scripts')
     .option('-c, --config <file>', CONFIG_HELP)
     .action((options: { json?: boolean; config?: string }) =>
-      withStore(io, options.config, ({ badges, mocoBadges, config }) => {
-        if (config.badges.source === 'moco') {
-          const rows = mocoBadges.list();
-          io.out(
-            options.json === true
-              ? `${JSON.stringify(rows.map(mocoJsonView), null, 2)}\n`
-              : mocoTable(rows, config),
-          );
-          return;
-        }
-        const list = badges.list();
-        if (options.json === true) io.out(`${JSON.stringify(list.map(jsonView), null, 2)}\n`);
-        else io.out(table(list, config.timezone));
-      }),
+      withStore(
+        io,
+        options.config,
+        'existing',
+        ({ badges, mocoBadges, config }) => {
+          if (config.badges.source === 'moco') {
+            const rows = mocoBadges.list();
+            io.out(
+              options.json === true
+                ? `${JSON.stringify(rows.map(mocoJsonView), null, 2)}\n`
+                : mocoTable(rows, config),
+            );
+            return;
+          }
+          const list = badges.list();
+          if (options.json === true) io.out(`${JSON.stringify(list.map(jsonView), null, 2)}\n`);
+          else io.out(table(list, config.timezone));
+        },
+        (path) =>
+          io.out(options.json === true ? '[]\n' : `no database yet at ${path}, so no badges: ${ADD_ONE}\n`),
+      ),
     );
 
   badge
@@ -118,7 +133,7 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
     .option('-c, --config <file>', CONFIG_HELP)
     .action((uid: string, options: { config?: string }) => {
       const normalized = usageUid(uid);
-      return withStore(io, options.config, ({ badges, mocoBadges, config }) => {
+      return withStore(io, options.config, 'existing', ({ badges, mocoBadges, config }) => {
         if (config.badges.source === 'moco') throw keptInMoco(config, mocoBadges, normalized);
         if (!badges.remove(normalized)) throw new CliError(`there is no badge ${normalized}`);
         io.out(`removed badge ${normalized}\n`);
@@ -133,7 +148,7 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
     .option('-c, --config <file>', CONFIG_HELP)
     .action((uid: string, label: string, options: { config?: string }) => {
       const normalized = usageUid(uid);
-      return withStore(io, options.config, ({ badges, mocoBadges, config }) => {
+      return withStore(io, options.config, 'existing', ({ badges, mocoBadges, config }) => {
         if (config.badges.source === 'moco') throw keptInMoco(config, mocoBadges, normalized);
         badges.rename(normalized, label);
         io.out(`badge ${normalized} is now labelled ${JSON.stringify(label.trim())}\n`);
@@ -149,17 +164,29 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
     .action(async (options: { withKeys?: boolean; output?: string; config?: string }) => {
       const output = options.output === undefined ? null : openOutput(options.output);
       try {
-        await withStore(io, options.config, ({ badges, mocoBadges, config }) => {
-          if (config.badges.source === 'moco') throw keptInMoco(config, mocoBadges, null);
-          const rows = badges.exportRows(options.withKeys === true);
+        const write = (rows: ExportRow[]) => {
           const csv = badgesToCsv(rows);
           if (output === null) io.out(csv);
           else writeSync(output, csv);
-          if (options.withKeys === true) {
-            io.err('the export holds API keys in plain text: keep it safe, delete it soon\n');
-          }
-          if (options.output !== undefined) io.err(`exported ${rows.length} badges to ${options.output}\n`);
-        });
+        };
+        await withStore(
+          io,
+          options.config,
+          'existing',
+          ({ badges, mocoBadges, config }) => {
+            if (config.badges.source === 'moco') throw keptInMoco(config, mocoBadges, null);
+            const rows = badges.exportRows(options.withKeys === true);
+            write(rows);
+            if (options.withKeys === true) {
+              io.err('the export holds API keys in plain text: keep it safe, delete it soon\n');
+            }
+            if (options.output !== undefined) io.err(`exported ${rows.length} badges to ${options.output}\n`);
+          },
+          (path) => {
+            write([]);
+            io.err(`no database yet at ${path}: no badges to export\n`);
+          },
+        );
       } finally {
         if (output !== null) closeSync(output);
       }
@@ -175,12 +202,14 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
       const text = await readImportFile(io, file);
       const rows = (() => {
         try {
-          return csvToImportRows(text);
+          const parsed = csvToImportRows(text);
+          throwImportProblems(checkImportRows(parsed).problems);
+          return parsed;
         } catch (error) {
           throw importFailure(file, error);
         }
       })();
-      await withStore(io, options.config, ({ badges, mocoBadges, config }) => {
+      await withStore(io, options.config, 'enrol', ({ badges, mocoBadges, config }) => {
         if (config.badges.source === 'moco') throw keptInMoco(config, mocoBadges, null);
         try {
           const { added, updated } = badges.importRows(rows, {
@@ -225,7 +254,7 @@ async function addBadge(io: Io, uidArgument: string | undefined, options: AddOpt
     return addForUser(io, preloaded, typedUid, options);
   }
   const apiKey = await resolveKey(io, options.key);
-  await withStore(io, options.config, async ({ badges, unknownScans, config }) => {
+  await withStore(io, options.config, 'enrol', async ({ badges, unknownScans, config }) => {
     const uid = typedUid ?? lastUnknown(io, unknownScans, config.timezone);
     const existing = badges.find(uid);
     if (existing !== null && options.replace !== true) {
@@ -303,7 +332,7 @@ async function addForUser(
   const client = new MocoClient({ baseUrl, timeoutMs: config.moco.timeoutMs });
   try {
     const staff = client.forKey(staffKey);
-    await withStore(io, options.config, async ({ badges, mocoBadges, unknownScans }) => {
+    await withStore(io, options.config, 'enrol', async ({ badges, mocoBadges, unknownScans }) => {
       const uid = typedUid ?? lastUnknown(io, unknownScans, config.timezone);
       if (config.badges.source === 'moco') {
         const enrolment = await enrolInMoco(
@@ -345,11 +374,7 @@ async function addForUser(
 
 function readStaffKey(env: NodeJS.ProcessEnv, config: Config & { configPath: string }): string {
   try {
-    return loadStaffKey({
-      env,
-      configPath: config.configPath,
-      staffKeyFile: config.moco.staffKeyFile,
-    });
+    return configuredStaffKey(config, env) as string;
   } catch (error) {
     if (error instanceof StaffKeyError) throw new CliError(error.message, EXIT.config);
     throw error;
@@ -396,15 +421,58 @@ function keptInMoco(config: Config, mocoBadges: MocoBadges, uid: string | null):
 async function resolveKey(io: Io, option: string | undefined): Promise<string> {
   let key: string | undefined;
   if (option === '-') {
-    if (io.stdin.isTTY === true) io.err('MOCO API key: ');
-    key = await readLine(io.stdin);
+    key = io.stdin.isTTY === true ? await readHidden(io) : await readLine(io.stdin);
   } else {
     key = option ?? io.env[API_KEY_ENV];
   }
   if (key === undefined)
     throw new CliError(`give the API key with --key, --key - (stdin) or $${API_KEY_ENV}`, EXIT.usage);
-  if (key.trim() === '') throw new CliError('the API key is empty', EXIT.usage);
+  const source =
+    option === '-' ? 'read from stdin' : option === undefined ? `in $${API_KEY_ENV}` : 'of --key';
+  const problem = apiKeyProblem(key.trim());
+  if (problem !== null) throw new CliError(`the API key ${source} ${problem}`, EXIT.usage);
   return key.trim();
+}
+
+/**
+ * One line from the terminal without echo, as `sudo` and `ssh` read passwords: the key must not
+ * stay on the screen or in a screen recording. Backspace works; Ctrl+C aborts.
+ */
+async function readHidden(io: Io): Promise<string> {
+  const tty = io.stdin as NodeJS.ReadStream;
+  // Echo off before the prompt: whoever answers it types into a silent terminal.
+  tty.setRawMode(true);
+  io.err('MOCO API key (not shown): ');
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let key = '';
+      const finish = (settle: () => void) => {
+        tty.off('data', onData);
+        tty.off('end', onEnd);
+        tty.pause();
+        settle();
+      };
+      const onData = (chunk: Buffer | string) => {
+        for (const char of chunk.toString()) {
+          if (char === '\u0003') {
+            finish(() => reject(new CliError('interrupted: no badge added', EXIT.interrupted)));
+            return;
+          }
+          if (char === '\r' || char === '\n' || char === '\u0004') {
+            finish(() => resolve(key));
+            return;
+          }
+          key = char === '\u007f' || char === '\b' ? key.slice(0, -1) : key + char;
+        }
+      };
+      const onEnd = () => finish(() => resolve(key));
+      tty.on('data', onData);
+      tty.once('end', onEnd);
+    });
+  } finally {
+    tty.setRawMode(false);
+    io.err('\n');
+  }
 }
 
 /** One line of a stream, without its line ending; what `--key -` and `web passwd` read. */
@@ -464,44 +532,28 @@ function usageUid(raw: string): string {
   }
 }
 
-/**
- * The common way of every subcommand: the configuration (exit 78 when invalid), then `openStores`
- * (master key, privilege drop, database, key migration), the action, close.
- */
+/** The shared `withStores` with the badge commands' context and their errors as CLI errors. */
 async function withStore(
   io: Io,
   configOption: string | undefined,
+  access: StoreAccess,
   action: (context: Context) => void | Promise<void>,
+  noDatabase?: (path: string) => void,
 ): Promise<void> {
-  const config = loadConfigForCommand(configOption);
-  const keyPath = masterKeyPath({ env: io.env, configPath: config.configPath }).path;
   try {
-    const stores = openStores({ config, env: io.env, clock: io.clock, process: io.process });
-    try {
-      if (stores.migratedKeys > 0)
-        io.err(`encrypted ${stores.migratedKeys} API keys that were stored in plain text\n`);
-      await action({
+    await withStores(io, { config: configOption, access, noDatabase }, (stores, config) =>
+      action({
         config,
         badges: stores.badges,
         mocoBadges: stores.mocoBadges,
         unknownScans: stores.unknownScans,
-      });
-    } finally {
-      stores.close();
-    }
+      }),
+    );
   } catch (error) {
-    throw asCliError(error, keyPath);
+    if (error instanceof BadgeError)
+      throw new CliError(error.message, error.code === 'malformed_uid' ? EXIT.usage : EXIT.failure);
+    throw error;
   }
-}
-
-function asCliError(error: unknown, keyPath: string): unknown {
-  if (error instanceof MasterKeyError) return new CliError(error.message, EXIT.config);
-  if (error instanceof KeyCipherError)
-    return new CliError(`${error.message} (master key: ${keyPath})`, EXIT.config);
-  if (error instanceof DatabaseError) return new CliError(error.message);
-  if (error instanceof BadgeError)
-    return new CliError(error.message, error.code === 'malformed_uid' ? EXIT.usage : EXIT.failure);
-  return error;
 }
 
 function describeOwner(badge: { label: string | null; userName: string | null }): string {
@@ -539,8 +591,10 @@ function jsonView(badge: BadgeSummary) {
   };
 }
 
+const ADD_ONE = 'add one with "moco-timeclock badge add <uid> --key -"';
+
 function table(list: BadgeSummary[], timeZone: string): string {
-  if (list.length === 0) return 'no badges yet: add one with "moco-timeclock badge add <uid> --key -"\n';
+  if (list.length === 0) return `no badges yet: ${ADD_ONE}\n`;
   const rows = [
     ['UID', 'LABEL', 'MOCO USER', 'KEY', 'LAST SEEN'],
     ...list.map((b) => [

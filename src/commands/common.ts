@@ -1,7 +1,10 @@
 import { type Config, ConfigError, loadConfig, resolveConfigPath } from '../config/index.js';
 
-/** Exit statuses every command uses; 78 is sysexits' EX_CONFIG, which systemd must not restart on. */
-export const EXIT = { ok: 0, failure: 1, usage: 2, config: 78 } as const;
+/**
+ * Exit statuses every command uses; 78 is sysexits' EX_CONFIG, which systemd must not restart on,
+ * 130 the shell's for a command ended by Ctrl+C.
+ */
+export const EXIT = { ok: 0, failure: 1, usage: 2, config: 78, interrupted: 130 } as const;
 
 /** A failure a command reports as one line on stderr, with its exit status. */
 export class CliError extends Error {

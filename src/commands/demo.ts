@@ -8,6 +8,7 @@ import { loadConfig } from '../config/index.js';
 import { type Daemon, startDaemon } from '../daemon.js';
 import { DEMO_BADGES, type DemoAction, demoGuide, parseDemoLine } from '../demo/keys.js';
 import { readableLogStream } from '../demo/log-view.js';
+import { KeyScrubber } from '../key-scrubber.js';
 import { createLogger } from '../log.js';
 import { DEMO_USERS, type Simulator, startSimulator } from '../moco/sim/index.js';
 import { openStores } from '../store/open.js';
@@ -53,10 +54,12 @@ async function runDemo(
     const config = { ...loadConfig(configPath), configPath };
     enrolDemoBadges(config);
     const taps = new PassThrough();
+    const scrubber = new KeyScrubber();
     const daemon = await startDaemon({
       config,
       env: {},
-      logger: createLogger('info', readableLogStream(out)),
+      logger: createLogger('info', readableLogStream(out), scrubber),
+      scrubber,
       stdin: taps,
       signalsOut: out,
     });

@@ -1,10 +1,14 @@
+import { once } from 'node:events';
 import { Command } from 'commander';
-import { createLogger } from '../log.js';
 import type { Tap } from '../store/journal.js';
-import { openStores, type Stores } from '../store/open.js';
-import { systemClock } from '../time/clock.js';
 import { formatOverride, localParts } from '../time/local.js';
-import { CliError, EXIT, loadConfigForCommand } from './common.js';
+import { CliError, EXIT } from './common.js';
+import { processIo, withStores } from './stores.js';
+
+/** How many taps the table shows unless `--limit` says otherwise: a screenful or two. */
+export const DEFAULT_TABLE_LIMIT = 100;
+/** The column widths are those of the first rows; a longer cell further down only pushes its row. */
+const WIDTH_ROWS = 100;
 
 export function queueCommand(): Command {
   const queue = new Command('queue').description('taps not yet delivered to MOCO, or failed');
@@ -12,16 +16,38 @@ export function queueCommand(): Command {
     .command('list')
     .description('list pending and failed taps, oldest first')
     .option('-c, --config <file>', 'configuration file')
-    .option('--json', 'one JSON array, for scripts')
+    .option('--json', 'one JSON array, for scripts (all taps unless --limit)')
     .option('--failed', 'only taps that failed and need an admin')
-    .action((options: { config?: string; json?: boolean; failed?: boolean }) =>
-      withStores(options.config, ({ journal }, timeZone) => {
-        const taps = journal.listOpen({ failedOnly: options.failed === true });
-        process.stdout.write(
-          options.json ? `${JSON.stringify(taps.map(jsonView), null, 2)}\n` : table(taps, timeZone),
-        );
-      }),
-    );
+    .option('--limit <n>', `show at most n taps (table: ${DEFAULT_TABLE_LIMIT} unless given; 0: all)`)
+    .action((options: { config?: string; json?: boolean; failed?: boolean; limit?: string }) => {
+      const json = options.json === true;
+      const limit = parseLimit(options.limit) ?? (json ? 0 : DEFAULT_TABLE_LIMIT);
+      return withStores(
+        processIo,
+        {
+          config: options.config,
+          access: 'existing',
+          noDatabase: (path) =>
+            process.stdout.write(json ? '[]\n' : `no database yet at ${path}: nothing pending or failed\n`),
+        },
+        async ({ journal }, config) => {
+          const filter = { failedOnly: options.failed === true };
+          const shown = await writeAll(
+            process.stdout,
+            json
+              ? jsonLines(journal.openTaps(filter), limit)
+              : tableLines(journal.openTaps(filter), limit, config.timezone),
+          );
+          // Only a full page can have more after it.
+          if (limit === 0 || shown.count < limit || shown.lastId === null) return;
+          const more = journal.countOpen({ ...filter, afterId: shown.lastId });
+          if (more === 0) return;
+          const line = `... and ${more} more not shown (--limit 0 shows all)\n`;
+          if (json) process.stderr.write(line);
+          else process.stdout.write(line);
+        },
+      );
+    });
   queue
     .command('retry')
     .description('put failed taps back in the queue (after fixing the key or the conflict in MOCO)')
@@ -32,10 +58,10 @@ export function queueCommand(): Command {
       if ((id === undefined) === (options.allFailed !== true)) {
         throw new CliError('give one tap id or --all-failed', EXIT.usage);
       }
-      const ids = id === undefined ? ('all-failed' as const) : [tapId(id)];
-      withStores(options.config, ({ journal }) => {
-        const count = journal.retry(ids);
-        if (count === 0 && ids !== 'all-failed') throw new CliError(`tap ${id} is not a failed tap`);
+      const ids = id === undefined ? null : [tapId(id)];
+      return withStores(processIo, { config: options.config, access: 'existing' }, async ({ journal }) => {
+        const count = ids === null ? await journal.retryAllFailed() : journal.retry(ids);
+        if (count === 0 && ids !== null) throw new CliError(`tap ${id} is not a failed tap`);
         process.stdout.write(
           `${count} tap${count === 1 ? '' : 's'} back in the queue; the daemon delivers them\n`,
         );
@@ -47,24 +73,27 @@ export function queueCommand(): Command {
     .argument('<id>', 'the tap id from `queue list`')
     .option('-c, --config <file>', 'configuration file')
     .option('--yes', 'confirm: the tap is lost')
-    .action((id: string, options: { config?: string; yes?: boolean }) => {
+    .option('--json', 'print the dropped tap, who dropped it and when, as JSON')
+    .action((id: string, options: { config?: string; yes?: boolean; json?: boolean }) => {
       if (options.yes !== true)
         throw new CliError('dropping loses the tap for good; confirm with --yes', EXIT.usage);
-      withStores(options.config, ({ journal }, timeZone, logLevel) => {
+      return withStores(processIo, { config: options.config, access: 'existing' }, ({ journal }, config) => {
         const dropped = journal.drop(tapId(id));
         if (dropped === null)
           throw new CliError(`tap ${id} is not in the queue (unknown, or already delivered)`);
-        // The audit trail of a tap that leaves undelivered: who, what, when, into the log.
-        createLogger(logLevel, process.stderr).warn(
-          {
-            ...jsonView(dropped),
-            droppedBy: process.env.SUDO_USER ?? process.env.USER ?? String(process.getuid?.()),
-          },
-          'tap dropped',
-        );
+        const droppedBy = process.env.SUDO_USER ?? process.env.USER ?? String(process.getuid?.());
+        if (options.json === true) {
+          const record = { ...jsonView(dropped), droppedBy, droppedAt: new Date().toISOString() };
+          process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+          return;
+        }
+        const who =
+          dropped.userName ?? (dropped.userId === null ? 'unknown user' : `MOCO user ${dropped.userId}`);
         process.stdout.write(
-          `dropped tap ${dropped.id} (${dropped.uid} at ${formatTap(dropped, timeZone)})\n`,
+          `dropped tap ${dropped.id} (badge ${dropped.uid}, ${who}, tapped ${formatTap(dropped, config.timezone)}, ` +
+            `${dropped.state}); dropped by ${droppedBy}\n`,
         );
+        // Only what the journal recorded: the tap's last touch may have reached MOCO.
         if (dropped.uncertain) {
           process.stdout.write(
             'note: its last touch got no answer, so MOCO may have booked it; check the presences in MOCO\n',
@@ -75,23 +104,103 @@ export function queueCommand(): Command {
   return queue;
 }
 
-function withStores(
-  configOption: string | undefined,
-  action: (stores: Stores, timeZone: string, logLevel: string) => void,
-): void {
-  const config = loadConfigForCommand(configOption);
-  const stores = openStores({ config, env: process.env, clock: systemClock });
-  try {
-    action(stores, config.timezone, config.log.level);
-  } finally {
-    stores.close();
-  }
+function parseLimit(raw: string | undefined): number | null {
+  if (raw === undefined) return null;
+  if (!/^\d+$/.test(raw))
+    throw new CliError(`--limit "${raw}" is not a number of taps (0 for all)`, EXIT.usage);
+  return Number(raw);
 }
 
 function tapId(raw: string): number {
   if (!/^\d+$/.test(raw))
     throw new CliError(`"${raw}" is not a tap id (a number from \`queue list\`)`, EXIT.usage);
   return Number(raw);
+}
+
+interface Written {
+  count: number;
+  lastId: number | null;
+}
+
+/** A chunk of output, and the tap it ends with (for counting what was not shown). */
+type Piece = { text: string; tap?: Tap };
+
+/** Writes the pieces with backpressure, so a slow pipe (a pager) never makes the output pile up in memory. */
+async function writeAll(out: NodeJS.WritableStream, pieces: Iterable<Piece>): Promise<Written> {
+  const written: Written = { count: 0, lastId: null };
+  let buffer = '';
+  const flush = async () => {
+    if (buffer === '') return;
+    const ok = out.write(buffer);
+    buffer = '';
+    if (!ok) await once(out, 'drain');
+  };
+  for (const piece of pieces) {
+    buffer += piece.text;
+    if (piece.tap !== undefined) {
+      written.count += 1;
+      written.lastId = piece.tap.id;
+    }
+    if (buffer.length >= 64 * 1024) await flush();
+  }
+  await flush();
+  return written;
+}
+
+/** Exactly what `JSON.stringify(taps, null, 2)` gives, one tap at a time. */
+function* jsonLines(taps: Iterable<Tap>, limit: number): Generator<Piece> {
+  let count = 0;
+  for (const tap of taps) {
+    if (limit > 0 && count === limit) break;
+    const item = JSON.stringify(jsonView(tap), null, 2).replace(/\n/g, '\n  ');
+    yield { text: `${count === 0 ? '[\n' : ',\n'}  ${item}`, tap };
+    count += 1;
+  }
+  yield { text: count === 0 ? '[]\n' : '\n]\n' };
+}
+
+function* tableLines(taps: Iterable<Tap>, limit: number, timeZone: string): Generator<Piece> {
+  const header = ['ID', 'UID', 'USER', 'TAPPED', 'STATE', 'ATTEMPTS', 'LAST ERROR'];
+  const iterator = taps[Symbol.iterator]();
+  const first: { tap: Tap; cells: string[] }[] = [];
+  const budget = limit === 0 ? Number.POSITIVE_INFINITY : limit;
+  while (first.length < Math.min(budget, WIDTH_ROWS)) {
+    const next = iterator.next();
+    if (next.done === true) break;
+    first.push({ tap: next.value, cells: cellsOf(next.value, timeZone) });
+  }
+  if (first.length === 0) {
+    yield { text: 'nothing pending or failed\n' };
+    return;
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...first.map((r) => (r.cells[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    `${cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd()}\n`;
+  yield { text: line(header) };
+  for (const row of first) yield { text: line(row.cells), tap: row.tap };
+  let count = first.length;
+  while (count < budget) {
+    const next = iterator.next();
+    if (next.done === true) break;
+    yield { text: line(cellsOf(next.value, timeZone)), tap: next.value };
+    count += 1;
+  }
+  iterator.return?.();
+}
+
+function cellsOf(tap: Tap, timeZone: string): string[] {
+  return [
+    String(tap.id),
+    tap.uid,
+    tap.userName ?? (tap.userId === null ? '-' : String(tap.userId)),
+    `${formatTap(tap, timeZone)}${tap.timeUncertain ? ' (time uncertain)' : ''}`,
+    tap.state,
+    String(tap.attempts),
+    tap.lastError ?? '',
+  ];
 }
 
 function jsonView(tap: Tap) {
@@ -113,25 +222,4 @@ function jsonView(tap: Tap) {
 
 function formatTap(tap: Tap, timeZone: string): string {
   return formatOverride(localParts(tap.atMs, timeZone));
-}
-
-function table(taps: Tap[], timeZone: string): string {
-  if (taps.length === 0) return 'nothing pending or failed\n';
-  const header = ['ID', 'UID', 'USER', 'TAPPED', 'STATE', 'ATTEMPTS', 'LAST ERROR'];
-  const rows = taps.map((tap) => [
-    String(tap.id),
-    tap.uid,
-    tap.userName ?? (tap.userId === null ? '-' : String(tap.userId)),
-    `${formatTap(tap, timeZone)}${tap.timeUncertain ? ' (time uncertain)' : ''}`,
-    tap.state,
-    String(tap.attempts),
-    tap.lastError ?? '',
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
 }

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import { startDaemon } from '../daemon.js';
+import { type Daemon, startDaemon } from '../daemon.js';
+import { KeyScrubber } from '../key-scrubber.js';
 import { createLogger, type Logger } from '../log.js';
 import { createNotifier } from '../systemd/notify.js';
-import { loadConfigForCommand } from './common.js';
+import { EXIT, loadConfigForCommand } from './common.js';
 
 /** A stop that hangs (a device that never closes) must still end the process, so systemd can restart it. */
 const HARD_EXIT_MS = 10_000;
@@ -13,10 +14,20 @@ export function runCommand(): Command {
     .option('-c, --config <file>', 'configuration file')
     .action(async (options: { config?: string }) => {
       const config = loadConfigForCommand(options.config);
-      const logger = createLogger(config.log.level);
+      const scrubber = new KeyScrubber();
+      const logger = createLogger(config.log.level, undefined, scrubber);
       const notifier = createNotifier({ env: process.env, logger });
       handleCrashes(logger);
-      const daemon = await startDaemon({ config, env: process.env, logger });
+      let daemon: Daemon;
+      try {
+        daemon = await startDaemon({ config, env: process.env, logger, scrubber });
+      } catch (error) {
+        logger.fatal(startFailure(error), 'start failed');
+        // startDaemon stopped what it had started; should anything still hold the event loop,
+        // this ends the process anyway, so that systemd sees the exit instead of a half start.
+        setTimeout(() => process.exit(process.exitCode ?? EXIT.failure), HARD_EXIT_MS).unref();
+        throw error;
+      }
       notifier.ready();
       const stopWatchdog = notifier.startWatchdog();
       await new Promise<void>((resolve) => {
@@ -34,6 +45,13 @@ export function runCommand(): Command {
         process.once('SIGTERM', stop);
       });
     });
+}
+
+/** The facts of a failed start for the log line; the CLI prints the same message as its one line. */
+function startFailure(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { reason: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return { error: error.name, code: typeof code === 'string' ? code : undefined, reason: error.message };
 }
 
 function handleCrashes(logger: Logger): void {

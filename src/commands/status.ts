@@ -1,12 +1,11 @@
 import { Command } from 'commander';
 import { type BadgesReport, badgesReport } from '../directory/report.js';
 import { mocoBaseUrl } from '../moco/base-url.js';
-import { openStores } from '../store/open.js';
 import { type DaemonStatus, readDaemonStatus } from '../store/status.js';
 import { systemClock } from '../time/clock.js';
 import { formatOverride, localParts } from '../time/local.js';
 import { VERSION } from '../version.js';
-import { loadConfigForCommand } from './common.js';
+import { processIo, withStores } from './stores.js';
 
 /** Four missed heartbeats: the daemon is gone (or hung, which the systemd watchdog handles). */
 const STALE_MS = 20_000;
@@ -28,29 +27,45 @@ export function statusCommand(): Command {
     .description('what the running daemon is doing: MOCO reachable, queued and failed taps, last tap')
     .option('-c, --config <file>', 'configuration file')
     .option('--json', 'machine-readable')
-    .action((options: { config?: string; json?: boolean }) => {
-      const config = loadConfigForCommand(options.config);
-      const stores = openStores({ config, env: process.env, clock: systemClock });
-      let report: StatusReport;
-      try {
-        report = {
-          ...buildReport(
-            readDaemonStatus(stores.db),
-            stores.journal.counts(),
-            stores.journal.failureReasons(),
-            systemClock.now(),
+    .action(async (options: { config?: string; json?: boolean }) => {
+      const print = (report: StatusReport, timeZone: string) => {
+        process.stdout.write(
+          options.json ? `${JSON.stringify(report, null, 2)}\n` : render(report, timeZone),
+        );
+        const badgeProblems = report.badges?.problems.length ?? 0;
+        if (report.taps.failed > 0 || !report.daemon.running || badgeProblems > 0) process.exitCode = 1;
+      };
+      await withStores(
+        processIo,
+        {
+          config: options.config,
+          access: 'existing',
+          // Nothing has run here: not an error of the command, but the daemon is not running.
+          noDatabase: (path, config) => {
+            if (options.json)
+              print(buildReport(null, { pending: 0, failed: 0 }, [], systemClock.now()), config.timezone);
+            else {
+              process.stdout.write(
+                `no database yet at ${path}: the daemon has not run with this configuration\n`,
+              );
+              process.exitCode = 1;
+            }
+          },
+        },
+        (stores, config) =>
+          print(
+            {
+              ...buildReport(
+                readDaemonStatus(stores.db),
+                stores.journal.counts(),
+                stores.journal.failureReasons(),
+                systemClock.now(),
+              ),
+              badges: badgesReport(config, stores, mocoBaseUrl(config.moco)),
+            },
+            config.timezone,
           ),
-          badges: badgesReport(config, stores, mocoBaseUrl(config.moco)),
-        };
-      } finally {
-        stores.close();
-      }
-      process.stdout.write(
-        options.json ? `${JSON.stringify(report, null, 2)}\n` : render(report, config.timezone),
       );
-      if (report.taps.failed > 0 || !report.daemon.running || (report.badges?.problems.length ?? 0) > 0) {
-        process.exitCode = 1;
-      }
     });
 }
 

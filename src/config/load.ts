@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type Config, configSchema } from './schema.js';
@@ -19,19 +20,41 @@ export class ConfigError extends Error {
   }
 }
 
+/** Absolute, so that every message naming it (or the master key beside it) says which file. */
 export function resolveConfigPath(cliPath: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return cliPath ?? env[CONFIG_ENV] ?? DEFAULT_CONFIG_PATH;
+  const path = cliPath ?? env[CONFIG_ENV] ?? DEFAULT_CONFIG_PATH;
+  return path.includes('\0') ? path : resolve(path);
 }
 
 export function loadConfig(path: string): Config {
+  if (path.includes('\0')) {
+    throw new ConfigError(path, [
+      `${JSON.stringify(path)}: the path contains a NUL byte; give the file's real path`,
+    ]);
+  }
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
-    throw new ConfigError(path, [`${path}: ${reason}`]);
+    throw new ConfigError(path, [`${path}: ${unreadable((error as NodeJS.ErrnoException).code)}`]);
   }
   return parseConfig(text, path);
+}
+
+function unreadable(code: string | undefined): string {
+  switch (code) {
+    case 'ENOENT':
+      return 'file not found';
+    case 'EISDIR':
+      return 'is a directory; give the configuration file in it';
+    case 'ENOTDIR':
+      return 'a part of the path is a file, not a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'not readable by this user (the installed one is readable by root and the service user: use sudo)';
+    default:
+      return `cannot be read (${code ?? 'unknown error'})`;
+  }
 }
 
 export function parseConfig(text: string, path = '<config>'): Config {

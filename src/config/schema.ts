@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { IDLE_STATES, OUTCOMES } from '../outcome.js';
 import { isValidTimeZone, systemTimeZone } from '../time/local.js';
@@ -15,6 +16,19 @@ const hexId = z
   .string()
   .regex(/^(0x)?[0-9a-fA-F]{1,4}$/, 'must be a 1-4 digit hex id as lsusb prints it, e.g. "ffff"');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+/** Node refuses a path with a NUL byte with a TypeError; the configuration refuses it first, by name. */
+const filePath = z
+  .string()
+  .min(1)
+  .refine((path) => !path.includes('\0'), 'must not contain a NUL byte');
+/**
+ * Relative to what? To the working directory, the same configuration used from two directories
+ * would make two databases; absolute is the only reading that cannot be wrong.
+ */
+const absolutePath = filePath.refine(
+  (path) => isAbsolute(path),
+  'must be an absolute path, e.g. /var/lib/moco-timeclock (a relative one would depend on the directory a command runs in)',
+);
 
 const moco = z.strictObject({
   domain: z
@@ -24,6 +38,7 @@ const moco = z.strictObject({
     .default(null),
   baseUrl: httpUrl.nullable().default(null),
   timeoutMs: z.number().int().min(500).max(60_000).default(5000),
+  settleMs: z.number().int().min(1000).max(600_000).default(30_000),
   /**
    * `user-keys`: every badge holds its person's own API key. `impersonation`: one key of a user with
    * MOCO's Staff permission acts for each badge's user (`X-IMPERSONATE-USER-ID`).
@@ -34,7 +49,7 @@ const moco = z.strictObject({
    * credential `staff-key` (LoadCredential=) is read instead. Never the key itself: the YAML is
    * readable by the service's group.
    */
-  staffKeyFile: z.string().min(1).nullable().default(null),
+  staffKeyFile: absolutePath.nullable().default(null),
   rateLimit: z
     .strictObject({
       requests: z.number().int().min(1).max(10_000).default(120),
@@ -45,7 +60,7 @@ const moco = z.strictObject({
 
 const reader = z.strictObject({
   type: z.enum(['stdin', 'serial', 'hid']).default('stdin'),
-  path: z.string().min(1).nullable().default(null),
+  path: filePath.nullable().default(null),
   baudRate: z.number().int().min(300).max(921_600).default(9600),
   protocol: z.enum(['rdm6300', 'line']).default('rdm6300'),
   vendorId: hexId.nullable().default(null),
@@ -63,6 +78,7 @@ const scan = z.strictObject({
   debounceMs: z.number().int().min(0).max(60_000).default(1500),
   repeatGuardSeconds: z.number().int().min(0).max(3600).default(60),
   feedbackTimeoutMs: z.number().int().min(100).max(30_000).default(2500),
+  nightShift: z.enum(['off', 'split']).default('off'),
 });
 
 const patternStep = z.strictObject({
@@ -130,7 +146,7 @@ export const configSchema = z
       .string()
       .refine(isValidTimeZone, 'is not a known IANA time zone, e.g. "Europe/Berlin"')
       .default(() => systemTimeZone()),
-    dataDir: z.string().min(1).default('/var/lib/moco-timeclock'),
+    dataDir: absolutePath.default('/var/lib/moco-timeclock'),
     reader: reader.prefault({}),
     uid: uid.prefault({}),
     scan: scan.prefault({}),
@@ -141,6 +157,13 @@ export const configSchema = z
     web: web.prefault({}),
   })
   .superRefine((config, ctx) => {
+    if (config.moco.settleMs < config.moco.timeoutMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['moco', 'settleMs'],
+        message: `must be at least moco.timeoutMs (${config.moco.timeoutMs}): a request can land until it times out`,
+      });
+    }
     if (config.moco.domain === null && config.moco.baseUrl === null) {
       ctx.addIssue({ code: 'custom', path: ['moco', 'domain'], message: 'set moco.domain or moco.baseUrl' });
     }

@@ -3,23 +3,32 @@ import type { Logger } from '../log.js';
 import type { MocoClient, MocoCredentials, MocoUserClient } from '../moco/client.js';
 import { isMocoError, type MocoError } from '../moco/errors.js';
 import type { Presence } from '../moco/types.js';
-import type { FinalOutcome, Tap } from '../store/journal.js';
+import type { Booked, FinalOutcome, Tap } from '../store/journal.js';
 import type { DayViews } from './day-views.js';
 import {
   dayAfter,
-  type Effect,
   effectOf,
   effectOfTouch,
   type Intent,
   planLate,
   stateAfterTouches,
+  type TouchIntent,
   type WriteIntent,
   writeLanded,
 } from './plan.js';
 
 /** What one delivery attempt ended with; the courier turns it into journal state. */
 export type AttemptResult =
-  | { kind: 'delivered'; outcome: Extract<FinalOutcome, 'clocked_in' | 'clocked_out' | 'locked'> }
+  | {
+      kind: 'delivered';
+      outcome: Extract<FinalOutcome, 'clocked_in' | 'clocked_out' | 'locked'>;
+      /** The presence it opened, closed or discarded, when MOCO said. */
+      booked?: Booked | null;
+      /** A touch: the minute MOCO booked it at, by MOCO's clock, which is the tap's minute from now on. */
+      at?: { date: string; time: string };
+      /** Delivered by a re-send after a touch given up on: look again once that touch cannot land any more. */
+      resent?: boolean;
+    }
   | {
       kind: 'failed';
       outcome: Extract<FinalOutcome, 'rejected' | 'locked' | 'error'>;
@@ -36,7 +45,9 @@ export type AttemptResult =
       rateLimited?: boolean;
       retryAfterMs?: number;
       serverError?: boolean;
-    };
+    }
+  /** The tap must be written at its minute, and no clock can be trusted for that minute yet. */
+  | { kind: 'hold' };
 
 export interface AttemptDeps {
   client: MocoClient;
@@ -48,6 +59,10 @@ export interface AttemptDeps {
   beforeRequest(): Promise<void>;
   /** Durably records what is about to be sent, before it is: a crash after sending reconciles. */
   markSending(intent: Intent): void;
+  /** The tap with the minute it is to be written at, or 'hold' while no clock can tell that minute. */
+  timed(tap: Tap): Tap | 'hold';
+  /** MOCO's local dates a touch sent at `sentAt` can have landed on, besides the tap's own. */
+  mocoDatesOf(tap: Tap): string[];
   days: DayViews;
   logger: Logger;
 }
@@ -65,11 +80,13 @@ interface Progress {
   sending: boolean;
 }
 
+type Delivered = Extract<AttemptResult, { kind: 'delivered' }>;
+
 /**
  * One delivery attempt. A live tap (the person at the door, nothing older pending for them) is one
  * touch at MOCO's "now". Anything later is written explicitly at the tap's minute, because the one
  * field that would let a touch name its minute (`override`) means different things in different
- * sources. Before anything is sent again, a request that may have landed is looked for in MOCO's day.
+ * sources. Before anything is sent again, a request that may have landed is looked for in MOCO.
  */
 export async function attemptDelivery(
   tap: Tap,
@@ -86,81 +103,172 @@ export async function attemptDelivery(
   const user = deps.client.forKey(credentials.apiKey, { impersonateUserId: credentials.impersonateUserId });
   const progress: Progress = { outThere: tap.uncertain && !options.fresh, sending: false };
   try {
-    let day: Presence[] | null = null;
+    let original: Intent | null = null;
     if (progress.outThere) {
-      day = await readDay(user, tap, deps);
-      const landed = landedEffect(tap, day);
-      if (landed !== null) return { kind: 'delivered', outcome: landed };
+      original = tap.intent ?? { op: 'touch' };
+      const landed = await lookFor(user, tap, original, deps);
+      if (landed !== null) return landed;
       progress.outThere = false;
     }
     if (options.live && options.fresh && tap.intent?.op === 'touch') {
-      return { kind: 'delivered', outcome: await touch(user, tap, progress, deps) };
+      return await touch(user, tap, progress, deps);
     }
-    return await writeLate(user, tap, day, progress, options.live, deps);
+    const timed = deps.timed(tap);
+    if (timed === 'hold') return { kind: 'hold' };
+    const result = await writeLate(user, timed, progress, options.live, original, deps);
+    return original?.op === 'touch' && result.kind === 'delivered' ? { ...result, resent: true } : result;
   } catch (error) {
     if (!isMocoError(error)) throw error;
     return classify(error, options.live, progress);
   }
 }
 
-/** What MOCO's day shows of the request that may have landed, or null when it did not. */
-function landedEffect(tap: Tap, day: readonly Presence[]): Effect | null {
-  const intent = tap.intent ?? { op: 'touch' };
-  if (intent.op === 'touch') return effectOfTouch(day, tap.localTime);
-  return writeLanded(intent, day) ? effectOf(intent) : null;
+/**
+ * Whether the request that may be out there landed, as MOCO now shows: a write by what it was to
+ * change, a touch by what it was to change as this kiosk knew the person's state (which needs
+ * neither the kiosk's minute nor its date, both wrong on a Pi whose clock is off).
+ */
+export async function lookFor(
+  user: MocoUserClient,
+  tap: Tap,
+  intent: Intent,
+  deps: AttemptDeps,
+): Promise<Delivered | null> {
+  if (intent.op !== 'touch') {
+    const day = await readDay(user, tap, tap.localDate, deps);
+    if (!writeLanded(intent, day)) return null;
+    return { kind: 'delivered', outcome: effectOf(intent), booked: bookedBy(intent, day) };
+  }
+  return touchLanded(user, tap, intent, deps);
 }
 
-async function touch(user: MocoUserClient, tap: Tap, progress: Progress, deps: AttemptDeps): Promise<Effect> {
+async function touchLanded(
+  user: MocoUserClient,
+  tap: Tap,
+  intent: TouchIntent,
+  deps: AttemptDeps,
+): Promise<Delivered | null> {
+  if (typeof intent.closes === 'number') {
+    const closes = intent.closes;
+    await deps.beforeRequest();
+    const presence = await user.getPresence(closes).catch((error: unknown) => {
+      // Gone: closed within the minute it was opened, which MOCO discards.
+      if (isMocoError(error) && error.code === 'not_found') return null;
+      throw error;
+    });
+    if (presence !== null && presence.to === null) return null;
+    if (presence === null) return { kind: 'delivered', outcome: 'clocked_out', booked: null };
+    return touched(presence);
+  }
+  const day = await readDay(user, tap, tap.localDate, deps);
+  if (intent.closes === undefined) {
+    const effect = effectOfTouch(day, tap.localTime);
+    return effect === null ? null : { kind: 'delivered', outcome: effect, booked: null };
+  }
+  let opened = day.find((p) => p.to === null);
+  for (const date of deps.mocoDatesOf(tap)) {
+    if (opened !== undefined || date === tap.localDate) continue;
+    opened = (await readDay(user, tap, date, deps)).find((p) => p.to === null);
+  }
+  return opened === undefined ? null : touched(opened);
+}
+
+/** What a touch did, read off the presence it opened or closed. */
+function touched(presence: Presence): Delivered {
+  const closed = presence.to !== null;
+  return {
+    kind: 'delivered',
+    outcome: closed ? 'clocked_out' : 'clocked_in',
+    booked: booked(presence),
+    at: { date: presence.date, time: presence.to ?? presence.from },
+  };
+}
+
+async function touch(
+  user: MocoUserClient,
+  tap: Tap,
+  progress: Progress,
+  deps: AttemptDeps,
+): Promise<Delivered> {
   await deps.beforeRequest();
   progress.outThere = true;
   progress.sending = true;
   const presence = await sent(() => user.touch());
   progress.sending = false;
-  if (presence !== null && presence !== undefined) return presence.to === null ? 'clocked_in' : 'clocked_out';
+  if (presence !== null && presence !== undefined) {
+    return {
+      kind: 'delivered',
+      outcome: presence.to === null ? 'clocked_in' : 'clocked_out',
+      booked: booked(presence),
+    };
+  }
   return directionFromDay(user, tap, deps);
 }
 
 /**
  * Plans the tap on what MOCO shows and writes it. A plan made on the courier's own view of the day
- * that MOCO refuses (the user changed the day meanwhile) is made again once on a fresh read.
+ * that MOCO refuses (the user changed the day meanwhile) is made again once on a fresh read; so is a
+ * re-send refused because the request given up on landed after all.
  */
 async function writeLate(
   user: MocoUserClient,
   tap: Tap,
-  known: Presence[] | null,
   progress: Progress,
   live: boolean,
+  original: Intent | null,
   deps: AttemptDeps,
 ): Promise<AttemptResult> {
-  let fresh = known;
+  let fresh = false;
   for (let round = 1; ; round += 1) {
-    const cached = fresh === null ? deps.days.get(tap.lane, tap.localDate) : null;
-    const day = fresh ?? cached ?? (await readDay(user, tap, deps));
-    fresh = null;
-    const plan = planLate(day, tap.localDate, tap.localTime);
+    const found = await dayOfTap(user, tap, fresh, deps);
+    if (found === 'hold') return { kind: 'hold' };
+    const { day, cached } = found;
+    const timed = found.tap;
+    const plan = planLate(day, timed.localDate, timed.localTime);
     if (plan.kind === 'conflict') {
-      deps.days.forget(tap.lane);
+      deps.days.forget(timed.lane);
       return live ? { kind: 'delivered', outcome: 'locked' } : failed('locked', plan.reason, false);
     }
     try {
       const answer = await write(user, plan.intent, progress, deps);
-      deps.days.set(tap.lane, tap.localDate, dayAfter(day, plan.intent, answer));
-      return { kind: 'delivered', outcome: plan.effect };
+      deps.days.set(timed.lane, timed.localDate, dayAfter(day, plan.intent, answer));
+      const presence = answer === null ? bookedBy(plan.intent, day) : booked(answer);
+      return { kind: 'delivered', outcome: plan.effect, booked: presence };
     } catch (error) {
-      deps.days.forget(tap.lane);
-      if (round === 1 && isMocoError(error) && replannable(error, cached !== null)) {
-        progress.outThere = false;
-        progress.sending = false;
-        continue;
+      deps.days.forget(timed.lane);
+      const unsure = cached || original !== null;
+      if (round > 1 || !isMocoError(error) || !replannable(error, unsure)) throw error;
+      progress.outThere = false;
+      progress.sending = false;
+      if (original !== null) {
+        const landed = await lookFor(user, timed, original, deps);
+        if (landed !== null) return landed;
       }
-      throw error;
+      fresh = true;
     }
   }
 }
 
-/** A refusal that a fresh read may resolve: the presence is gone, or a stale view caused a conflict. */
-function replannable(error: MocoError, fromView: boolean): boolean {
-  return error.code === 'not_found' || (fromView && error.status === 422);
+/** The tap at its trusted minute, with MOCO's day of it: the courier's own view, or a fresh read. */
+async function dayOfTap(
+  user: MocoUserClient,
+  tap: Tap,
+  fresh: boolean,
+  deps: AttemptDeps,
+): Promise<{ tap: Tap; day: Presence[]; cached: boolean } | 'hold'> {
+  const view = fresh ? null : deps.days.get(tap.lane, tap.localDate);
+  if (view !== null) return { tap, day: view, cached: true };
+  let day = await readDay(user, tap, tap.localDate, deps);
+  // The first answer of a run tells MOCO's clock, which may move the tap's minute, even its date.
+  const timed = deps.timed(tap);
+  if (timed === 'hold') return 'hold';
+  if (timed.localDate !== tap.localDate) day = await readDay(user, timed, timed.localDate, deps);
+  return { tap: timed, day, cached: false };
+}
+
+/** A refusal a fresh look may resolve: the presence is gone, or the day was not what the plan assumed. */
+function replannable(error: MocoError, unsure: boolean): boolean {
+  return error.code === 'not_found' || (unsure && error.status === 422);
 }
 
 async function write(
@@ -206,26 +314,45 @@ async function sent<T>(request: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
-async function readDay(user: MocoUserClient, tap: Tap, deps: AttemptDeps): Promise<Presence[]> {
+async function readDay(user: MocoUserClient, tap: Tap, date: string, deps: AttemptDeps): Promise<Presence[]> {
   await deps.beforeRequest();
-  const day = await user.listPresences({ from: tap.localDate, to: tap.localDate });
-  deps.days.set(tap.lane, tap.localDate, day);
+  const day = await user.listPresences({ from: date, to: date });
+  if (date === tap.localDate) deps.days.set(tap.lane, date, day);
   return day;
 }
 
 /** Older MOCO servers answer touch with an empty body: read the day to learn the direction. */
-async function directionFromDay(user: MocoUserClient, tap: Tap, deps: AttemptDeps): Promise<Effect> {
+async function directionFromDay(user: MocoUserClient, tap: Tap, deps: AttemptDeps): Promise<Delivered> {
   try {
-    const day = await readDay(user, tap, deps);
+    const day = await readDay(user, tap, tap.localDate, deps);
     const direction = effectOfTouch(day, tap.localTime) ?? stateAfterTouches(day);
-    if (direction !== null) return direction;
+    if (direction !== null) {
+      const presence = day.find((p) => (direction === 'clocked_in' ? p.to === null : p.to === tap.localTime));
+      return {
+        kind: 'delivered',
+        outcome: direction,
+        booked: presence === undefined ? null : booked(presence),
+      };
+    }
   } catch (error) {
     deps.logger.warn(
       { tapId: tap.id, err: describe(error) },
       'could not read the day after an empty touch answer',
     );
   }
-  return deps.previousOutcome(tap) === 'clocked_in' ? 'clocked_out' : 'clocked_in';
+  const outcome = deps.previousOutcome(tap) === 'clocked_in' ? 'clocked_out' : 'clocked_in';
+  return { kind: 'delivered', outcome, booked: null };
+}
+
+function booked(presence: Presence): Booked {
+  return { id: presence.id, date: presence.date, from: presence.from };
+}
+
+/** The presence a write changed, as the day before it showed it (an open has no id before MOCO's answer). */
+function bookedBy(intent: WriteIntent, day: readonly Presence[]): Booked | null {
+  const presence =
+    intent.op === 'open' ? day.find((p) => p.from === intent.from) : day.find((p) => p.id === intent.id);
+  return presence === undefined ? null : booked(presence);
 }
 
 function classify(error: MocoError, live: boolean, progress: Progress): AttemptResult {

@@ -3,14 +3,18 @@ import type { Logger } from '../log.js';
 import type { MocoClient } from '../moco/client.js';
 import type { MocoWatch } from '../moco/watch.js';
 import type { Outcome } from '../outcome.js';
-import type { Journal, Tap } from '../store/journal.js';
+import { storageFault } from '../store/errors.js';
+import type { Journal, Tap, Verification } from '../store/journal.js';
 import type { Clock } from '../time/clock.js';
+import { localParts } from '../time/local.js';
 import type { TimerHandle, Timers } from '../time/timers.js';
 import { type AttemptResult, attemptDelivery } from './attempt.js';
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { DayViews } from './day-views.js';
+import type { Intent } from './plan.js';
 import type { Priority, RateLimiter } from './rate-limiter.js';
 import type { TimeTrust } from './time-trust.js';
+import { verifyResend } from './verify.js';
 
 /** How long a tap whose time cannot be trusted yet waits before the clock is asked again. */
 const HOLD_MS = 30_000;
@@ -25,6 +29,7 @@ const MAX_SERVER_ERRORS = 5;
 const ANSWERING_MS = 10 * 60_000;
 /** How long the courier trusts its own view of a user's day between two taps of a drain. */
 const DAY_VIEW_MS = 5 * 60_000;
+const MINUTE_MS = 60_000;
 
 export type Connectivity = 'online' | 'offline';
 
@@ -42,12 +47,18 @@ export interface CourierDeps {
   credentialsFor: CredentialsFor;
   limiter: RateLimiter;
   timeTrust: TimeTrust;
-  /** Whether MOCO answers at all, whoever asked. */
+  /** Whether MOCO answers at all, whoever asked, and its clock. */
   watch: MocoWatch;
   clock: Clock;
   timers: Timers;
   logger: Logger;
+  timeZone: string;
   feedbackTimeoutMs: number;
+  /**
+   * How long a request that got no answer may still land at MOCO. Nothing concludes "not applied"
+   * before then, so a slow MOCO applying it late cannot be answered with a second one.
+   */
+  settleMs: number;
   backoff?: BackoffOptions;
   random?: () => number;
   /** Called when connectivity or the set of failed taps changed, so the kiosk's idle state follows. */
@@ -65,7 +76,7 @@ export class Courier {
   private wake: (() => void) | null = null;
   private readonly lanes = new Map<string, Promise<unknown>>();
   private readonly waiters = new Map<number, (outcome: Outcome) => void>();
-  /** Taps journaled by this process and not attempted yet: no touch of theirs can be out there. */
+  /** Taps journaled by this process and not attempted yet: no request of theirs can be out there. */
   private readonly fresh = new Set<number>();
   private failures = 0;
   private pausedUntil = 0;
@@ -90,7 +101,12 @@ export class Courier {
     this.running = true;
     // The backoff of an earlier run's outage is not this run's: after a power cut the backlog
     // goes out now, not when a retry time persisted minutes ago comes round.
-    this.deps.journal.makePendingDue();
+    try {
+      this.deps.journal.makePendingDue();
+    } catch (error) {
+      // A full disk or a held lock: the backlog then goes out at its retry times, which is no loss.
+      this.deps.logger.warn({ err: error }, 'could not make the backlog due now');
+    }
     this.loop = this.drain();
   }
 
@@ -134,13 +150,17 @@ export class Courier {
   }
 
   /**
-   * Whether a tap of this lane journaled now is a live touch: sent at once, nothing older pending for
-   * that user. Such a tap is journaled with its touch, so a crash before MOCO's answer is recorded
-   * ends in a reconciliation; any other tap is written at its minute later, each write recorded
-   * just before it is sent.
+   * The touch a tap of this lane journaled now goes out with, or null when the tap is to be
+   * written at its minute later: MOCO is not known to answer, something older of the person is
+   * pending, or the person has a presence open from an earlier date (what touch does with one is
+   * documented nowhere). The touch is journaled with the tap, so a crash before MOCO's answer is
+   * recorded ends in a reconciliation; it names what it will change, as this kiosk knows the person.
    */
-  touchesNow(lane: string): boolean {
-    return this.sendsNow() && !this.deps.journal.hasPending(lane);
+  touchFor(lane: string, localDate: string): { intent: Intent; at: number } | null {
+    if (!this.sendsNow() || this.deps.journal.hasPending(lane)) return null;
+    const open = this.deps.journal.openPresenceOf(lane);
+    if (open !== null && open.date < localDate) return null;
+    return { intent: { op: 'touch', closes: open?.presenceId ?? null }, at: this.deps.clock.now() };
   }
 
   /**
@@ -181,7 +201,7 @@ export class Courier {
   private async runLaneUntil(tap: Tap): Promise<void> {
     for (;;) {
       const result = await this.processHead(tap.lane, 'live', tap.id);
-      if (result === null || result.kind === 'transient' || !this.running) break;
+      if (result === null || result.kind === 'transient' || result.kind === 'hold' || !this.running) break;
       if (this.deps.journal.get(tap.id)?.state !== 'pending') break;
     }
     this.waiters.get(tap.id)?.('queued');
@@ -203,12 +223,18 @@ export class Courier {
     const now = this.deps.clock.now();
     if (now < this.pausedUntil) return this.sleep(this.pausedUntil - now);
     const tap = this.deps.journal.nextDue(now);
-    if (tap === null) {
-      // Bounded, so taps an admin put back with `queue retry` are seen without a restart.
-      const nextAt = this.deps.journal.nextDueAt();
-      return this.sleep(nextAt === null ? IDLE_POLL_MS : Math.min(Math.max(nextAt - now, 1), IDLE_POLL_MS));
+    if (tap !== null) {
+      await this.processHead(tap.lane, 'drain', null);
+      return;
     }
-    await this.processHead(tap.lane, 'drain', null);
+    const check = this.deps.journal.nextVerification(now);
+    if (check !== null) {
+      await this.inLane(check.lane, () => this.verify(check));
+      return;
+    }
+    // Bounded, so taps an admin put back with `queue retry` are seen without a restart.
+    const nextAt = this.deps.journal.nextDueAt();
+    return this.sleep(nextAt === null ? IDLE_POLL_MS : Math.min(Math.max(nextAt - now, 1), IDLE_POLL_MS));
   }
 
   /** Sleeps until `ms` passed or someone kicks the loop. */
@@ -224,14 +250,10 @@ export class Courier {
     });
   }
 
-  /** One attempt at the first pending tap of a lane; lanes are locked so a tap is never sent twice at once. */
-  private processHead(
-    lane: string,
-    priority: Priority,
-    liveTapId: number | null,
-  ): Promise<AttemptResult | null> {
+  /** Runs `work` after whatever the lane is doing: one person's requests never overtake each other. */
+  private inLane<T>(lane: string, work: () => Promise<T>): Promise<T> {
     const previous = this.lanes.get(lane) ?? Promise.resolve();
-    const run = previous.then(() => this.attemptHead(lane, priority, liveTapId));
+    const run = previous.then(work);
     const tail = run.catch(() => undefined);
     this.lanes.set(lane, tail);
     void tail.then(() => {
@@ -240,55 +262,93 @@ export class Courier {
     return run;
   }
 
+  /** One attempt at the first pending tap of a lane; lanes are locked so a tap is never sent twice at once. */
+  private processHead(
+    lane: string,
+    priority: Priority,
+    liveTapId: number | null,
+  ): Promise<AttemptResult | null> {
+    return this.inLane(lane, () => this.attemptHead(lane, priority, liveTapId));
+  }
+
   private async attemptHead(
     lane: string,
     priority: Priority,
     liveTapId: number | null,
   ): Promise<AttemptResult | null> {
     const { journal, clock } = this.deps;
-    let head = journal.laneHead(lane);
+    const head = journal.laneHead(lane);
     if (head === null || !this.running) return null;
-    if (priority === 'drain' && (head.nextAttemptAt > clock.now() || clock.now() < this.pausedUntil))
-      return null;
-    const live = head.id === liveTapId;
-    const touch = live && this.fresh.has(head.id) && head.intent?.op === 'touch';
-    if (this.deps.timeTrust.prepare(head, touch) === 'hold') {
-      journal.postpone(head.id, clock.now() + HOLD_MS, 'waiting for the system clock to be synchronised');
-      return null;
-    }
-    // Only a tap taken on an unsynchronised clock can have had its time corrected just now.
-    if (!head.clockSynced) head = journal.get(head.id) as Tap;
-    const result = await this.attempt(head, priority, live);
+    const now = clock.now();
+    if (priority === 'drain' && (head.nextAttemptAt > now || now < this.pausedUntil)) return null;
+    if (this.unsettled(head, now)) return null;
+    const result = await this.attempt(head, priority, head.id === liveTapId);
     this.apply(head, result);
     return result;
   }
 
+  /**
+   * A request of the tap got no answer and may still land: it waits out the settle time, counted
+   * from when it went out (persisted, so a quick restart waits too) before MOCO's day is read.
+   */
+  private unsettled(tap: Tap, now: number): boolean {
+    if (!tap.uncertain || this.fresh.has(tap.id) || tap.sentAt === null) return false;
+    // A clock that went back since: the time it went out is unknown, so the wait starts now.
+    const sentAt = Math.min(tap.sentAt, now);
+    if (tap.sentAt > now) this.deps.journal.markSentAt(tap.id, now);
+    const settledAt = sentAt + this.deps.settleMs;
+    if (now >= settledAt) return false;
+    this.deps.journal.postpone(tap.id, settledAt, 'waiting for MOCO to settle a request that got no answer');
+    return true;
+  }
+
   private async attempt(tap: Tap, priority: Priority, live: boolean): Promise<AttemptResult> {
-    const { journal, clock } = this.deps;
+    const { journal, clock, timeTrust } = this.deps;
+    const fresh = this.fresh.delete(tap.id);
     try {
       return await attemptDelivery(
         tap,
-        { live, fresh: this.fresh.delete(tap.id) },
+        { live, fresh },
         {
           client: this.deps.client,
           credentialsFor: this.deps.credentialsFor,
           previousOutcome: (t) => journal.lastOutcomeOn(t.lane, t.localDate, t.id),
           beforeRequest: () => this.deps.limiter.acquire(priority),
           markSending: (intent) => journal.markSending(tap.id, intent, clock.now()),
+          // Read again: the minute may have been corrected just now.
+          timed: (t) => (timeTrust.prepare(t, false) === 'hold' ? 'hold' : (journal.get(t.id) ?? t)),
+          mocoDatesOf: (t) => this.mocoDatesOf(t),
           days: this.days,
           logger: this.deps.logger,
         },
       );
     } catch (error) {
+      // The journal cannot be written (disk full, locked): the tap stays pending, untouched, and
+      // goes out when the storage works again. Failing it would leave it for an admin for good.
+      if (storageFault(error) !== null) throw error;
       this.deps.logger.error({ tapId: tap.id, err: error }, 'delivery failed with a local error');
       return {
         kind: 'failed',
         outcome: 'error',
         reason: `local error: ${(error as Error).message}`,
         // A local failure can come after the request went out; only a reconciliation can tell.
-        uncertain: true,
+        uncertain: !fresh || tap.uncertain,
       };
     }
+  }
+
+  /**
+   * MOCO's local dates a touch sent at the tap's `sentAt` can have landed on, by MOCO's clock as
+   * measured now: the date at sending when that moment is known on this boot's clock, and MOCO's
+   * today (after a reboot the kiosk's clock of the earlier boot cannot be related to MOCO's).
+   */
+  private mocoDatesOf(tap: Tap): string[] {
+    const offset = this.deps.watch.offsetMs();
+    if (offset === null) return [];
+    const { timeZone, clock } = this.deps;
+    const dates = [localParts(clock.now() + offset, timeZone).date];
+    if (tap.sentAt !== null) dates.push(localParts(tap.sentAt + offset, timeZone).date);
+    return [...new Set(dates)];
   }
 
   private apply(tap: Tap, result: AttemptResult): void {
@@ -296,21 +356,32 @@ export class Courier {
     const now = clock.now();
     switch (result.kind) {
       // The answer goes out before the journal records it: the tap is flagged uncertain until then,
-      // so a crash in between ends in a reconciliation, never in a second touch.
-      case 'delivered':
+      // so a crash in between ends in a reconciliation, never in a second request.
+      case 'delivered': {
         this.settle(tap, result.outcome);
-        if (!journal.markDelivered(tap.id, result.outcome, now)) {
+        const verify = result.resent === true && result.booked ? this.verification(tap, result, now) : null;
+        if (
+          !journal.markDelivered(tap.id, result.outcome, now, {
+            booked: result.booked,
+            at: result.at,
+            verify,
+          })
+        ) {
           this.deps.logger.warn(
             { tapId: tap.id, uid: tap.uid, outcome: result.outcome },
-            'a dropped tap reached MOCO: it was dropped while its touch was on the way',
+            'a dropped tap reached MOCO: it was dropped while its request was on the way',
           );
         }
         this.reached(true);
         break;
+      }
       case 'failed':
         this.fail(tap, result);
         // MOCO answered (or the failure was local): MOCO is not the problem.
         this.reached(result.outcome !== 'error' || this.connectivity === 'online');
+        break;
+      case 'hold':
+        journal.postpone(tap.id, now + HOLD_MS, 'waiting for the system clock to be synchronised');
         break;
       case 'transient': {
         if (this.exhausted(tap, result)) {
@@ -339,6 +410,58 @@ export class Courier {
         this.kick();
         break;
       }
+    }
+  }
+
+  /**
+   * When and in which of MOCO's minutes to look again after a re-send: the touch given up on went out
+   * at `sentAt` and can land until the settle time after the re-send has passed.
+   */
+  private verification(
+    tap: Tap,
+    result: Extract<AttemptResult, { kind: 'delivered' }>,
+    now: number,
+  ): { at: number; what: Verification } | null {
+    const booked = result.booked;
+    if (booked === null || booked === undefined || result.outcome === 'locked') return null;
+    const offset = this.deps.watch.offsetMs() ?? 0;
+    const minute = (ms: number) => {
+      const parts = localParts(ms, this.deps.timeZone);
+      if (parts.date < booked.date) return '00:00';
+      return parts.date > booked.date ? '23:59' : parts.time;
+    };
+    const settledAt = now + this.deps.settleMs;
+    const window = {
+      from: minute((tap.sentAt ?? now) + offset - MINUTE_MS),
+      to: minute(settledAt + offset + MINUTE_MS),
+    };
+    return { at: settledAt, what: { effect: result.outcome, booked, window } };
+  }
+
+  private async verify(tap: Tap): Promise<void> {
+    const { journal, logger } = this.deps;
+    try {
+      const credentials = this.deps.credentialsFor(tap);
+      if (credentials === null) {
+        journal.verified(tap.id);
+        return;
+      }
+      const user = this.deps.client.forKey(credentials.apiKey, {
+        impersonateUserId: credentials.impersonateUserId,
+      });
+      const result = await verifyResend(user, tap, {
+        beforeRequest: () => this.deps.limiter.acquire('drain'),
+        keptOpen: (id) => journal.openPresenceOf(tap.lane)?.presenceId === id,
+        openedHere: (id) => journal.openedHere(id),
+      });
+      journal.verified(tap.id, result.repaired === null ? undefined : result.booked);
+      if (result.repaired !== null) {
+        logger.warn({ tapId: tap.id, uid: tap.uid, what: result.repaired }, 'repaired');
+      }
+    } catch (error) {
+      // Looked at again after another settle time: a repair is made of state, not of steps.
+      journal.postponeVerification(tap.id, this.deps.clock.now() + this.deps.settleMs);
+      logger.warn({ tapId: tap.id, err: describe(error) }, 'could not verify a re-sent tap yet');
     }
   }
 
@@ -395,4 +518,8 @@ export class Courier {
       this.kick();
     }
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

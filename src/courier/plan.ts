@@ -11,12 +11,22 @@ import type { Presence } from '../moco/types.js';
  *   is that a presence started and stopped within one minute does not exist.
  */
 export type Intent =
-  | { op: 'touch' }
+  | TouchIntent
   | { op: 'open'; date: string; from: string }
   | { op: 'close'; id: number; to: string }
   | { op: 'discard'; id: number };
 
-export type WriteIntent = Exclude<Intent, { op: 'touch' }>;
+/**
+ * What a live touch will do, known from what this kiosk booked before: close the open presence
+ * `closes`, or (null) open one. Absent in touches journaled by an older version: those are looked
+ * for by the tap's minute.
+ */
+export interface TouchIntent {
+  op: 'touch';
+  closes?: number | null;
+}
+
+export type WriteIntent = Exclude<Intent, TouchIntent>;
 
 export type Effect = 'clocked_in' | 'clocked_out';
 

@@ -1,3 +1,4 @@
+import type { SendLog } from '../store/send-log.js';
 import type { Clock } from '../time/clock.js';
 import type { TimerHandle, Timers } from '../time/timers.js';
 
@@ -21,7 +22,8 @@ interface Waiter {
  * A sliding-window limiter shared by every badge of the kiosk: MOCO counts requests per account
  * over a window, so draining a long queue must stay under it. Live taps are served before the
  * drain, so the person at the door is not kept waiting behind the backlog; sync requests come last
- * and only while a tenth of the window stays free for taps.
+ * and only while a tenth of the window stays free for taps. With a send log, the window survives a
+ * restart: a daemon killed mid-drain starts with what the last one spent.
  */
 export class RateLimiter {
   private readonly sent: number[] = [];
@@ -32,7 +34,11 @@ export class RateLimiter {
     private readonly limit: { requests: number; windowMs: number },
     private readonly clock: Clock,
     private readonly timers: Timers,
-  ) {}
+    private readonly log?: SendLog,
+    private readonly onLogFailure: (error: unknown) => void = () => {},
+  ) {
+    if (log !== undefined) this.sent.push(...log.since(clock.now() - limit.windowMs));
+  }
 
   acquire(priority: Priority): Promise<void> {
     if (this.waiters.length === 0 && this.tryTake(priority)) return Promise.resolve();
@@ -64,7 +70,14 @@ export class RateLimiter {
   private tryTake(priority: Priority): boolean {
     this.expire();
     if (this.sent.length >= this.allowed(priority)) return false;
-    this.sent.push(this.clock.now());
+    const now = this.clock.now();
+    this.sent.push(now);
+    try {
+      this.log?.record(now, now - this.limit.windowMs);
+    } catch (error) {
+      // Forgetting a send time only matters after a restart; refusing the request would matter now.
+      this.onLogFailure(error);
+    }
     return true;
   }
 

@@ -5,15 +5,22 @@ import { localParts } from '../time/local.js';
 import type { ClockSyncProbe, MonotonicSource } from '../time/sync.js';
 
 export interface TapTiming {
+  /** When the tap happened, on the best clock there is: the kiosk's, or MOCO's when ours is off. */
+  atMs: number;
   clockSynced: boolean;
   monoNs: bigint | null;
   bootId: string | null;
 }
 
+/** A kiosk clock further than this from MOCO's is wrong, whatever the sync probe says. */
+export const MAX_CLOCK_OFFSET_MS = 60_000;
+
 /**
  * Decides which minute a tap is booked at. A Raspberry Pi has no battery-backed clock: after a
- * power cut without network it can start hours off, so a tap taken before the clock was
- * synchronised is fixed from the monotonic clock once it is, or flagged `time_uncertain`.
+ * power cut without network it can start hours off. MOCO's answers carry its clock (`Date`), so a
+ * kiosk clock that disagrees by more than a minute is not trusted even when the sync probe says it
+ * is, and MOCO's clock stands in for it; a tap taken before anything could be trusted is fixed from
+ * the monotonic clock once something can, or flagged `time_uncertain` after a reboot.
  */
 export class TimeTrust {
   private synced: boolean | null = null;
@@ -26,6 +33,8 @@ export class TimeTrust {
       journal: Journal;
       timeZone: string;
       logger: Logger;
+      /** MOCO's clock minus ours, as last measured in this process; null before MOCO answered. */
+      mocoOffsetMs(): number | null;
     },
   ) {}
 
@@ -41,19 +50,25 @@ export class TimeTrust {
     }
   }
 
-  isSynchronized(): boolean {
-    return this.synced !== false;
-  }
-
   /** What the probe last said: null when nothing could tell. */
   probed(): boolean | null {
     return this.synced;
   }
 
+  /** Whether the kiosk's own clock can be trusted for the minute of a tap. */
+  isSynchronized(): boolean {
+    return this.synced !== false && !this.offByMoco();
+  }
+
   /** What a new tap records about the clock it was taken with. */
   stamp(): TapTiming {
-    if (this.isSynchronized()) return { clockSynced: true, monoNs: null, bootId: null };
-    return { clockSynced: false, monoNs: this.deps.mono.nowNs(), bootId: this.deps.mono.bootId() };
+    const now = this.deps.clock.now();
+    const mono = { monoNs: this.deps.mono.nowNs(), bootId: this.deps.mono.bootId() };
+    const offset = this.deps.mocoOffsetMs();
+    if (offset !== null && Math.abs(offset) > MAX_CLOCK_OFFSET_MS) {
+      return { atMs: now + offset, clockSynced: true, ...mono };
+    }
+    return { atMs: now, clockSynced: this.synced !== false, ...mono };
   }
 
   /**
@@ -61,33 +76,49 @@ export class TimeTrust {
    * when ours is wrong); a tap written at its own minute waits until that minute can be trusted.
    */
   prepare(tap: Tap, touch: boolean): 'go' | 'hold' {
-    if (tap.clockSynced || touch) return 'go';
+    if (touch) return 'go';
+    const sameBoot = tap.bootId !== null && tap.bootId === this.deps.mono.bootId() && tap.monoNs !== null;
+    const offset = this.deps.mocoOffsetMs();
+    // A tap whose clock looked fine may still have been taken before MOCO showed ours to be off.
+    if (tap.clockSynced && !(sameBoot && this.offByMoco())) return 'go';
+    if (sameBoot && offset !== null) {
+      this.fix(tap, this.deps.clock.now() + offset, true);
+      return 'go';
+    }
+    if (tap.clockSynced) return 'go';
     if (!this.isSynchronized()) return 'hold';
-    this.fix(tap);
+    this.fix(tap, this.deps.clock.now(), sameBoot);
     return 'go';
   }
 
-  private fix(tap: Tap): void {
-    const { mono, clock, journal, timeZone, logger } = this.deps;
-    const sameBoot = tap.bootId !== null && tap.bootId === mono.bootId() && tap.monoNs !== null;
-    const atMs = sameBoot ? clock.now() - Number(mono.nowNs() - (tap.monoNs as bigint)) / 1e6 : tap.atMs;
-    const { date, time } = localParts(Math.round(atMs), timeZone);
+  private offByMoco(): boolean {
+    const offset = this.deps.mocoOffsetMs();
+    return offset !== null && Math.abs(offset) > MAX_CLOCK_OFFSET_MS;
+  }
+
+  /** Books the tap at `trustedNow` minus the time that passed since it, or at its recorded time. */
+  private fix(tap: Tap, trustedNow: number, sameBoot: boolean): void {
+    const { mono, journal, timeZone, logger } = this.deps;
+    const atMs = Math.round(
+      sameBoot ? trustedNow - Number(mono.nowNs() - (tap.monoNs as bigint)) / 1e6 : tap.atMs,
+    );
+    const { date, time } = localParts(atMs, timeZone);
     journal.correctTime(tap.id, {
-      atMs: Math.round(atMs),
+      atMs,
       localDate: date,
       localTime: time,
       clockSynced: true,
       timeUncertain: !sameBoot,
     });
-    if (sameBoot) {
-      logger.info(
-        { tapId: tap.id, was: `${tap.localDate} ${tap.localTime}`, now: `${date} ${time}` },
-        'tap time corrected',
-      );
-    } else {
+    if (!sameBoot) {
       logger.warn(
         { tapId: tap.id, at: `${date} ${time}` },
         'time_uncertain: a reboot came between tap and clock sync',
+      );
+    } else if (date !== tap.localDate || time !== tap.localTime) {
+      logger.info(
+        { tapId: tap.id, was: `${tap.localDate} ${tap.localTime}`, now: `${date} ${time}` },
+        'tap time corrected',
       );
     }
   }

@@ -19,6 +19,8 @@ export interface CheckResult {
  */
 export interface Findings {
   masterKey: Buffer | null;
+  /** Where the master key is, when there is one (readable or not): the kiosk had a database then. */
+  masterKeyPath?: string;
   db: Database | null;
   /** Set only when the master key decrypts this database's keys. */
   badges: BadgeStore | null;

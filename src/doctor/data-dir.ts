@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import * as fsPromises from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { dataDirProblem } from '../store/data-dir.js';
 import { type Check, type CheckResult, errorCode, fail, ok } from './checks.js';
 import { describeUser, type Identity, systemIdentity } from './identity.js';
 
@@ -26,15 +27,15 @@ export function dataDirCheck(deps: DataDirDeps = {}): Check {
     name: 'data directory',
     async run({ config }) {
       const dir = config.dataDir;
-      let stats: { uid: number; isDirectory(): boolean };
+      // The same words as every command that meets the problem.
+      const problem = dataDirProblem(dir);
+      if (problem !== null) return fail(problem.detail, problem.fix);
+      let stats: { uid: number };
       try {
         stats = await fs.stat(dir);
       } catch (error) {
         if (errorCode(error) === 'ENOENT') return creatable(fs, dir, self());
         return fail(`cannot look at ${dir} (${errorCode(error)})`, 'check the permissions of its parents');
-      }
-      if (!stats.isDirectory()) {
-        return fail(`${dir} is not a directory`, 'set dataDir to a directory, or move the file away');
       }
       const owner = describeUser(identity, stats.uid);
       const ownerName = identity.name(stats.uid) ?? `the user with uid ${stats.uid}`;

@@ -1,12 +1,21 @@
-import { existsSync } from 'node:fs';
 import { BadgeStore, migratePlaintextKeys } from '../store/badges.js';
-import { type Database, DatabaseError, databasePath, openDatabase, userVersion } from '../store/database.js';
+import { dataDirProblem } from '../store/data-dir.js';
+import {
+  checkIntegrity,
+  type Database,
+  DatabaseError,
+  databaseFileState,
+  databasePath,
+  openDatabase,
+  userVersion,
+} from '../store/database.js';
+import { corruptDatabase, emptyDatabase, missingDatabase, noDatabaseYet } from '../store/errors.js';
 import { Journal } from '../store/journal.js';
 import { MIGRATIONS } from '../store/migrations.js';
 import { dropPrivilegesToOwnerOf, type PrivilegedProcess } from '../store/privileges.js';
 import { KeyCipher, KeyCipherError } from '../store/secrets.js';
 import { type Clock, systemClock } from '../time/clock.js';
-import { type Check, type CheckResult, type DoctorContext, fail, ok } from './checks.js';
+import { type Check, type CheckResult, type DoctorContext, fail, ok, skip } from './checks.js';
 import { describeUser, type Identity, systemIdentity } from './identity.js';
 
 export interface DatabaseDeps {
@@ -16,9 +25,9 @@ export interface DatabaseDeps {
 }
 
 /**
- * Opens the database the way every command does (which applies pending migrations) and checks the
- * master key against it. Never creates one: an empty database here would hide that the daemon has
- * not run yet, or that dataDir points somewhere else.
+ * Opens the database the way every command does (which applies pending migrations), checks it for
+ * damage as the daemon does at start, and checks the master key against it. Never creates one: an
+ * empty database here would hide that the kiosk is not set up yet, or that dataDir points elsewhere.
  */
 export function databaseCheck(deps: DatabaseDeps = {}): Check {
   const proc = deps.process ?? process;
@@ -28,6 +37,7 @@ export function databaseCheck(deps: DatabaseDeps = {}): Check {
     name: 'database',
     async run(ctx) {
       const { dataDir } = ctx.config;
+      if (dataDirProblem(dataDir) !== null) return skip('the data directory cannot hold one (see above)');
       // As root, become the daemon's user like the other commands do, after the root-only master
       // key was read: files SQLite creates must stay the daemon's, and what follows (devices, GPIO)
       // is then checked with the daemon's rights.
@@ -36,15 +46,19 @@ export function databaseCheck(deps: DatabaseDeps = {}): Check {
         ? `; checked as ${describeUser(identity, decision.uid)}, the owner of ${dataDir}`
         : '';
       const path = databasePath(dataDir);
-      if (!existsSync(path)) {
-        return fail(
-          `no database yet at ${path}${as}`,
-          'it is created by the daemon on first start or by `moco-timeclock badge add`',
+      const keyPath = ctx.found.masterKeyPath;
+      // The words the daemon would use, refusing to start.
+      const refusal = (error: DatabaseError) => fail(`${error.detail}${as}`, error.fix ?? 'see the message');
+      const state = databaseFileState(path);
+      if (state === 'empty') return refusal(emptyDatabase(path, keyPath !== undefined));
+      if (state === 'missing') {
+        return refusal(
+          keyPath === undefined ? noDatabaseYet(path) : missingDatabase(path, keyPath, ctx.configPath),
         );
       }
       let db: Database;
       try {
-        db = openDatabase(path);
+        db = openDatabase(path, { create: false });
       } catch (error) {
         if (!(error instanceof DatabaseError)) throw error;
         return error.code === 'downgrade'
@@ -52,10 +66,12 @@ export function databaseCheck(deps: DatabaseDeps = {}): Check {
               `${path} was written by a newer moco-timeclock (schema above ${MIGRATIONS.length})`,
               'install the newer moco-timeclock again, or restore a backup',
             )
-          : fail(
-              `${error.message}${as}`,
-              `the database files must belong to the service user: sudo chown -R moco-timeclock: ${dataDir}`,
-            );
+          : refusal(error);
+      }
+      const damage = checkIntegrity(db);
+      if (damage !== null) {
+        db.close();
+        return refusal(corruptDatabase(path, damage));
       }
       ctx.found.db = db;
       // openDatabase has applied any pending migration, as the daemon would on its next start.

@@ -17,8 +17,10 @@ export function masterKeyCheck(env: NodeJS.ProcessEnv = process.env): Check {
         ctx.found.masterKey = loadMasterKey({ env, configPath: ctx.configPath, create: false });
       } catch (error) {
         if (!(error instanceof MasterKeyError)) throw error;
+        if (error.code !== 'missing') ctx.found.masterKeyPath = path;
         return failure(error.code, path, fromCredentials);
       }
+      ctx.found.masterKeyPath = path;
       return ok(`${path}${fromCredentials ? ' (systemd credential)' : ''} readable`);
     },
   };
@@ -31,7 +33,7 @@ function failure(code: MasterKeyError['code'], path: string, fromCredentials: bo
         `${path} does not exist`,
         fromCredentials
           ? `add LoadCredential=${MASTER_KEY_CREDENTIAL}:/etc/moco-timeclock/master.key to the unit`
-          : 'the installer creates /etc/moco-timeclock/master.key, or run a "moco-timeclock badge" command once outside systemd',
+          : 'run "sudo moco-timeclock init" (the installer does), or copy the key of the machine that encrypted the badges',
       );
     case 'unreadable':
       return fail(

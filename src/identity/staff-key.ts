@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { isSendableKey } from '../moco/client.js';
+import { apiKeyProblem } from '../moco/api-key.js';
 
 /**
  * The one key of a MOCO user with the Staff permission, for `moco.identity: impersonation`. It is
@@ -75,7 +75,7 @@ export function loadStaffKey(source: StaffKeySource): string {
 
 function checked(text: string, path: string): string {
   const key = text.trim();
-  if (!isSendableKey(key)) {
+  if (apiKeyProblem(key) !== null) {
     throw new StaffKeyError(
       'invalid',
       path,

@@ -1,7 +1,9 @@
 import axios, { type AxiosInstance } from 'axios';
 import type { z } from 'zod';
+import { KeyScrubber } from '../key-scrubber.js';
 import type { Logger } from '../log.js';
 import { type Clock, systemClock } from '../time/clock.js';
+import { apiKeyProblem } from './api-key.js';
 import { createTrackedAgents, type TrackedAgents } from './connections.js';
 import {
   describeIssue,
@@ -28,6 +30,8 @@ export interface MocoClientOptions {
   clock?: Clock;
   /** Told of every HTTP answer (status and `Date` header), whichever key asked. */
   onAnswer?: (answer: MocoAnswer) => void;
+  /** Learns every key this client sends, to take them out of answers (and, shared, out of the log). */
+  scrubber?: KeyScrubber;
 }
 
 export interface PresenceQuery {
@@ -96,7 +100,6 @@ interface Answer {
 
 /** A pathological server could link pages forever; 1000 pages are 100,000 presences. */
 const MAX_PAGES = 1000;
-const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
 /**
  * The MOCO API over axios. One instance per process: it owns the keep-alive sockets, shared by the
@@ -117,6 +120,7 @@ export class MocoClient {
     apiKey: string,
     options: { impersonateUserId?: number; beforeRequest?: () => Promise<void> } = {},
   ): MocoUserClient {
+    this.transport.scrubber.add(apiKey);
     return new KeyClient(
       this.transport,
       { apiKey, impersonateUserId: options.impersonateUserId },
@@ -138,10 +142,12 @@ class Transport {
   private readonly clock: Clock;
   private readonly timeoutMs: number;
   private readonly onAnswer: ((answer: MocoAnswer) => void) | undefined;
+  readonly scrubber: KeyScrubber;
 
   constructor(options: MocoClientOptions, http: AxiosInstance | undefined) {
     this.base = new URL(options.baseUrl.replace(/\/+$/, ''));
     this.onAnswer = options.onAnswer;
+    this.scrubber = options.scrubber ?? new KeyScrubber();
     this.log = options.logger?.child({ part: 'moco' });
     this.clock = options.clock ?? systemClock;
     this.timeoutMs = options.timeoutMs;
@@ -201,7 +207,8 @@ class Transport {
     }
     this.log?.debug({ request: label, status: response.status, ms: elapsed(started) }, 'moco request');
     this.onAnswer?.({ status: response.status, date: headerValue(response.headers.date) });
-    const text = typeof response.data === 'string' ? scrub(response.data, credentials.apiKey) : '';
+    // A server that echoes our request must not put a key into an error's body or message.
+    const text = typeof response.data === 'string' ? this.scrubber.scrub(response.data) : '';
     const parsedBody = readBody(text);
     if (response.status < 200 || response.status > 299) {
       const retryAfter = headerValue(response.headers['retry-after']);
@@ -351,22 +358,12 @@ function headerValue(value: unknown): string | undefined {
   return undefined;
 }
 
-/** A server that echoes our request must not put the key into an error's body or message. */
-function scrub(text: string, apiKey: string): string {
-  return text.split(apiKey).join('[redacted]');
-}
-
-/** Whether a key can be sent in a header at all: printable ASCII without spaces. */
-export function isSendableKey(apiKey: string): boolean {
-  return HEADER_SAFE.test(apiKey);
-}
-
 /**
  * Checked here rather than left to Node, whose invalid-header errors we would have to trust not to
  * quote the value. Throws before anything is sent.
  */
 function authHeaders(label: string, { apiKey, impersonateUserId }: MocoCredentials): Record<string, string> {
-  if (!isSendableKey(apiKey)) {
+  if (apiKeyProblem(apiKey) !== null) {
     throw new MocoError('unauthorized', `MOCO ${label}: the API key is empty or has characters not allowed`);
   }
   const headers: Record<string, string> = { Authorization: `Token token=${apiKey}` };

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { apiKeyProblem } from '../moco/api-key.js';
 import type { Clock } from '../time/clock.js';
 import { type KeyCipher, KeyCipherError } from './secrets.js';
 
@@ -63,10 +64,13 @@ export interface ImportResult {
 export type BadgeErrorCode =
   | 'malformed_uid'
   | 'empty_key'
+  | 'bad_key'
   | 'no_user'
   | 'exists'
   | 'not_found'
-  | 'import_row';
+  | 'import_row'
+  /** A badge of the import was removed by someone else between checking the file and writing it. */
+  | 'import_conflict';
 
 export class BadgeError extends Error {
   readonly code: BadgeErrorCode;
@@ -112,6 +116,25 @@ interface BadgeRow {
 }
 
 const COLUMNS = 'uid, label, user_id, user_name, api_key, created_at, updated_at, last_seen_at';
+
+/** A checked import row as staged: `set*` says whether the file had the column (else it is kept). */
+interface StagedRow {
+  uid: string;
+  label: string | null;
+  setLabel: 0 | 1;
+  userId: number | null;
+  setUserId: 0 | 1;
+  userName: string | null;
+  setUserName: 0 | 1;
+  /** Encrypted; null keeps the stored key, unless `clearKey`. */
+  apiKey: string | null;
+  /** The Staff key books the badge: a key stored earlier goes. */
+  clearKey: 0 | 1;
+}
+
+const STAGED_COLUMNS = `uid TEXT PRIMARY KEY NOT NULL, label TEXT, set_label INTEGER NOT NULL,
+  user_id INTEGER, set_user_id INTEGER NOT NULL, user_name TEXT, set_user_name INTEGER NOT NULL, api_key TEXT,
+  clear_key INTEGER NOT NULL`;
 
 /**
  * The badge-to-key mapping. Every read goes to the database, so what an admin changes with the CLI
@@ -166,6 +189,8 @@ export class BadgeStore {
         `badge ${uid} has no key of its own, so it needs the MOCO user it books for`,
       );
     }
+    const problem = apiKey === null ? null : apiKeyProblem(apiKey);
+    if (problem !== null) throw new BadgeError('bad_key', `the API key for badge ${uid} ${problem}`);
     return this.#db
       .transaction(() => {
         const existing = this.#find.get(uid);
@@ -247,88 +272,107 @@ export class BadgeStore {
 
   /**
    * All rows or none: any bad row throws `import_row` naming every bad row, and nothing changes.
+   *
+   * The daemon must get a tap into the journal meanwhile, within a second, and a write lock held
+   * for the whole import would keep it out for as long as the import takes. So the rows are
+   * checked and their keys encrypted against a read snapshot, without the write lock; staged in a
+   * temporary table, which is this connection's own and locks nothing; and merged in one short
+   * write transaction of two set-wise statements (about 2.5 µs a row on the development machine;
+   * `npm run bench` measures it). One transaction keeps the import atomic, through a power cut too.
+   *
    * With `staffKey` (`moco.identity: impersonation`) no row may bring a key, every badge needs its
    * MOCO user, and keys stored earlier are dropped from the imported badges.
    */
   importRows(rows: readonly ImportRow[], options: { staffKey?: boolean } = {}): ImportResult {
-    return this.#db
-      .transaction(() => {
-        const problems: ImportProblem[] = [];
-        const seen = new Map<string, number>();
-        const planned: { row: BadgeRow; isNew: boolean }[] = [];
-        const now = this.#clock.now();
-        for (const input of rows) {
-          const problem = (message: string) => problems.push({ line: input.line, message });
-          let uid: string;
-          try {
-            uid = normalizeBadgeUid(input.uid);
-          } catch (error) {
-            problem((error as Error).message);
-            continue;
-          }
-          const earlier = seen.get(uid);
-          if (earlier !== undefined) {
-            problem(`badge ${uid} already appears on line ${earlier}`);
-            continue;
-          }
-          seen.set(uid, input.line);
-          const userId = parseUserId(input.userId);
-          if (userId === 'invalid') {
-            problem(
-              `user_id ${JSON.stringify(input.userId)} is not a MOCO user id (a positive whole number)`,
-            );
-            continue;
-          }
-          const existing = this.#find.get(uid);
-          const apiKey = input.apiKey?.trim() ?? '';
-          const user_id = userId === undefined ? (existing?.user_id ?? null) : userId;
-          if (options.staffKey === true && apiKey !== '') {
-            problem('moco.identity is impersonation, so no personal key is stored: leave api_key empty');
-            continue;
-          }
-          if (options.staffKey === true && user_id === null) {
-            problem(`badge ${uid} needs the user_id of the MOCO user it books for`);
-            continue;
-          }
-          if (options.staffKey !== true && apiKey === '' && existing?.api_key == null) {
-            problem(
-              `badge ${uid} ${existing === undefined ? 'is new' : 'has no key'}, so it needs an api_key`,
-            );
-            continue;
-          }
-          planned.push({
-            isNew: existing === undefined,
-            row: {
-              uid,
-              label: input.label === undefined ? (existing?.label ?? null) : blankToNull(input.label),
-              user_id,
-              user_name:
-                input.userName === undefined ? (existing?.user_name ?? null) : blankToNull(input.userName),
-              api_key:
-                options.staffKey === true
-                  ? null
-                  : apiKey === ''
-                    ? (existing?.api_key ?? null)
-                    : this.#cipher.encrypt(apiKey, uid),
-              created_at: existing?.created_at ?? now,
-              updated_at: now,
-              last_seen_at: existing?.last_seen_at ?? null,
-            },
-          });
-        }
-        if (problems.length > 0) {
-          throw new BadgeError(
-            'import_row',
-            `${problems.length} bad row${problems.length === 1 ? '' : 's'}, nothing imported:\n` +
-              problems.map((p) => `  line ${p.line}: ${p.message}`).join('\n'),
-            problems,
-          );
-        }
-        for (const { row } of planned) this.#upsert.run(row);
-        const added = planned.filter((p) => p.isNew).length;
-        return { added, updated: planned.length - added };
-      })
-      .immediate();
+    const staffKey = options.staffKey === true;
+    const planned = this.#db.transaction(() => this.#planImport(rows, staffKey))();
+    this.#db.pragma('temp_store = MEMORY');
+    this.#db.exec(`CREATE TEMP TABLE IF NOT EXISTS import_rows (${STAGED_COLUMNS})`);
+    try {
+      this.#db.transaction(() => {
+        this.#db.exec('DELETE FROM temp.import_rows');
+        const stage = this.#db.prepare(
+          `INSERT INTO temp.import_rows VALUES (@uid, @label, @setLabel, @userId, @setUserId, @userName,
+             @setUserName, @apiKey, @clearKey)`,
+        );
+        for (const row of planned) stage.run(row);
+      })();
+      return this.#db.transaction(() => this.#mergeStaged(staffKey)).immediate();
+    } finally {
+      this.#db.exec('DROP TABLE temp.import_rows');
+    }
+  }
+
+  #planImport(rows: readonly ImportRow[], staffKey: boolean): StagedRow[] {
+    const { checked, problems } = checkImportRows(rows);
+    const planned: StagedRow[] = [];
+    for (const { input, uid, userId, apiKey } of checked) {
+      const existing = this.#find.get(uid);
+      const problem = (message: string) => problems.push({ line: input.line, message });
+      if (staffKey && apiKey !== '') {
+        problem('moco.identity is impersonation, so no personal key is stored: leave api_key empty');
+        continue;
+      }
+      if (staffKey && (userId === undefined ? (existing?.user_id ?? null) : userId) === null) {
+        problem(`badge ${uid} needs the user_id of the MOCO user it books for`);
+        continue;
+      }
+      if (!staffKey && apiKey === '' && existing?.api_key == null) {
+        problem(`badge ${uid} ${existing === undefined ? 'is new' : 'has no key'}, so it needs an api_key`);
+        continue;
+      }
+      planned.push({
+        uid,
+        label: input.label === undefined ? null : blankToNull(input.label),
+        setLabel: input.label === undefined ? 0 : 1,
+        userId: userId ?? null,
+        setUserId: userId === undefined ? 0 : 1,
+        userName: input.userName === undefined ? null : blankToNull(input.userName),
+        setUserName: input.userName === undefined ? 0 : 1,
+        apiKey: apiKey === '' ? null : this.#cipher.encrypt(apiKey, uid),
+        clearKey: staffKey ? 1 : 0,
+      });
+    }
+    throwImportProblems(problems);
+    return planned;
+  }
+
+  /** Updates first, so the rows inserted after are not updated again; a column not in the file keeps its value. */
+  #mergeStaged(staffKey: boolean): ImportResult {
+    const now = this.#clock.now();
+    // A row planned as an update on what the badge had, whose badge someone removed since: inserted,
+    // it would lack what its taps need (a key of its own, or with the Staff key its user).
+    const lacking = this.#db
+      .prepare<[], { n: number }>(
+        `SELECT count(*) AS n FROM temp.import_rows AS s
+         WHERE ${staffKey ? 's.user_id' : 's.api_key'} IS NULL AND NOT EXISTS (SELECT 1 FROM badges b WHERE b.uid = s.uid)`,
+      )
+      .get()!.n;
+    if (lacking > 0) {
+      throw new BadgeError(
+        'import_conflict',
+        `a badge of the file was removed while importing it, so its row has no ${staffKey ? 'user_id' : 'api_key'}: nothing imported; run the import again`,
+      );
+    }
+    const updated = this.#db
+      .prepare(
+        `UPDATE badges SET
+           label = CASE WHEN s.set_label THEN s.label ELSE badges.label END,
+           user_id = CASE WHEN s.set_user_id THEN s.user_id ELSE badges.user_id END,
+           user_name = CASE WHEN s.set_user_name THEN s.user_name ELSE badges.user_name END,
+           api_key = CASE WHEN s.clear_key THEN NULL ELSE COALESCE(s.api_key, badges.api_key) END,
+           updated_at = ?
+         FROM temp.import_rows AS s WHERE s.uid = badges.uid`,
+      )
+      .run(now).changes;
+    const added = this.#db
+      .prepare(
+        `INSERT INTO badges (${COLUMNS})
+         SELECT s.uid, s.label, s.user_id, s.user_name, s.api_key, ?, ?, NULL FROM temp.import_rows AS s
+         WHERE NOT EXISTS (SELECT 1 FROM badges b WHERE b.uid = s.uid)`,
+      )
+      .run(now, now).changes;
+    return { added, updated };
   }
 
   #toBadge(row: BadgeRow): Badge {
@@ -358,17 +402,24 @@ const KEY_CHECK_PLAIN = 'moco-timeclock';
  * from ever encrypting a row the right one could not read.
  */
 export function migratePlaintextKeys(db: Database, cipher: KeyCipher): number {
+  const readCheck = () =>
+    db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(KEY_CHECK);
+  const mismatch = () =>
+    new KeyCipherError(
+      'wrong_master_key',
+      'the master key is not the one the badge keys in this database were encrypted with: restore ' +
+        'the original master key file (the keys cannot be recovered without it)',
+    );
+  // Every command and the daemon open through here: reading first, without the write lock, keeps
+  // them from queueing behind each other when (as nearly always) there is nothing to write.
+  const known = readCheck();
+  if (known !== undefined) {
+    if (!decrypts(cipher, known.value, KEY_CHECK_AAD)) throw mismatch();
+    if (!hasPlaintextKey(db, cipher)) return 0;
+  }
   return db
     .transaction(() => {
-      const check = db
-        .prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?')
-        .get(KEY_CHECK);
-      const mismatch = () =>
-        new KeyCipherError(
-          'wrong_master_key',
-          'the master key is not the one the badge keys in this database were encrypted with: restore ' +
-            'the original master key file (the keys cannot be recovered without it)',
-        );
+      const check = readCheck();
       if (check !== undefined) {
         if (!decrypts(cipher, check.value, KEY_CHECK_AAD)) throw mismatch();
       } else {
@@ -396,6 +447,13 @@ export function migratePlaintextKeys(db: Database, cipher: KeyCipher): number {
     .immediate();
 }
 
+function hasPlaintextKey(db: Database, cipher: KeyCipher): boolean {
+  for (const row of db.prepare<[], { api_key: string }>('SELECT api_key FROM badges').iterate()) {
+    if (!cipher.isEncrypted(row.api_key)) return true;
+  }
+  return false;
+}
+
 function decrypts(cipher: KeyCipher, stored: string, aad: string): boolean {
   try {
     cipher.decrypt(stored, aad);
@@ -404,6 +462,67 @@ function decrypts(cipher: KeyCipher, stored: string, aad: string): boolean {
     if (error instanceof KeyCipherError) return false;
     throw error;
   }
+}
+
+interface CheckedRow {
+  input: ImportRow;
+  uid: string;
+  userId: number | null | undefined;
+  apiKey: string;
+}
+
+/**
+ * Everything about import rows that can be checked without the database: UIDs, duplicates, user
+ * ids, key characters. The import command runs it before opening anything, so a bad file creates
+ * nothing, not even the database of a new kiosk; `importRows` runs it again, with the rest.
+ */
+export function checkImportRows(rows: readonly ImportRow[]): {
+  checked: CheckedRow[];
+  problems: ImportProblem[];
+} {
+  const problems: ImportProblem[] = [];
+  const checked: CheckedRow[] = [];
+  const seen = new Map<string, number>();
+  for (const input of rows) {
+    const problem = (message: string) => problems.push({ line: input.line, message });
+    let uid: string;
+    try {
+      uid = normalizeBadgeUid(input.uid);
+    } catch (error) {
+      problem((error as Error).message);
+      continue;
+    }
+    const earlier = seen.get(uid);
+    if (earlier !== undefined) {
+      problem(`badge ${uid} already appears on line ${earlier}`);
+      continue;
+    }
+    seen.set(uid, input.line);
+    const userId = parseUserId(input.userId);
+    if (userId === 'invalid') {
+      problem(`user_id ${JSON.stringify(input.userId)} is not a MOCO user id (a positive whole number)`);
+      continue;
+    }
+    const apiKey = input.apiKey?.trim() ?? '';
+    const keyProblem = apiKey === '' ? null : apiKeyProblem(apiKey);
+    if (keyProblem !== null) {
+      problem(`the api_key of badge ${uid} ${keyProblem}`);
+      continue;
+    }
+    checked.push({ input, uid, userId, apiKey });
+  }
+  return { checked, problems };
+}
+
+export function throwImportProblems(problems: ImportProblem[]): void {
+  if (problems.length === 0) return;
+  problems.sort((a, b) => a.line - b.line);
+  throw new BadgeError(
+    'import_row',
+    `${problems.length} bad row${problems.length === 1 ? '' : 's'}, nothing imported:\n` +
+      problems.map((p) => `  line ${p.line}: ${p.message}`).join('\n'),
+    problems,
+  );
 }
 
 function blankToNull(value: string | null | undefined): string | null {

@@ -1,51 +1,69 @@
-import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { dataDirProblem, describeDataDirError } from './data-dir.js';
+import { corruptDatabase, DatabaseError, noDatabaseYet, storageError } from './errors.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 
 export type { Database } from 'better-sqlite3';
+export { DatabaseError, type DatabaseErrorCode } from './errors.js';
 
 export const DATABASE_FILE = 'timeclock.db';
 
-/** The daemon and an admin's CLI run at once; a writer waits this long for the other before failing. */
+/**
+ * An admin command waits this long for the daemon's write lock: the daemon's writes are single
+ * rows, so this is only ever reached when something else holds the database.
+ */
 export const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * How long the daemon waits for a write lock. better-sqlite3 is synchronous: while it waits, the
+ * event loop stands still, so this also bounds how long everything else (the reader, the answer to
+ * the tap before) waits. A tap writes once before its answer (the journal append, or the unknown
+ * scan), and once more when an earlier tap of its lane goes out first (its in-flight mark): half
+ * the feedback budget each keeps the person's wait within it. Admin writes hold the lock far
+ * shorter (short transactions, and an import that merges in one quick statement pair).
+ */
+export function daemonBusyTimeoutMs(feedbackTimeoutMs: number): number {
+  return Math.min(1000, Math.floor(feedbackTimeoutMs / 2));
+}
 
 export function databasePath(dataDir: string): string {
   return join(dataDir, DATABASE_FILE);
 }
 
-export type DatabaseErrorCode = 'open_failed' | 'downgrade' | 'bad_migrations';
-
-export class DatabaseError extends Error {
-  readonly code: DatabaseErrorCode;
-  readonly path: string;
-
-  constructor(code: DatabaseErrorCode, path: string, message: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = 'DatabaseError';
-    this.code = code;
-    this.path = path;
-  }
-}
-
 export interface OpenDatabaseOptions {
   /** The schema steps to apply; tests pass a prefix to build an older database. */
   migrations?: readonly Migration[];
+  /** False: the file must exist already (`no_database` otherwise); nothing is created. */
+  create?: boolean;
+  /** How long a write waits for another process's write lock; blocks the event loop meanwhile. */
+  busyTimeoutMs?: number;
 }
 
 /**
- * Opens (creating if needed) the database at `path`, private to its owner, in WAL mode with full
- * fsync, and brings its schema up to date.
+ * Opens (creating if `create`, the default) the database at `path`, private to its owner, in WAL
+ * mode with full fsync, and brings its schema up to date. Every failure is a DatabaseError whose
+ * message is the one line to show.
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Database {
   const migrations = options.migrations ?? MIGRATIONS;
+  const create = options.create ?? true;
+  const dataDir = dirname(path);
+  const problem = dataDirProblem(dataDir);
+  if (problem !== null) throw new DatabaseError('bad_path', path, problem);
   let db: Database;
   try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    createPrivateFile(path);
-    db = new BetterSqlite3(path, { timeout: BUSY_TIMEOUT_MS });
+    if (create) {
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      createPrivateFile(path);
+    }
+    db = new BetterSqlite3(path, {
+      timeout: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS,
+      fileMustExist: !create,
+    });
   } catch (error) {
-    throw new DatabaseError('open_failed', path, `cannot open the database ${path}: ${reason(error)}`, error);
+    throw openFailure(error, path, dataDir);
   }
   try {
     const mode = db.pragma('journal_mode = WAL', { simple: true });
@@ -66,9 +84,73 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
     for (const file of [path, `${path}-wal`, `${path}-shm`]) narrowMode(file);
     return db;
   } catch (error) {
+    const failure = error instanceof DatabaseError ? error : describeFailure(error, path, db);
     db.close();
-    if (error instanceof DatabaseError) throw error;
-    throw new DatabaseError('open_failed', path, `cannot open the database ${path}: ${reason(error)}`, error);
+    throw failure;
+  }
+}
+
+/**
+ * The DatabaseError for something that went wrong with an open database: a storage fault by its
+ * code, else, when the database fails its quick check, damage (which SQLite reports under many
+ * codes: "string or blob too big" from a mangled record, for one). Anything else is returned as
+ * it is: it is not the database's fault.
+ */
+export function describeFailure(error: unknown, path: string, db: Database): unknown {
+  if (error instanceof DatabaseError) return error;
+  const known = storageError(error, path);
+  if (known !== null) return known;
+  if (!(error instanceof BetterSqlite3.SqliteError)) return error;
+  const damage = checkIntegrity(db);
+  return damage === null ? error : corruptDatabase(path, damage, error);
+}
+
+/** Null when SQLite's quick check passes, else its first finding. */
+export function checkIntegrity(db: Database): string | null {
+  try {
+    const rows = db.pragma('quick_check(1)') as { quick_check: string }[];
+    const first = rows[0]?.quick_check ?? 'no answer';
+    return first === 'ok'
+      ? null
+      : first
+          .replace(/^\*\*\* in database \w+ \*\*\*/, '')
+          .replace(/\s+/g, ' ')
+          .trim();
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  }
+}
+
+function openFailure(error: unknown, path: string, dataDir: string): DatabaseError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'SQLITE_CANTOPEN' && !existsSync(path)) {
+    return noDatabaseYet(path);
+  }
+  const known = storageError(error, path);
+  if (known !== null) return known;
+  if (code !== undefined && !code.startsWith('SQLITE_')) {
+    return new DatabaseError('bad_path', path, describeDataDirError(dataDir, error), error);
+  }
+  return new DatabaseError(
+    'open_failed',
+    path,
+    {
+      detail: `cannot open the database ${path} (${code ?? reason(error)})`,
+      fix: `the files in ${dataDir} must belong to the service user: sudo chown -R moco-timeclock: ${dataDir}`,
+    },
+    error,
+  );
+}
+
+/** Whether there is a database at `path`: none, a file of zero bytes, or one with content. */
+export function databaseFileState(path: string): 'missing' | 'empty' | 'present' {
+  const problem = dataDirProblem(dirname(path));
+  if (problem !== null) throw new DatabaseError('bad_path', path, problem);
+  try {
+    return statSync(path).size === 0 ? 'empty' : 'present';
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw new DatabaseError('bad_path', path, describeDataDirError(dirname(path), error), error);
   }
 }
 

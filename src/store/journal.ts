@@ -1,6 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Intent } from '../courier/plan.js';
+import type { Effect, Intent } from '../courier/plan.js';
 import type { Outcome } from '../outcome.js';
+import type { WriteObserver } from './health.js';
+import { inShortTransactions, type ShortTransactionOptions } from './short-transactions.js';
 
 /**
  * The tap journal: every accepted tap, committed durably before anything else happens to it.
@@ -45,6 +47,41 @@ export interface Tap extends NewTap {
   serverErrors: number;
   timeUncertain: boolean;
   deliveredAt: number | null;
+  /** The presence the delivery opened, closed or discarded, when MOCO said which. */
+  presenceId: number | null;
+  /** When to look once more whether a request given up on landed after all (see Verification). */
+  verifyAt: number | null;
+  verify: Verification | null;
+}
+
+/** The presence a delivery opened, closed or discarded. */
+export interface Booked {
+  id: number;
+  date: string;
+  from: string;
+}
+
+/**
+ * A tap delivered by a re-send after its first touch was given up on (not found in MOCO's day after
+ * the settle time). Should that touch still land, MOCO would toggle once more; a look at the day
+ * after another settle time finds and undoes that.
+ */
+export interface Verification {
+  effect: Effect;
+  booked: Booked;
+  /** MOCO's minutes (of `booked.date`) in which the touch given up on could still land. */
+  window: { from: string; to: string };
+}
+
+/** A presence this kiosk opened and has not seen closed. */
+export interface OpenPresence {
+  presenceId: number;
+  lane: string;
+  uid: string;
+  userName: string | null;
+  date: string;
+  from: string;
+  checkedAt: number;
 }
 
 interface TapRow {
@@ -70,6 +107,9 @@ interface TapRow {
   server_errors: number;
   time_uncertain: number;
   delivered_at: number | null;
+  presence_id: number | null;
+  verify_at: number | null;
+  verify: string | null;
 }
 
 export const JOURNAL_SCHEMA = `
@@ -103,6 +143,9 @@ export const JOURNAL_SCHEMA = `
 const KEEP_INTENT_IF_UNCERTAIN = `uncertain = @uncertain,
   intent = CASE WHEN @uncertain = 1 THEN intent END, sent_at = CASE WHEN @uncertain = 1 THEN sent_at END`;
 
+/** Rows per statement of the bulk operations: a few milliseconds of work each. */
+const BATCH = 500;
+
 export function laneOf(tap: Pick<NewTap, 'userId' | 'uid'>): string {
   return tap.userId === null ? `badge:${tap.uid}` : `user:${tap.userId}`;
 }
@@ -120,7 +163,11 @@ export class Journal {
   private readonly earliestDue: Statement;
   private readonly statements = new Map<string, Statement>();
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    /** Hears whether each append succeeded: the daemon's idle signal shows a journal that takes no taps. */
+    private readonly observer?: WriteObserver,
+  ) {
     this.insert = db.prepare(
       `INSERT INTO taps (lane, uid, user_id, user_name, at_ms, local_date, local_time, clock_synced, mono_ns, boot_id,
          uncertain, intent, sent_at)
@@ -143,8 +190,10 @@ export class Journal {
     // Lane heads only: a later tap waiting behind a postponed head is not due before the head is,
     // and counting it would wake the drain loop every millisecond until then.
     this.earliestDue = db.prepare(
-      `SELECT MIN(next_attempt_at) AS at FROM taps
-       WHERE id IN (SELECT MIN(id) FROM taps WHERE state = 'pending' GROUP BY lane)`,
+      `SELECT MIN(at) AS at FROM (
+         SELECT MIN(next_attempt_at) AS at FROM taps
+           WHERE id IN (SELECT MIN(id) FROM taps WHERE state = 'pending' GROUP BY lane)
+         UNION ALL SELECT MIN(verify_at) FROM taps WHERE verify_at IS NOT NULL)`,
     );
     for (const statement of [this.byId, this.headOfLane, this.oldestDueHead]) statement.safeIntegers(true);
   }
@@ -164,15 +213,23 @@ export class Journal {
    * touch goes out right after this commit is journaled with it, so a crash in between ends in a
    * reconciliation on restart instead of a blind second touch, at no extra fsync.
    */
-  append(tap: NewTap, options: { touch: boolean } = { touch: false }): Tap {
-    const result = this.insert.run({
-      ...tap,
-      lane: laneOf(tap),
-      clockSynced: tap.clockSynced ? 1 : 0,
-      uncertain: options.touch ? 1 : 0,
-      intent: options.touch ? JSON.stringify({ op: 'touch' } satisfies Intent) : null,
-      sentAt: options.touch ? tap.atMs : null,
-    });
+  append(tap: NewTap, options: { sending?: { intent: Intent; at: number } | null } = {}): Tap {
+    const sending = options.sending ?? null;
+    let result: { lastInsertRowid: number | bigint };
+    try {
+      result = this.insert.run({
+        ...tap,
+        lane: laneOf(tap),
+        clockSynced: tap.clockSynced ? 1 : 0,
+        uncertain: sending === null ? 0 : 1,
+        intent: sending === null ? null : JSON.stringify(sending.intent),
+        sentAt: sending?.at ?? null,
+      });
+    } catch (error) {
+      this.observer?.failed(error);
+      throw error;
+    }
+    this.observer?.succeeded();
     return this.get(Number(result.lastInsertRowid)) as Tap;
   }
 
@@ -195,20 +252,113 @@ export class Journal {
     return toTap(this.oldestDueHead.get(now) as TapRow | undefined);
   }
 
-  /** When the next lane head becomes due, or null when nothing is pending. */
+  /** When the next lane head or verification becomes due, or null when there is none. */
   nextDueAt(): number | null {
     const row = this.earliestDue.get() as { at: number | null };
     return row.at;
   }
 
-  /** False when the row is gone: an admin dropped the tap while it was being delivered. */
-  markDelivered(id: number, outcome: FinalOutcome, at: number): boolean {
-    return (
+  /**
+   * False when the row is gone: an admin dropped the tap while it was being delivered. What the
+   * delivery booked keeps the kiosk's list of open presences, in the same commit.
+   */
+  markDelivered(
+    id: number,
+    outcome: FinalOutcome,
+    at: number,
+    options: {
+      booked?: Booked | null;
+      /** Where MOCO's clock booked it (a touch): the tap's date and minute from now on. */
+      at?: { date: string; time: string };
+      verify?: { at: number; what: Verification } | null;
+    } = {},
+  ): boolean {
+    const booked = options.booked ?? null;
+    return this.db.transaction(() => {
+      const changed =
+        this.sql(
+          `UPDATE taps SET state = 'delivered', outcome = @outcome, delivered_at = @at, attempts = attempts + 1,
+           uncertain = 0, intent = NULL, sent_at = NULL, last_error = NULL, presence_id = @presenceId,
+           verify_at = @verifyAt, verify = @verify, local_date = COALESCE(@date, local_date),
+           local_time = COALESCE(@time, local_time) WHERE id = @id`,
+        ).run({
+          id,
+          outcome,
+          at,
+          date: options.at?.date ?? null,
+          time: options.at?.time ?? null,
+          presenceId: booked?.id ?? null,
+          verifyAt: options.verify?.at ?? null,
+          verify:
+            options.verify === undefined || options.verify === null
+              ? null
+              : JSON.stringify(options.verify.what),
+        }).changes > 0;
+      if (changed && booked !== null) this.recordBooked(id, outcome, booked);
+      return changed;
+    })();
+  }
+
+  private recordBooked(id: number, outcome: FinalOutcome, booked: Booked): void {
+    if (outcome === 'clocked_out') {
+      this.forgetOpen(booked.id);
+    } else if (outcome === 'clocked_in') {
       this.sql(
-        `UPDATE taps SET state = 'delivered', outcome = ?, delivered_at = ?, attempts = attempts + 1,
-         uncertain = 0, intent = NULL, sent_at = NULL, last_error = NULL WHERE id = ?`,
-      ).run(outcome, at, id).changes > 0
+        `INSERT OR REPLACE INTO open_presences (presence_id, lane, uid, user_name, date, from_time)
+         SELECT ?, lane, uid, user_name, ?, ? FROM taps WHERE id = ?`,
+      ).run(booked.id, booked.date, booked.from, id);
+    }
+  }
+
+  /** The lane's latest presence that this kiosk opened and has not seen closed. */
+  openPresenceOf(lane: string): OpenPresence | null {
+    const row = this.sql(
+      'SELECT * FROM open_presences WHERE lane = ? ORDER BY date DESC, from_time DESC LIMIT 1',
+    ).get(lane) as OpenPresenceRow | undefined;
+    return row === undefined ? null : toOpenPresence(row);
+  }
+
+  /** Open presences of dates before `date`: forgotten clock-outs, or night shifts. */
+  openBefore(date: string): OpenPresence[] {
+    return (
+      this.sql('SELECT * FROM open_presences WHERE date < ? ORDER BY date, from_time').all(
+        date,
+      ) as OpenPresenceRow[]
+    ).map(toOpenPresence);
+  }
+
+  forgetOpen(presenceId: number): void {
+    this.sql('DELETE FROM open_presences WHERE presence_id = ?').run(presenceId);
+  }
+
+  /** The open presence was looked up in MOCO and is still open: next look after a while. */
+  markOpenChecked(presenceId: number, at: number): void {
+    this.sql('UPDATE open_presences SET checked_at = ? WHERE presence_id = ?').run(at, presenceId);
+  }
+
+  /** The delivered tap whose re-send is due to be verified first, if any. */
+  nextVerification(now: number): Tap | null {
+    return toTap(
+      this.sql(
+        "SELECT * FROM taps WHERE verify_at IS NOT NULL AND verify_at <= ? AND state = 'delivered' ORDER BY verify_at LIMIT 1",
+      )
+        .safeIntegers(true)
+        .get(now) as TapRow | undefined,
     );
+  }
+
+  /** The verification is done; `booked` when a repair re-booked the tap's presence. */
+  verified(id: number, booked?: Booked): void {
+    this.db.transaction(() => {
+      const tap = this.get(id);
+      this.sql(
+        'UPDATE taps SET verify_at = NULL, verify = NULL, presence_id = COALESCE(?, presence_id) WHERE id = ?',
+      ).run(booked?.id ?? null, id);
+      if (booked !== undefined && tap?.presenceId !== null && tap !== null) {
+        this.forgetOpen(tap.presenceId as number);
+        if (tap.outcome !== null) this.recordBooked(id, tap.outcome, booked);
+      }
+    })();
   }
 
   /**
@@ -249,6 +399,20 @@ export class Journal {
     );
   }
 
+  /** The clock went back since the request went out: its settle time counts from `at`. */
+  markSentAt(id: number, at: number): void {
+    this.sql('UPDATE taps SET sent_at = ? WHERE id = ?').run(at, id);
+  }
+
+  postponeVerification(id: number, until: number): void {
+    this.sql('UPDATE taps SET verify_at = ? WHERE id = ?').run(until, id);
+  }
+
+  /** Whether a delivery of this kiosk booked the presence. */
+  openedHere(presenceId: number): boolean {
+    return this.sql('SELECT 1 FROM taps WHERE presence_id = ? LIMIT 1').get(presenceId) !== undefined;
+  }
+
   /** Not an attempt: the tap waits (e.g. for the clock to be synchronised) without counting a failure. */
   postpone(id: number, until: number, reason: string): void {
     this.sql('UPDATE taps SET next_attempt_at = ?, last_error = ? WHERE id = ?').run(until, reason, id);
@@ -282,14 +446,33 @@ export class Journal {
     return { pending: count('pending'), failed: count('failed') };
   }
 
-  /** Undelivered taps (pending and failed), oldest first; for `queue list`. */
-  listOpen(options: { failedOnly?: boolean; limit?: number } = {}): Tap[] {
-    const states = options.failedOnly ? "('failed')" : "('pending', 'failed')";
-    return (
-      this.sql(`SELECT * FROM taps WHERE state IN ${states} ORDER BY id LIMIT ?`)
-        .safeIntegers(true)
-        .all(options.limit ?? -1) as TapRow[]
-    ).map((row) => toTap(row) as Tap);
+  /**
+   * Undelivered taps (pending and failed), oldest first, one at a time: `queue list` streams a
+   * backlog of any size in constant memory. The connection serves nothing else until it is done.
+   */
+  /** How many of a badge's taps are undelivered (pending or failed, or failed only). */
+  countOpenOf(uid: string, options: { failedOnly?: boolean } = {}): number {
+    const row = this.sql(
+      `SELECT COUNT(*) AS n FROM taps WHERE uid = ? AND state IN ${openStates(options)}`,
+    ).get(uid) as {
+      n: number;
+    };
+    return row.n;
+  }
+
+  *openTaps(options: { failedOnly?: boolean; afterId?: number } = {}): Generator<Tap> {
+    const rows = this.sql(`SELECT * FROM taps WHERE state IN ${openStates(options)} AND id > ? ORDER BY id`)
+      .safeIntegers(true)
+      .iterate(options.afterId ?? 0) as IterableIterator<TapRow>;
+    for (const row of rows) yield toTap(row) as Tap;
+  }
+
+  /** How many undelivered taps there are after `afterId`. */
+  countOpen(options: { failedOnly?: boolean; afterId?: number } = {}): number {
+    const row = this.sql(
+      `SELECT COUNT(*) AS n FROM taps WHERE state IN ${openStates(options)} AND id > ?`,
+    ).get(options.afterId ?? 0) as { n: number };
+    return row.n;
   }
 
   /** Failure reasons with their counts, for `status`. */
@@ -301,16 +484,34 @@ export class Journal {
   }
 
   /** Puts failed taps back in the queue (after an admin fixed a key). Returns how many. */
-  retry(ids: number[] | 'all-failed'): number {
-    if (ids === 'all-failed') {
-      return this.sql(
-        "UPDATE taps SET state = 'pending', outcome = NULL, next_attempt_at = 0 WHERE state = 'failed'",
-      ).run().changes;
-    }
+  retry(ids: number[]): number {
     const statement = this.sql(
       "UPDATE taps SET state = 'pending', outcome = NULL, next_attempt_at = 0 WHERE id = ? AND state = 'failed'",
     );
     return this.db.transaction(() => ids.reduce((n, id) => n + statement.run(id).changes, 0))();
+  }
+
+  /**
+   * Puts every failed tap back in the queue, a batch per short transaction: after a long outage
+   * with a wrong key there may be thousands, and the daemon must get its taps in meanwhile.
+   * Each tap stands on its own, so an interrupted run is finished by running it again.
+   */
+  async retryAllFailed(options?: ShortTransactionOptions): Promise<number> {
+    const batch = this.sql(
+      `UPDATE taps SET state = 'pending', outcome = NULL, next_attempt_at = 0
+         WHERE id IN (SELECT id FROM taps WHERE state = 'failed' ORDER BY id LIMIT ${BATCH})`,
+    );
+    let count = 0;
+    await inShortTransactions(
+      this.db,
+      () => {
+        const changed = batch.run().changes;
+        count += changed;
+        return changed > 0;
+      },
+      options,
+    );
+    return count;
   }
 
   /** The only way an undelivered tap leaves the journal. */
@@ -321,15 +522,34 @@ export class Journal {
     return tap;
   }
 
-  /** Deletes delivered taps older than `before`; undelivered taps are never pruned. */
-  pruneDelivered(before: number): number {
-    return this.sql("DELETE FROM taps WHERE state = 'delivered' AND at_ms < ?").run(before).changes;
+  /**
+   * Deletes delivered taps older than `before`, a batch per short transaction, so the daemon's
+   * event loop (and the next tap) never waits for all of them; undelivered taps are never pruned.
+   */
+  async pruneDelivered(before: number, options?: ShortTransactionOptions): Promise<number> {
+    const batch = this.sql(
+      `DELETE FROM taps WHERE id IN
+         (SELECT id FROM taps WHERE state = 'delivered' AND at_ms < ? ORDER BY id LIMIT ${BATCH})`,
+    );
+    let count = 0;
+    await inShortTransactions(
+      this.db,
+      () => {
+        const changed = batch.run(before).changes;
+        count += changed;
+        return changed > 0;
+      },
+      options,
+    );
+    return count;
   }
 
-  /** The last accepted tap time of each badge since `since`, to restore the repeat guard after a restart. */
-  lastTapsSince(since: number): { uid: string; atMs: number }[] {
-    return this.sql('SELECT uid, MAX(at_ms) AS atMs FROM taps WHERE at_ms >= ? GROUP BY uid').all(since) as {
-      uid: string;
+  /** The last accepted tap time of each person since `since`, to restore the repeat guard after a restart. */
+  lastTapsSince(since: number): { lane: string; atMs: number }[] {
+    return this.sql('SELECT lane, MAX(at_ms) AS atMs FROM taps WHERE at_ms >= ? GROUP BY lane').all(
+      since,
+    ) as {
+      lane: string;
       atMs: number;
     }[];
   }
@@ -348,6 +568,10 @@ export class Journal {
       this.sql('SELECT * FROM taps ORDER BY id DESC LIMIT 1').safeIntegers(true).get() as TapRow | undefined,
     );
   }
+}
+
+function openStates(options: { failedOnly?: boolean }): string {
+  return options.failedOnly ? "('failed')" : "('pending', 'failed')";
 }
 
 function toTap(row: TapRow | undefined): Tap | null {
@@ -376,5 +600,30 @@ function toTap(row: TapRow | undefined): Tap | null {
     serverErrors: Number(row.server_errors),
     timeUncertain: Number(row.time_uncertain) === 1,
     deliveredAt: num(row.delivered_at),
+    presenceId: num(row.presence_id),
+    verifyAt: num(row.verify_at),
+    verify: row.verify === null ? null : (JSON.parse(row.verify) as Verification),
+  };
+}
+
+interface OpenPresenceRow {
+  presence_id: number;
+  lane: string;
+  uid: string;
+  user_name: string | null;
+  date: string;
+  from_time: string;
+  checked_at: number;
+}
+
+function toOpenPresence(row: OpenPresenceRow): OpenPresence {
+  return {
+    presenceId: Number(row.presence_id),
+    lane: row.lane,
+    uid: row.uid,
+    userName: row.user_name,
+    date: row.date,
+    from: row.from_time,
+    checkedAt: Number(row.checked_at),
   };
 }

@@ -76,13 +76,35 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 5,
+    description: 'what each delivery booked, open presences this kiosk knows of, and checks after a re-send',
+    up(db) {
+      db.exec(`
+        ALTER TABLE taps ADD COLUMN presence_id INTEGER;
+        ALTER TABLE taps ADD COLUMN verify_at INTEGER;
+        ALTER TABLE taps ADD COLUMN verify TEXT;
+        CREATE INDEX taps_by_verify ON taps (verify_at) WHERE verify_at IS NOT NULL;
+        CREATE TABLE open_presences (
+          presence_id INTEGER PRIMARY KEY NOT NULL,
+          lane TEXT NOT NULL,
+          uid TEXT NOT NULL,
+          user_name TEXT,
+          date TEXT NOT NULL,
+          from_time TEXT NOT NULL,
+          checked_at INTEGER NOT NULL DEFAULT 0
+        ) STRICT;
+        CREATE INDEX open_presences_by_lane ON open_presences (lane, date);
+      `);
+    },
+  },
+  {
+    version: 6,
     description: 'badges without a key of their own, for one Staff key acting for every user',
     up(db) {
       dropNotNull(db, 'badges', 'api_key');
     },
   },
   {
-    version: 6,
+    version: 7,
     description:
       "the kiosk's copy of the badges kept in MOCO: users, their badge UIDs, when each was last seen",
     up(db) {

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
@@ -30,8 +30,10 @@ export interface LoadMasterKeyOptions {
   env: NodeJS.ProcessEnv;
   /** The configuration file; outside systemd the key is `master.key` beside it. */
   configPath: string;
-  /** Create a random key file when there is none (admin commands); the daemon only reads. */
+  /** Create a random key file when there is none (`init`, a new kiosk's first admin command). */
   create: boolean;
+  /** Told the path when `create` made a new key, so the command can say so. */
+  onCreated?: (path: string) => void;
 }
 
 export function masterKeyPath(options: Pick<LoadMasterKeyOptions, 'env' | 'configPath'>): {
@@ -53,12 +55,29 @@ export function loadMasterKey(options: LoadMasterKeyOptions): Buffer {
   const { path, fromCredentials } = masterKeyPath(options);
   const content = readKeyFile(path);
   if (content !== null) return decodeOrThrow(content, path);
-  if (options.create && !fromCredentials) return createMasterKey(path);
+  if (options.create && !fromCredentials) {
+    const { key, created } = createMasterKey(path);
+    if (created) options.onCreated?.(path);
+    return key;
+  }
   const fix = fromCredentials
     ? `add LoadCredential=${MASTER_KEY_CREDENTIAL}:/etc/moco-timeclock/${MASTER_KEY_FILE} to the unit`
-    : 'run any "moco-timeclock badge" command as root once to create it, or copy the key of the ' +
+    : 'run "moco-timeclock init" once to create it (the installer does), or copy the key of the ' +
       'machine that encrypted the badges';
   throw new MasterKeyError('missing', path, `the master key ${path} does not exist: ${fix}`);
+}
+
+/**
+ * Whether a master key is there, without reading it: a key is made together with the database, so
+ * a key without a database means the database was lost, not that the kiosk is new.
+ */
+export function masterKeyExists(options: Pick<LoadMasterKeyOptions, 'env' | 'configPath'>): boolean {
+  try {
+    statSync(masterKeyPath(options).path);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
 }
 
 /** Raw 32 bytes as the installer writes them, or 64 hex digits, or base64, with surrounding space. */
@@ -101,16 +120,16 @@ function decodeOrThrow(content: Buffer, path: string): Buffer {
   );
 }
 
-function createMasterKey(path: string): Buffer {
+function createMasterKey(path: string): { key: Buffer; created: boolean } {
   const key = randomBytes(MASTER_KEY_BYTES);
   try {
     writeFileSync(path, key, { mode: 0o600, flag: 'wx' });
-    return key;
+    return { key, created: true };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // Another admin command created it a moment ago: theirs is the key.
     const existing = code === 'EEXIST' ? readKeyFile(path) : null;
-    if (existing !== null) return decodeOrThrow(existing, path);
+    if (existing !== null) return { key: decodeOrThrow(existing, path), created: false };
     throw new MasterKeyError(
       'unreadable',
       path,

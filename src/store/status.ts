@@ -15,6 +15,8 @@ export interface DaemonStatus {
   reader: ReaderState;
   /** null: nothing can tell whether the system clock is synchronised. */
   clockSynchronized: boolean | null;
+  /** MOCO's clock minus the kiosk's (ms), from the `Date` of MOCO's last answer; null before one. */
+  mocoClockOffsetMs?: number | null;
   lastScan: { at: number; outcome: Outcome; tapId?: number } | null;
 }
 

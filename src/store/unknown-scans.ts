@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { Clock } from '../time/clock.js';
+import type { WriteObserver } from './health.js';
 
 export interface UnknownScan {
   uid: string;
@@ -17,14 +18,27 @@ export class UnknownScans {
   readonly #db: Database;
   readonly #clock: Clock;
   readonly #kept: number;
+  readonly #observer: WriteObserver | undefined;
 
-  constructor(db: Database, clock: Clock, kept = UNKNOWN_SCANS_KEPT) {
+  /** `observer` hears whether each record succeeded: it is a write on the tap path. */
+  constructor(db: Database, clock: Clock, kept = UNKNOWN_SCANS_KEPT, observer?: WriteObserver) {
     this.#db = db;
     this.#clock = clock;
     this.#kept = kept;
+    this.#observer = observer;
   }
 
   record(uid: string, at: number = this.#clock.now()): void {
+    try {
+      this.#insert(uid, at);
+    } catch (error) {
+      this.#observer?.failed(error);
+      throw error;
+    }
+    this.#observer?.succeeded();
+  }
+
+  #insert(uid: string, at: number): void {
     this.#db
       .transaction(() => {
         const { lastInsertRowid } = this.#db

@@ -40,6 +40,39 @@ describe('badge CSV', () => {
     ]);
   });
 
+  it('neutralises cells a spreadsheet would run as formulas, and reads them back unchanged', () => {
+    const risky = [
+      '=HYPERLINK("http://evil","x")',
+      '+1+1',
+      '-2+3',
+      '@SUM(A1)',
+      "'=already quoted",
+      "''+twice",
+      "'plain apostrophe",
+      'ok',
+    ];
+    const rows = risky.map((label, index) => ({
+      uid: `0${index}`,
+      label,
+      userId: null,
+      userName: label,
+      apiKey: label === 'ok' ? '-key' : null,
+    }));
+    const csv = badgesToCsv(rows);
+    const cells = csv.split('\n').slice(1, -1);
+    // Every cell that starts like a formula starts with an apostrophe.
+    expect(cells[0]).toBe(`00,"'=HYPERLINK(""http://evil"",""x"")",,"'=HYPERLINK(""http://evil"",""x"")",`);
+    expect(cells[1]).toBe("01,'+1+1,,'+1+1,");
+    expect(cells[3]).toBe("03,'@SUM(A1),,'@SUM(A1),");
+    expect(cells[4]).toBe("04,''=already quoted,,''=already quoted,");
+    expect(cells[6]).toBe("06,'plain apostrophe,,'plain apostrophe,");
+    expect(cells[7]).toBe("07,ok,,ok,'-key");
+    const back = csvToImportRows(csv);
+    expect(back.map((row) => row.label)).toEqual(risky);
+    expect(back.map((row) => row.userName)).toEqual(risky);
+    expect(back[7]?.apiKey).toBe('-key');
+  });
+
   it('leaves absent columns undefined, skips blank lines, and accepts a BOM, CRLF and any column order', () => {
     expect(csvToImportRows('\uFEFFAPI_KEY,uid\r\nk1,04ab\r\n\r\nk2,05cd\r\n')).toEqual([
       { line: 2, uid: '04ab', label: undefined, userId: undefined, userName: undefined, apiKey: 'k1' },

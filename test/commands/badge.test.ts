@@ -336,6 +336,7 @@ describe('badge set-up errors', SLOW, () => {
 
   it('exits 78 when the systemd credential is missing', async () => {
     const w = workspace();
+    await w.ok(['add', '04A1B2', '--key', ANNA.apiKey, '--no-verify']);
     const result = await w.badge(['list'], { env: { CREDENTIALS_DIRECTORY: w.dir } });
     expect(result.code).toBe(78);
     expect(result.stderr).toContain('LoadCredential=master-key:');

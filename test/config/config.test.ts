@@ -45,9 +45,21 @@ describe('config/config.example.yaml', () => {
 });
 
 describe('parseConfig', () => {
+  it('refuses a settle time shorter than the request timeout', () => {
+    expect(() =>
+      parseConfig('moco: { domain: acme, timeoutMs: 8000, settleMs: 5000 }\ntimezone: UTC\n'),
+    ).toThrow(/moco\.settleMs: must be at least moco\.timeoutMs \(8000\)/);
+  });
+
   it('fills every default from a minimal file', () => {
     const config = parseConfig('moco:\n  domain: acme\ntimezone: UTC\n');
-    expect(config.scan).toEqual({ debounceMs: 1500, repeatGuardSeconds: 60, feedbackTimeoutMs: 2500 });
+    expect(config.scan).toEqual({
+      debounceMs: 1500,
+      repeatGuardSeconds: 60,
+      feedbackTimeoutMs: 2500,
+      nightShift: 'off',
+    });
+    expect(config.moco.settleMs).toBe(30_000);
     expect(config.moco.rateLimit).toEqual({ requests: 120, perSeconds: 120 });
     expect(config.reader.type).toBe('stdin');
     expect(config.signals.driver).toBe('console');
@@ -158,6 +170,18 @@ describe('parseConfig', () => {
     ).toMatch(/^signals\.patterns\.dancing: /);
   });
 
+  it('refuses a relative dataDir and NUL bytes in paths, naming the key', () => {
+    expect(problemsOf('moco: { domain: acme }\ndataDir: data\n')).toEqual([
+      'dataDir: must be an absolute path, e.g. /var/lib/moco-timeclock (a relative one would depend on the directory a command runs in) (got "data")',
+    ]);
+    expect(problemsOf('moco: { domain: acme }\ndataDir: "/var/lib/a\\0b"\n')).toEqual([
+      'dataDir: must not contain a NUL byte (got "/var/lib/a\\u0000b")',
+    ]);
+    expect(problemsOf('moco: { domain: acme }\nreader: { type: serial, path: "/dev/tty\\0" }\n')).toEqual([
+      'reader.path: must not contain a NUL byte (got "/dev/tty\\u0000")',
+    ]);
+  });
+
   it('refuses YAML syntax errors and duplicate keys', () => {
     expect(problemsOf('moco: [\n')[0]).toMatch(/^YAML syntax: /);
     expect(problemsOf('moco: { domain: a }\nmoco: { domain: b }\n')[0]).toMatch(/^YAML syntax: .*unique/i);
@@ -173,6 +197,26 @@ describe('loadConfig and resolveConfigPath', () => {
     } catch (error) {
       expect((error as ConfigError).problems).toEqual([`${missing}: file not found`]);
     }
+  });
+
+  it('says why a configuration path cannot be read, in one line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(join(dir, 'file'), '');
+    const problems = (path: string) => {
+      try {
+        loadConfig(path);
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      throw new Error('accepted');
+    };
+    expect(problems(dir)).toEqual([`${dir}: is a directory; give the configuration file in it`]);
+    expect(problems(join(dir, 'file', 'config.yaml'))).toEqual([
+      `${join(dir, 'file', 'config.yaml')}: a part of the path is a file, not a directory`,
+    ]);
+    expect(problems('/etc/a\0b.yaml')).toEqual([
+      '"/etc/a\\u0000b.yaml": the path contains a NUL byte; give the file\'s real path',
+    ]);
   });
 
   it('reads a file', () => {

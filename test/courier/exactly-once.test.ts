@@ -124,6 +124,7 @@ describe('Courier: exactly once under lost answers', () => {
     const rig = await startRig();
     rigs.push(rig);
     // Journaled with its touch, then the process died before the touch went out.
+    rig.simAt('08:00');
     const tap = rig.append(tapOf('A1', DAY_OF, '08:00'), { touch: true });
     rig.courier.start();
     await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));

@@ -102,6 +102,7 @@ export interface Rig {
   timeTrust: TimeTrust;
   probe: FakeProbe;
   mono: FakeMonotonic;
+  /** Journals a tap; `touch`: with its live touch, as the courier would send it now. */
   append(tap: NewTap, options?: { touch: boolean }): Tap;
   /**
    * A tap as the kiosk journals it at the door: MOCO's clock set to its minute (a live touch books
@@ -135,6 +136,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
   const sim = options.simulator ?? (await startSimulator({ port: 0, timeZone: BERLIN, ...options.sim }));
   const { db, journal } = options.journal ?? memoryJournal();
   const logs = new LogCapture();
+  const watch = new MocoWatch(clock);
   const client = new MocoClient({
     baseUrl: sim.baseUrl,
     timeoutMs: options.timeoutMs ?? 2_000,
@@ -146,10 +148,17 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
   );
   const probe = new FakeProbe();
   const mono = new FakeMonotonic();
-  const timeTrust = new TimeTrust({ probe, mono, clock, journal, timeZone: BERLIN, logger: logs.logger });
+  const timeTrust = new TimeTrust({
+    probe,
+    mono,
+    clock,
+    journal,
+    timeZone: BERLIN,
+    logger: logs.logger,
+    mocoOffsetMs: () => watch.offsetMs(),
+  });
   const limiter =
     options.limiter ?? new RateLimiter({ requests: 10_000, windowMs: 1_000 }, clock, systemTimers);
-  const watch = new MocoWatch(clock);
   const courier = new Courier({
     journal,
     client,
@@ -163,7 +172,9 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     clock,
     timers: systemTimers,
     logger: logs.logger,
+    timeZone: BERLIN,
     feedbackTimeoutMs: 1_000,
+    settleMs: 20,
     backoff: { baseMs: 20, capMs: 200 },
     ...options.courier,
   });
@@ -179,11 +190,15 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     timeTrust,
     probe,
     mono,
-    append: (tap, appendOptions) => journal.append(tap, appendOptions),
+    append: (tap, appendOptions) => {
+      if (appendOptions?.touch !== true) return journal.append(tap);
+      const closes = journal.openPresenceOf(laneOf(tap))?.presenceId ?? null;
+      return journal.append(tap, { sending: { intent: { op: 'touch', closes }, at: clock.now() } });
+    },
     live(uid, time, date = DAY_OF) {
       simAt(time, date);
       const tap = tapOf(uid, date, time);
-      return journal.append(tap, { touch: courier.touchesNow(laneOf(tap)) });
+      return journal.append(tap, { sending: courier.touchFor(laneOf(tap), date) });
     },
     simAt: (time, date = DAY_OF) => simAt(time, date),
     writes: () => writesOf(sim),

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backoffDelay } from '../../src/courier/backoff.js';
 import { type Priority, RateLimiter } from '../../src/courier/rate-limiter.js';
+import type { SendLog } from '../../src/store/send-log.js';
 import { systemTimers } from '../../src/time/timers.js';
 
 describe('backoffDelay', () => {
@@ -104,6 +105,66 @@ describe('RateLimiter', () => {
     void track(limiter, 'live', 'l1', log);
     await vi.advanceTimersByTimeAsync(0);
     expect(log).toEqual(['l1@0']);
+    limiter.stop();
+  });
+});
+
+describe('RateLimiter across a restart', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: new Date('2026-03-02T08:00:00Z') });
+  });
+  afterEach(() => vi.useRealTimers());
+
+  const clock = { now: () => Date.now() };
+
+  /** A send log kept in memory, as the file keeps it between two processes. */
+  class MemoryLog implements SendLog {
+    times: number[] = [];
+    since(after: number): number[] {
+      return this.times.filter((t) => t > after);
+    }
+    record(at: number, forgetUpTo: number): void {
+      this.times = [...this.times.filter((t) => t > forgetUpTo), at];
+    }
+    close(): void {}
+  }
+
+  it('starts with what the last run spent of the window, and forgets what left it', async () => {
+    const log = new MemoryLog();
+    const first = new RateLimiter({ requests: 3, windowMs: 1_000 }, clock, systemTimers, log);
+    await first.acquire('drain');
+    await vi.advanceTimersByTimeAsync(400);
+    await first.acquire('drain');
+    first.stop();
+
+    // Killed and restarted 100 ms later: one request is left in this window, not three.
+    await vi.advanceTimersByTimeAsync(100);
+    const second = new RateLimiter({ requests: 3, windowMs: 1_000 }, clock, systemTimers, log);
+    expect(second.available()).toBe(1);
+    const granted: number[] = [];
+    const start = Date.now();
+    for (let i = 0; i < 3; i++) void second.acquire('drain').then(() => granted.push(Date.now() - start));
+    await vi.advanceTimersByTimeAsync(1_000);
+    // The first run's first request leaves the window at +500 ms, its second at +900 ms.
+    expect(granted).toEqual([0, 500, 900]);
+    expect(log.times.length).toBeLessThanOrEqual(3);
+    second.stop();
+  });
+
+  it('keeps granting when the send log cannot be written, and says so', async () => {
+    const failing: SendLog = {
+      since: () => [],
+      record: () => {
+        throw new Error('SQLITE_FULL');
+      },
+      close: () => {},
+    };
+    const failures: unknown[] = [];
+    const limiter = new RateLimiter({ requests: 3, windowMs: 1_000 }, clock, systemTimers, failing, (e) =>
+      failures.push(e),
+    );
+    await limiter.acquire('live');
+    expect(failures).toHaveLength(1);
     limiter.stop();
   });
 });

@@ -18,9 +18,10 @@ async function rigAt(iso: string): Promise<Rig> {
 
 /** A tap as tap.ts journals it: the kiosk's wall clock and what TimeTrust stamps. */
 function tapNow(uid: 'A1' | 'B2') {
-  const { date, time } = localParts(clock.now(), BERLIN);
-  const tap = tapOf(uid, date, time, { atMs: clock.now(), ...rig.timeTrust.stamp() });
-  return rig.append(tap, { touch: rig.courier.touchesNow(laneOf(tap)) });
+  const timing = rig.timeTrust.stamp();
+  const { date, time } = localParts(timing.atMs, BERLIN);
+  const tap = tapOf(uid, date, time, timing);
+  return rig.append(tap, { touch: rig.courier.touchFor(laneOf(tap), date) !== null });
 }
 
 async function clockSynchronised(synced: boolean | null): Promise<void> {

@@ -74,6 +74,23 @@ describe('dataDirCheck', () => {
     writeFileSync(ctx.config.dataDir, '');
     const result = await single(dataDirCheck({ identity }), ctx);
     expect(result.status).toBe('fail');
-    expect(result.detail).toBe(`${ctx.config.dataDir} is not a directory`);
+    expect(result).toEqual({
+      status: 'fail',
+      detail: `the data directory ${ctx.config.dataDir} is a file, not a directory`,
+      fix: `set dataDir in the configuration to a directory, or move ${ctx.config.dataDir} away`,
+    });
+  });
+
+  it('names the file that stands where a parent directory should be, as the commands do', async () => {
+    const ctx = context();
+    const file = ctx.config.dataDir;
+    writeFileSync(file, '');
+    ctx.config.dataDir = join(file, 'data');
+    const result = await single(dataDirCheck({ identity }), ctx);
+    expect(result).toEqual({
+      status: 'fail',
+      detail: `the data directory ${ctx.config.dataDir} cannot exist: ${file} is a file, not a directory`,
+      fix: `set dataDir in the configuration to a directory, or move ${file} away`,
+    });
   });
 });

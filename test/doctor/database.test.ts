@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, statSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { DoctorContext } from '../../src/doctor/checks.js';
 import { databaseCheck } from '../../src/doctor/database.js';
 import { databasePath, openDatabase } from '../../src/store/database.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
+import { damagePages } from '../store/damage.js';
 import { context, fakeIdentity, removeTempDirs, results, single } from './helpers.js';
 import { enrol, notRoot, readMasterKey } from './stores.js';
 
@@ -30,10 +32,44 @@ describe('databaseCheck', () => {
     expect(result).toEqual({
       status: 'fail',
       detail: `no database yet at ${databasePath(ctx.config.dataDir)}`,
-      fix: 'it is created by the daemon on first start or by `moco-timeclock badge add`',
+      fix: 'set this kiosk up with "moco-timeclock init" (the installer does), or enrol a first badge with "moco-timeclock badge add"',
     });
     expect(existsSync(ctx.config.dataDir)).toBe(false);
     expect(ctx.found.db).toBeNull();
+  });
+
+  it('says, as the daemon would, that a missing or empty database is lost when there is a master key', async () => {
+    const ctx = fresh();
+    ctx.found.masterKeyPath = join(ctx.configPath, '..', 'master.key');
+    const path = databasePath(ctx.config.dataDir);
+    const missing = await single(check(), ctx);
+    expect(missing).toMatchObject({
+      status: 'fail',
+      detail: `there is no database at ${path}, but there is a master key (${ctx.found.masterKeyPath}), so this kiosk had one`,
+    });
+    expect(missing.fix).toContain('moco-timeclock init');
+    mkdirSync(ctx.config.dataDir);
+    writeFileSync(path, '');
+    const empty = await single(check(), ctx);
+    expect(empty).toMatchObject({
+      status: 'fail',
+      detail: `the database ${path} is empty (0 bytes), but there is a master key, so it held badges and taps`,
+    });
+    expect(statSync(path).size).toBe(0);
+  });
+
+  it('finds damaged pages, with what to do', async () => {
+    const ctx = fresh();
+    enrol(
+      ctx,
+      Array.from({ length: 300 }, (_, i) => ({ uid: `B${i}`, apiKey: `key-${i}-abcdefgh` })),
+    );
+    const path = databasePath(ctx.config.dataDir);
+    damagePages(path);
+    const result = await single(check(), ctx);
+    expect(result.status).toBe('fail');
+    expect(result.detail).toMatch(new RegExp(`^the database ${path} is damaged \\(.+\\)$`));
+    expect(result.fix).toContain('restore it from a backup, or move it aside');
   });
 
   it('reports the schema, badges and taps, and unlocks the badges with the right master key', async () => {

@@ -31,7 +31,7 @@ describe('masterKeyCheck', () => {
     const result = await single(masterKeyCheck({}), ctx);
     expect(result.status).toBe('fail');
     expect(result.detail).toBe(`${keyPath} does not exist`);
-    expect(result.fix).toContain('/etc/moco-timeclock/master.key');
+    expect(result.fix).toContain('moco-timeclock init');
     expect(existsSync(keyPath)).toBe(false);
     expect(ctx.found.masterKey).toBeNull();
   });

@@ -45,6 +45,7 @@ export interface Kiosk {
 export interface KioskOptions {
   baseUrl: string;
   repeatGuardSeconds?: number;
+  rateLimit?: { requests: number; perSeconds: number };
   /** More keys of the `moco` section, as YAML flow entries: `identity: impersonation`. */
   moco?: string[];
   /** More top-level lines of the configuration. */
@@ -59,7 +60,17 @@ export function createKiosk(options: KioskOptions): Kiosk {
   writeConfig(
     configPath,
     [
-      `moco: { ${[`baseUrl: "${options.baseUrl}"`, 'timeoutMs: 1000', ...(options.moco ?? [])].join(', ')} }`,
+      `moco: { ${[
+        `baseUrl: "${options.baseUrl}"`,
+        'timeoutMs: 1000',
+        'settleMs: 2000',
+        ...(options.rateLimit === undefined
+          ? []
+          : [
+              `rateLimit: { requests: ${options.rateLimit.requests}, perSeconds: ${options.rateLimit.perSeconds} }`,
+            ]),
+        ...(options.moco ?? []),
+      ].join(', ')} }`,
       `timezone: ${TIME_ZONE}`,
       `dataDir: "${dataDir}"`,
       'reader: { type: stdin }',

@@ -58,7 +58,11 @@ export class JsonLines extends Lines<LogLine> {
   constructor(stream: NodeJS.ReadableStream) {
     super(stream, (line) => {
       try {
-        return JSON.parse(line) as LogLine;
+        // The console signals ring the terminal's bell (BEL) just before the next log line.
+        const BELL = '\u0007';
+        let start = 0;
+        while (line[start] === BELL) start += 1;
+        return JSON.parse(line.slice(start)) as LogLine;
       } catch {
         return { msg: '(not json)', text: line };
       }

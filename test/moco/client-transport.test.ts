@@ -233,6 +233,20 @@ describe('MocoClient answers outside the API', () => {
     const error = await expectMocoError(client(server.url).forKey(KEY).touch(), 'unauthorized', SECRETS);
     expect(error.body).toEqual({ message: 'bad Token token=[redacted]' });
   });
+
+  it('scrubs the key from a body that echoes it encoded, and from the error message', async () => {
+    const server = await serve((req, res) =>
+      json(res, 401, {
+        header: Buffer.from(String(req.headers.authorization)).toString('base64'),
+        hex: Buffer.from(KEY).toString('hex'),
+      }),
+    );
+    const error = await expectMocoError(client(server.url).forKey(KEY).touch(), 'unauthorized', SECRETS);
+    const text = `${error.message} ${JSON.stringify(error.body)}`;
+    expect(text).not.toContain(Buffer.from(KEY).toString('hex'));
+    expect(text).not.toContain(Buffer.from(`Token token=${KEY}`).toString('base64').slice(16, 32));
+    expect(text).toContain('[redacted]');
+  });
 });
 
 describe('MocoClient without an answer', () => {

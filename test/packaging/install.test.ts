@@ -58,6 +58,7 @@ describe('scripts/install.sh --dry-run', () => {
       '+ (cd /opt/moco-timeclock.new && npm prune --omit=dev',
       '+ mv /opt/moco-timeclock.new /opt/moco-timeclock',
       '+ write /usr/local/bin/moco-timeclock (0755 root:root)',
+      '+ /usr/local/bin/moco-timeclock init --config /etc/moco-timeclock/config.yaml',
       '+ write /etc/udev/rules.d/70-moco-timeclock.rules (0644 root:root)',
       '+ udevadm control --reload',
       '+ install -m 0644 -o root -g root',

@@ -229,6 +229,66 @@ describe('export and import', () => {
   });
 });
 
+describe('BadgeStore: what a key and an import may not be', () => {
+  it('refuses a key with whitespace inside or a control character, naming the badge', () => {
+    const error = thrown(() => store.add({ uid: '04AB', apiKey: 'abc def' }));
+    expect(error).toMatchObject({
+      code: 'bad_key',
+      message: 'the API key for badge 04AB has a space at position 4',
+    });
+    expect(store.count()).toBe(0);
+    const bad = thrown(() => store.importRows([{ line: 2, uid: '05CD', apiKey: 'x\u0007y' }]));
+    expect(bad.problems).toEqual([
+      { line: 2, message: 'the api_key of badge 05CD has a control character (0x07) at position 2' },
+    ]);
+  });
+
+  it('leaves the last-seen and creation times of an updated badge, and counts by what it found', () => {
+    store.add({ uid: '04AB', label: 'Anna', apiKey: KEY_A });
+    store.markSeen('04AB', 42);
+    const created = store.find('04AB')!.createdAt;
+    now += 1000;
+    expect(
+      store.importRows([
+        { line: 2, uid: '04AB', label: 'A' },
+        { line: 3, uid: '05CD', apiKey: KEY_B },
+      ]),
+    ).toEqual({ added: 1, updated: 1 });
+    expect(store.find('04AB')).toMatchObject({
+      label: 'A',
+      lastSeenAt: 42,
+      createdAt: created,
+      updatedAt: now,
+    });
+  });
+
+  it('imports nothing when a badge planned as an update was removed before the write', () => {
+    store.add({ uid: '04AB', apiKey: KEY_A });
+    const removeDuringImport = db.prepare("DELETE FROM badges WHERE uid = '04AB'");
+    // The import checks against a snapshot, then stages, then merges: another admin's removal
+    // lands between the first two (here, when the second transaction is built).
+    const original = db.transaction.bind(db);
+    let transactions = 0;
+    (db as { transaction: typeof db.transaction }).transaction = ((fn: () => unknown) => {
+      transactions += 1;
+      if (transactions === 2) removeDuringImport.run();
+      return original(fn);
+    }) as typeof db.transaction;
+    try {
+      const error = thrown(() =>
+        store.importRows([
+          { line: 2, uid: '04AB', label: 'kept key' },
+          { line: 3, uid: '05CD', apiKey: KEY_B },
+        ]),
+      );
+      expect(error.code).toBe('import_conflict');
+    } finally {
+      (db as { transaction: typeof db.transaction }).transaction = original;
+    }
+    expect(store.count()).toBe(0);
+  });
+});
+
 describe('migratePlaintextKeys', () => {
   it('encrypts keys stored in plain text, once', () => {
     db.prepare(

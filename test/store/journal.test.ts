@@ -9,6 +9,8 @@ import { MIGRATIONS } from '../../src/store/migrations.js';
 import { memoryJournal, tapOf } from '../courier/harness.js';
 
 const DAY = '2026-03-02';
+/** Journaled with its live touch, sent at `at`. */
+const touching = (at = 1_000) => ({ sending: { intent: { op: 'touch' as const, closes: null }, at } });
 let store: ReturnType<typeof memoryJournal>;
 beforeEach(() => {
   store = memoryJournal();
@@ -28,7 +30,7 @@ describe('Journal: durability', () => {
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
     const tap = new Journal(db).append(
       tapOf('A1', DAY, '08:01', { clockSynced: false, monoNs: 12_345_678_901_234_567n, bootId: 'b-1' }),
-      { touch: true },
+      touching(),
     );
     db.close();
 
@@ -134,8 +136,8 @@ describe('Journal: lanes and order', () => {
 describe('Journal: attempts and uncertainty', () => {
   it('journals a live touch with its intent (uncertain) and a queued tap without, until a write goes out', () => {
     const { journal } = store;
-    const live = journal.append(tapOf('A1', DAY, '08:00'), { touch: true });
-    expect(live).toMatchObject({ uncertain: true, intent: { op: 'touch' }, sentAt: live.atMs });
+    const live = journal.append(tapOf('A1', DAY, '08:00'), touching(4_321));
+    expect(live).toMatchObject({ uncertain: true, intent: { op: 'touch', closes: null }, sentAt: 4_321 });
     const queued = journal.append(tapOf('B2', DAY, '08:00'));
     expect(queued).toMatchObject({ uncertain: false, intent: null, sentAt: null });
     journal.markSending(queued.id, { op: 'close', id: 42, to: '08:00' }, 9_000);
@@ -157,7 +159,7 @@ describe('Journal: attempts and uncertainty', () => {
 
   it('forgets the intent once nothing can be out there, and counts server errors', () => {
     const { journal } = store;
-    const tap = journal.append(tapOf('A1', DAY, '08:00'), { touch: true });
+    const tap = journal.append(tapOf('A1', DAY, '08:00'), touching());
     journal.markAttemptFailed(tap.id, {
       reason: '500',
       nextAttemptAt: 1,
@@ -176,14 +178,14 @@ describe('Journal: attempts and uncertainty', () => {
 
   it('clears `uncertain` on a tap failed by a definite answer to its own request', () => {
     const { journal } = store;
-    const tap = journal.append(tapOf('A1', DAY, '08:00'), { touch: true });
+    const tap = journal.append(tapOf('A1', DAY, '08:00'), touching());
     journal.markFailed(tap.id, { outcome: 'rejected', reason: '401', uncertain: false });
     expect(journal.get(tap.id)).toMatchObject({ state: 'failed', uncertain: false, intent: null });
   });
 
   it('counts a failed attempt, schedules the next one and records what the attempt knows about its touch', () => {
     const { journal } = store;
-    const tap = journal.append(tapOf('A1', DAY, '08:00'), { touch: true });
+    const tap = journal.append(tapOf('A1', DAY, '08:00'), touching());
     journal.markAttemptFailed(tap.id, { reason: 'no answer', nextAttemptAt: 500, uncertain: true });
     expect(journal.get(tap.id)).toMatchObject({ attempts: 1, nextAttemptAt: 500, uncertain: true });
     // Reconciled (the touch had not taken effect), then the new touch could not even connect.
@@ -208,7 +210,7 @@ describe('Journal: attempts and uncertainty', () => {
 
   it('keeps `uncertain` on a failed tap, so a retried tap is reconciled before a touch goes out again', () => {
     const { journal } = store;
-    const tap = journal.append(tapOf('A1', DAY, '08:00'), { touch: true });
+    const tap = journal.append(tapOf('A1', DAY, '08:00'), touching());
     journal.markFailed(tap.id, {
       outcome: 'rejected',
       reason: '401 unauthorized: key revoked',
@@ -250,7 +252,7 @@ describe('Journal: attempts and uncertainty', () => {
 });
 
 describe('Journal: admin operations', () => {
-  it('retries failed taps only, by id or all, and reports how many', () => {
+  it('retries failed taps only, by id or all, and reports how many', async () => {
     const { journal } = store;
     const [f1, f2, p] = ['08:00', '08:05', '08:10'].map((t) => journal.append(tapOf('A1', DAY, t)));
     const d = journal.append(tapOf('B2', DAY, '08:00'));
@@ -265,10 +267,12 @@ describe('Journal: admin operations', () => {
         { reason: '423', count: 1 },
       ]),
     );
-    expect(journal.listOpen({ failedOnly: true }).map((t) => t.id)).toEqual([f1?.id, f2?.id]);
-    expect(journal.listOpen({ limit: 2 }).map((t) => t.id)).toEqual([f1?.id, f2?.id]);
+    expect([...journal.openTaps({ failedOnly: true })].map((t) => t.id)).toEqual([f1?.id, f2?.id]);
+    expect([...journal.openTaps({ afterId: f1?.id })].map((t) => t.id)).toEqual([f2?.id, p?.id]);
+    expect(journal.countOpen()).toBe(3);
+    expect(journal.countOpen({ failedOnly: true, afterId: f1?.id })).toBe(1);
     expect(journal.retry([f1?.id ?? 0, p?.id ?? 0, d.id])).toBe(1);
-    expect(journal.retry('all-failed')).toBe(1);
+    expect(await journal.retryAllFailed()).toBe(1);
     expect(journal.counts()).toEqual({ pending: 3, failed: 0 });
     expect(journal.hasFailed()).toBe(false);
     expect(journal.get(d.id)?.state).toBe('delivered');
@@ -291,14 +295,14 @@ describe('Journal: admin operations', () => {
 
   it('tells the courier when a tap was dropped while its touch was on the way', () => {
     const { journal } = store;
-    const tap = journal.append(tapOf('A1', DAY, '08:00'), { touch: true });
+    const tap = journal.append(tapOf('A1', DAY, '08:00'), touching());
     expect(journal.drop(tap.id)?.uncertain).toBe(true);
     expect(journal.markDelivered(tap.id, 'clocked_in', 1)).toBe(false);
     const kept = journal.append(tapOf('B2', DAY, '08:00'));
     expect(journal.markDelivered(kept.id, 'clocked_in', 1)).toBe(true);
   });
 
-  it('prunes delivered taps past the cutoff and never an undelivered one, however old', () => {
+  it('prunes delivered taps past the cutoff and never an undelivered one, however old', async () => {
     const { journal } = store;
     const old = (uid: string) => journal.append(tapOf(uid, '2025-01-06', '08:00'));
     const oldDelivered = old('A1');
@@ -308,7 +312,7 @@ describe('Journal: admin operations', () => {
     journal.markDelivered(oldDelivered.id, 'clocked_in', 1);
     journal.markFailed(oldFailed.id, { outcome: 'rejected', reason: '401', uncertain: false });
     journal.markDelivered(recent.id, 'clocked_out', 2);
-    expect(journal.pruneDelivered(recent.atMs)).toBe(1);
+    expect(await journal.pruneDelivered(recent.atMs)).toBe(1);
     expect(journal.get(oldDelivered.id)).toBeNull();
     expect(journal.get(oldPending.id)?.state).toBe('pending');
     expect(journal.get(oldFailed.id)?.state).toBe('failed');
@@ -317,7 +321,7 @@ describe('Journal: admin operations', () => {
 });
 
 describe('Journal: what other parts read', () => {
-  it('gives the last tap time per badge, the last toggle of a lane that day and the last tap', () => {
+  it('gives the last tap time per person, the last toggle of a lane that day and the last tap', () => {
     const { journal } = store;
     const a1 = journal.append(tapOf('A1', DAY, '08:00'));
     const a2 = journal.append(tapOf('A1', DAY, '12:00'));
@@ -325,8 +329,8 @@ describe('Journal: what other parts read', () => {
     const a3 = journal.append(tapOf('A1', DAY, '13:00'));
     expect(journal.lastTapsSince(b1.atMs)).toEqual(
       expect.arrayContaining([
-        { uid: 'A1', atMs: a3.atMs },
-        { uid: 'B2', atMs: b1.atMs },
+        { lane: 'user:1001', atMs: a3.atMs },
+        { lane: 'user:1002', atMs: b1.atMs },
       ]),
     );
     expect(journal.lastTapsSince(a3.atMs + 1)).toEqual([]);
@@ -336,5 +340,43 @@ describe('Journal: what other parts read', () => {
     expect(journal.lastOutcomeOn('user:1001', DAY, a1.id)).toBeNull();
     expect(journal.lastOutcomeOn('user:1001', '2026-03-03', a3.id + 1)).toBeNull();
     expect(journal.lastTap()?.id).toBe(a3.id);
+  });
+
+  it('retries and prunes in short transactions that let another writer in between', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moco-journal-'));
+    const path = join(dir, 'timeclock.db');
+    const db = openDatabase(path);
+    const other = openDatabase(path, { busyTimeoutMs: 0 });
+    try {
+      const journal = new Journal(db);
+      const insert = db.transaction(() => {
+        for (let i = 0; i < 1200; i += 1) {
+          const tap = journal.append(tapOf(`U${i}`, '2025-01-06', '08:00'));
+          journal.markFailed(tap.id, { outcome: 'rejected', reason: '401', uncertain: false });
+        }
+      });
+      insert();
+      // Between two turns, a second connection (the daemon's) writes without waiting at all.
+      let writesBetween = 0;
+      const pause = async () => {
+        other.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('between', 'x')").run();
+        writesBetween += 1;
+      };
+      expect(await journal.retryAllFailed({ budgetMs: 0, pause })).toBe(1200);
+      expect(writesBetween).toBe(3);
+      expect(journal.counts()).toEqual({ pending: 1200, failed: 0 });
+
+      db.transaction(() => {
+        for (const tap of [...journal.openTaps()]) journal.markDelivered(tap.id, 'clocked_in', 1);
+      })();
+      writesBetween = 0;
+      expect(await journal.pruneDelivered(Date.parse('2026-01-01'), { budgetMs: 0, pause })).toBe(1200);
+      expect(writesBetween).toBe(3);
+      expect(journal.lastTap()).toBeNull();
+    } finally {
+      other.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -43,8 +43,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function write(res: ServerResponse, response: SimResponse): void {
-  const headers: Record<string, string | number> = { ...response.headers };
+function write(res: ServerResponse, response: SimResponse, now: number): void {
+  // MOCO's clock is the simulator's (with its offset), not the machine's that Node would send.
+  const headers: Record<string, string | number> = { Date: new Date(now).toUTCString(), ...response.headers };
   let payload = '';
   if (typeof response.body === 'string') {
     payload = response.body;
@@ -97,7 +98,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       logger?.error({ err: error }, 'simulator request failed');
-      if (!res.headersSent && !res.destroyed) write(res, { status: 500 });
+      if (!res.headersSent && !res.destroyed) write(res, { status: 500 }, now());
     });
   });
   const port = await listen(server, options.port ?? 0, host);
@@ -142,6 +143,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     if (req.socket.destroyed) return;
 
     const response = decide();
+    entry.status = response.status;
     if (response.applied === true && faults.takeLoss(method, url.pathname)) {
       req.socket.destroy();
       logger?.info(
@@ -150,7 +152,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       );
       return;
     }
-    write(res, response);
+    write(res, response, now());
     logger?.info(
       { method, path: url.pathname, status: response.status, userId: entry.userId, ms: Date.now() - started },
       'request',

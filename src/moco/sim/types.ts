@@ -123,6 +123,8 @@ export interface SimRequest {
   userId?: number;
   /** The `X-IMPERSONATE-USER-ID` header as sent, when there was one. */
   impersonate?: string;
+  /** The status it was answered with (also when the answer was then lost); absent while unanswered. */
+  status?: number;
 }
 
 export interface Simulator {

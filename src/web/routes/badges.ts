@@ -100,7 +100,7 @@ export function badgeRoutes(deps: WebDeps): FastifyPluginAsync {
       const uid = uidParam(request);
       const badge = uid === null ? null : summaryOf(uid);
       if (badge === null) return missing(request, reply);
-      const undelivered = deps.journal.listOpen().filter((tap) => tap.uid === badge.uid).length;
+      const undelivered = deps.journal.countOpenOf(badge.uid);
       return renderPage(request, reply, { title: 'Remove badge?', current: 'badges' }, (csrf) =>
         removeConfirmBody(badge, undelivered, csrf),
       );
@@ -135,9 +135,7 @@ export function badgeRoutes(deps: WebDeps): FastifyPluginAsync {
         { uid: badge.uid, userId: resolved.owner.userId, by: 'web', ip: request.ip },
         'badge key replaced',
       );
-      const failed = deps.journal
-        .listOpen({ failedOnly: true })
-        .filter((tap) => tap.uid === badge.uid).length;
+      const failed = deps.journal.countOpenOf(badge.uid, { failedOnly: true });
       const retry =
         failed === 0
           ? ''

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { explainTapFailure } from '../../failures/explain.js';
-import type { Tap } from '../../store/journal.js';
+import type { Journal, Tap } from '../../store/journal.js';
 import { badgeNames, recentActivity } from '../activity.js';
 import { redirectWith, renderPage } from '../respond.js';
 import type { WebDeps } from '../server.js';
@@ -10,6 +10,16 @@ import { dropConfirmBody, type OpenTap, statusBody } from '../views/status.js';
 const ACTIVITY_SHOWN = 20;
 /** Undelivered taps listed; a longer backlog is counted above the list. */
 const OPEN_SHOWN = 200;
+
+/** The oldest `limit` undelivered taps, read one at a time: a backlog of 100,000 is not loaded. */
+function firstOpenTaps(journal: Journal, limit: number): Tap[] {
+  const taps: Tap[] = [];
+  for (const tap of journal.openTaps()) {
+    if (taps.length >= limit) break;
+    taps.push(tap);
+  }
+  return taps;
+}
 
 /** The status page, and the admin's actions on undelivered taps: retry and drop. */
 export function statusRoutes(deps: WebDeps): FastifyPluginAsync {
@@ -30,7 +40,7 @@ export function statusRoutes(deps: WebDeps): FastifyPluginAsync {
       const report = deps.daemonStatus();
       if (report.daemon.running && report.moco.connectivity === 'online') deps.probeMocoClock();
       const names = labels();
-      const open = deps.journal.listOpen({ limit: OPEN_SHOWN }).map((tap) => openTap(tap, names));
+      const open = firstOpenTaps(deps.journal, OPEN_SHOWN).map((tap) => openTap(tap, names));
       const model = {
         now: deps.clock.now(),
         timeZone: deps.config.timezone,
@@ -61,8 +71,8 @@ export function statusRoutes(deps: WebDeps): FastifyPluginAsync {
       });
     });
 
-    app.post('/taps/retry-failed', (request, reply) => {
-      const count = deps.journal.retry('all-failed');
+    app.post('/taps/retry-failed', async (request, reply) => {
+      const count = await deps.journal.retryAllFailed();
       deps.logger.info({ count, by: 'web', ip: request.ip }, 'failed taps retried');
       return redirectWith(reply, request, '/status', {
         kind: 'ok',

@@ -251,6 +251,7 @@ describe('identity', () => {
         query: 'from=2026-03-01&to=2026-03-02',
         body: undefined,
         userId: 1001,
+        status: 200,
       },
       {
         method: 'POST',
@@ -259,8 +260,9 @@ describe('identity', () => {
         body: { override: '2026-03-10 08:00' },
         userId: 1002,
         impersonate: '1002',
+        status: 200,
       },
-      { method: 'GET', path: '/api/v1/session', query: '', body: undefined },
+      { method: 'GET', path: '/api/v1/session', query: '', body: undefined, status: 401 },
     ]);
   });
 
