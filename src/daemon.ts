@@ -1,6 +1,6 @@
 import type { Config } from './config/index.js';
 import { Courier } from './courier/courier.js';
-import { forgottenClockOuts } from './courier/open-presences.js';
+import { forgottenClockOuts, recheckForgotten } from './courier/open-presences.js';
 import { RateLimiter } from './courier/rate-limiter.js';
 import { TimeTrust } from './courier/time-trust.js';
 import { createBadgeSource } from './directory/source.js';
@@ -34,6 +34,8 @@ import { systemTimers, type Timers } from './time/timers.js';
 import { VERSION } from './version.js';
 
 const RATE_WINDOW_MARGIN_MS = 1_000;
+/** Forgotten clock-outs are few; each is looked up hourly (RECHECK_MS), this only says when to look. */
+const RECHECK_FORGOTTEN_MS = 10 * 60_000;
 const HEARTBEAT_MS = 5_000;
 const CLOCK_PROBE_MS = 30_000;
 const PRUNE_MS = 3_600_000;
@@ -231,6 +233,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     timeZone: config.timezone,
     feedbackTimeoutMs: config.scan.feedbackTimeoutMs,
     settleMs: config.moco.settleMs,
+    nightShift: config.scan.nightShift,
     onChange: refreshIdle,
   });
 
@@ -307,6 +310,17 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   // Kept, so that stopping waits for a prune under way instead of closing the database under it.
   let pruning = pruneJournal(stores, storage, config, clock, logger);
 
+  const recheckDeps = {
+    journal,
+    config,
+    client,
+    credentialsFor: badgeSource.credentialsFor,
+    beforeRequest: () => limiter.acquire('drain'),
+    now: () => clock.now(),
+    today,
+    logger: part('courier'),
+  };
+  let rechecking: Promise<unknown> = Promise.resolve();
   const intervals = [
     // Also picks up what admin commands changed: failed taps retried or dropped.
     setInterval(heartbeat, HEARTBEAT_MS),
@@ -316,6 +330,14 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     setInterval(() => {
       void timeTrust.refresh().then(() => courier.kick());
     }, CLOCK_PROBE_MS),
+    setInterval(() => {
+      rechecking = rechecking
+        .then(() => recheckForgotten(recheckDeps))
+        .then((mended) => mended && refreshIdle())
+        .catch((error: unknown) =>
+          part('courier').warn({ err: error }, 'could not recheck forgotten clock-outs'),
+        );
+    }, RECHECK_FORGOTTEN_MS),
   ];
   for (const interval of intervals) interval.unref();
   refreshIdle();
@@ -342,6 +364,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
         await Promise.allSettled([...inFlight]);
         await courier.stop();
         await badgeSource.stop();
+        await rechecking;
         limiter.stop();
         sendLog.close();
         await signals.stop();

@@ -74,7 +74,9 @@ async function runDemo(
 
 function demoConfig(baseUrl: string, timeZone: string, dataDir: string): string {
   return [
-    `moco: { baseUrl: "${baseUrl}", timeoutMs: 2000 }`,
+    // The simulator answers on this machine: a request it did not answer within 2 s cannot land
+    // much later, so the demo waits 3 s, not MOCO's 30, before it looks whether one did.
+    `moco: { baseUrl: "${baseUrl}", timeoutMs: 2000, settleMs: 3000 }`,
     `timezone: ${timeZone}`,
     `dataDir: "${dataDir}"`,
     'reader: { type: stdin }',

@@ -4,13 +4,14 @@ import type { MocoClient } from '../moco/client.js';
 import type { MocoWatch } from '../moco/watch.js';
 import type { Outcome } from '../outcome.js';
 import { storageFault } from '../store/errors.js';
-import type { Journal, Tap, Verification } from '../store/journal.js';
+import type { Journal, OpenPresence, Tap, Verification } from '../store/journal.js';
 import type { Clock } from '../time/clock.js';
 import { localParts } from '../time/local.js';
 import type { TimerHandle, Timers } from '../time/timers.js';
 import { type AttemptResult, attemptDelivery } from './attempt.js';
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { DayViews } from './day-views.js';
+import { dayBefore } from './open-presences.js';
 import type { Intent } from './plan.js';
 import type { Priority, RateLimiter } from './rate-limiter.js';
 import type { TimeTrust } from './time-trust.js';
@@ -59,6 +60,8 @@ export interface CourierDeps {
    * before then, so a slow MOCO applying it late cannot be answered with a second one.
    */
   settleMs: number;
+  /** `split`: a tap of a person whose presence is open since yesterday ends a night shift. */
+  nightShift?: 'off' | 'split';
   backoff?: BackoffOptions;
   random?: () => number;
   /** Called when connectivity or the set of failed taps changed, so the kiosk's idle state follows. */
@@ -317,7 +320,9 @@ export class Courier {
           markSending: (intent) => journal.markSending(tap.id, intent, clock.now()),
           // Read again: the minute may have been corrected just now.
           timed: (t) => (timeTrust.prepare(t, false) === 'hold' ? 'hold' : (journal.get(t.id) ?? t)),
+          mocoClockKnown: () => this.deps.watch.offsetMs() !== null,
           mocoDatesOf: (t) => this.mocoDatesOf(t),
+          nightShiftOf: (t) => this.nightShiftOf(t),
           days: this.days,
           logger: this.deps.logger,
         },
@@ -335,6 +340,12 @@ export class Courier {
         uncertain: !fresh || tap.uncertain,
       };
     }
+  }
+
+  private nightShiftOf(tap: Tap): OpenPresence | null {
+    if (this.deps.nightShift !== 'split') return null;
+    const open = this.deps.journal.openPresenceOf(tap.lane);
+    return open !== null && open.date === dayBefore(tap.localDate) ? open : null;
   }
 
   /**

@@ -138,9 +138,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       ...(typeof impersonate === 'string' ? { impersonate } : {}),
     };
     received.push(entry);
-    if (faults.delayMs > 0) await sleep(faults.delayMs, closing.signal);
-    // Went offline or closed while waiting: the client already saw its connection die.
-    if (req.socket.destroyed) return;
+    if (faults.delays(method, url.pathname)) await sleep(faults.delayMs, closing.signal);
+    // Went offline or closed while waiting: the server is gone, nothing is applied. A client that
+    // gave up waiting (a timeout) does not stop it: MOCO applies what it received, answer or not.
+    if (offline || closed) return;
 
     const response = decide();
     entry.status = response.status;
@@ -149,6 +150,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       logger?.info(
         { method, path: url.pathname, userId: entry.userId, lost: true },
         'request (answer dropped)',
+      );
+      return;
+    }
+    if (res.destroyed) {
+      logger?.info(
+        { method, path: url.pathname, status: response.status, late: true },
+        'request (client gone)',
       );
       return;
     }

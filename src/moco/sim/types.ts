@@ -99,8 +99,9 @@ export interface SimFaults {
   setOffline(offline: boolean): Promise<void>;
   /** When set, every request answers this status. */
   serverError: number | null;
-  /** Delay before answering each request. */
+  /** Delay before applying and answering each request (or only those `delayOnly` matches). */
   delayMs: number;
+  delayOnly: LossFilter | null;
   /** When set, every request answers 429, with Retry-After only if given. */
   rateLimited: { retryAfterSeconds?: number } | null;
   /**

@@ -231,7 +231,7 @@ describe('identity', () => {
     expect(response.status).toBe(400);
   });
 
-  it('logs every received request with its query, body and acting user', async () => {
+  it('logs every received request with its query, body, acting user and answer', async () => {
     await call(sim, ANNA, 'GET', '/users/presences?from=2026-03-01&to=2026-03-02');
     await call(
       sim,
