@@ -6,6 +6,8 @@ import { loadConfig } from '../src/config/index.js';
 import { startDaemon } from '../src/daemon.js';
 import { createLogger } from '../src/log.js';
 import { type SimUser, startSimulator } from '../src/moco/sim/index.js';
+import { openStores } from '../src/store/open.js';
+import { systemClock } from '../src/time/clock.js';
 
 export interface FleetResult {
   kiosks: number;
@@ -76,6 +78,9 @@ export async function benchFleet(
           'log: { level: info }',
         ].join('\n'),
       );
+      const config = { ...loadConfig(configPath), configPath };
+      // What the installer's `init` does: a kiosk of badges kept in MOCO never enrols one itself.
+      openStores({ config, env: {}, clock: systemClock, access: 'init' }).close();
       const input = new PassThrough();
       inputs.push(input);
       const log = new Writable({
@@ -88,7 +93,7 @@ export async function benchFleet(
       });
       daemons.push(
         await startDaemon({
-          config: { ...loadConfig(configPath), configPath },
+          config,
           env: {},
           logger: createLogger('info', log),
           stdin: input,
