@@ -3,7 +3,9 @@ import { Courier } from './courier/courier.js';
 import { forgottenClockOuts, recheckForgotten } from './courier/open-presences.js';
 import { RateLimiter } from './courier/rate-limiter.js';
 import { TimeTrust } from './courier/time-trust.js';
+import { createBadgeSource } from './directory/source.js';
 import { Gate } from './gate.js';
+import { configuredStaffKey } from './identity/staff-key.js';
 import type { KeyScrubber } from './key-scrubber.js';
 import type { Logger } from './log.js';
 import { mocoBaseUrl } from './moco/base-url.js';
@@ -98,6 +100,8 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     now: () => clock.now(),
     onChange: () => showIdle(),
   });
+  // Before the stores: they may drop root, and the key file is root's.
+  const staffKey = configuredStaffKey(config, options.env);
   const stores = openStores({
     config,
     env: options.env,
@@ -108,7 +112,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   });
   started.push({ stop: () => stores.close() });
   if (stores.migratedKeys > 0) logger.info({ count: stores.migratedKeys }, 'encrypted plain-text API keys');
-  const { journal, badges, unknownScans, db } = stores;
+  const { journal, unknownScans, db } = stores;
 
   const watch = new MocoWatch(clock);
   const client = new MocoClient({
@@ -203,12 +207,23 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     writeStatus();
   };
 
-  // The badge's current key at each delivery: an admin who fixed a key is heard at once.
-  const keyFor = (uid: string) => badges.find(uid)?.apiKey ?? null;
+  const badgeSource = createBadgeSource({
+    config,
+    stores,
+    staffKey,
+    client,
+    limiter,
+    clock,
+    timers,
+    logger,
+    // A sync that gets through again is news for the backlog too.
+    onMocoBack: () => courier.probeNow(),
+  });
+
   const courier = new Courier({
     journal,
     client,
-    keyFor,
+    credentialsFor: badgeSource.credentialsFor,
     limiter,
     timeTrust,
     watch,
@@ -238,7 +253,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   // tap costs one commit before its answer, not three.
   const lastSeen = new Map<string, number>();
   const badgeDirectory = {
-    find: (uid: string) => badges.identify(uid),
+    find: (uid: string) => badgeSource.find(uid),
     markSeen: (uid: string, at: number) => lastSeen.set(uid, at),
   };
   const heartbeat = () => {
@@ -247,7 +262,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     if (lastSeen.size > 0) {
       const recorded = storage.attempt('last seen', () =>
         db.transaction(() => {
-          for (const [uid, at] of lastSeen) badges.markSeen(uid, at);
+          for (const [uid, at] of lastSeen) badgeSource.markSeen(uid, at);
         })(),
       );
       if (recorded) lastSeen.clear();
@@ -290,6 +305,8 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   });
   courier.start();
   started.push(courier);
+  badgeSource.start();
+  started.push(badgeSource);
   // Kept, so that stopping waits for a prune under way instead of closing the database under it.
   let pruning = pruneJournal(stores, storage, config, clock, logger);
 
@@ -297,7 +314,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     journal,
     config,
     client,
-    keyFor,
+    credentialsFor: badgeSource.credentialsFor,
     beforeRequest: () => limiter.acquire('drain'),
     now: () => clock.now(),
     today,
@@ -325,7 +342,14 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   for (const interval of intervals) interval.unref();
   refreshIdle();
   logger.info(
-    { version: VERSION, reader: config.reader.type, signals: signals.kind, moco: mocoBaseUrl(config.moco) },
+    {
+      version: VERSION,
+      reader: config.reader.type,
+      signals: signals.kind,
+      moco: mocoBaseUrl(config.moco),
+      identity: config.moco.identity,
+      badges: config.badges.source,
+    },
     'ready',
   );
 
@@ -339,6 +363,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
         await reader.stop();
         await Promise.allSettled([...inFlight]);
         await courier.stop();
+        await badgeSource.stop();
         await rechecking;
         limiter.stop();
         sendLog.close();

@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { type BadgesReport, badgesReport } from '../directory/report.js';
+import { mocoBaseUrl } from '../moco/base-url.js';
 import { type DaemonStatus, readDaemonStatus } from '../store/status.js';
 import { systemClock } from '../time/clock.js';
 import { formatOverride, localParts } from '../time/local.js';
@@ -16,6 +18,8 @@ export interface StatusReport {
   lastScan: { at: string; outcome: string; tapId?: number } | null;
   reader: string | null;
   clockSynchronized: boolean | null;
+  /** Where the badges come from and what about them needs an admin; absent where it is not read (the web page). */
+  badges?: BadgesReport;
 }
 
 export function statusCommand(): Command {
@@ -28,7 +32,8 @@ export function statusCommand(): Command {
         process.stdout.write(
           options.json ? `${JSON.stringify(report, null, 2)}\n` : render(report, timeZone),
         );
-        if (report.taps.failed > 0 || !report.daemon.running) process.exitCode = 1;
+        const badgeProblems = report.badges?.problems.length ?? 0;
+        if (report.taps.failed > 0 || !report.daemon.running || badgeProblems > 0) process.exitCode = 1;
       };
       await withStores(
         processIo,
@@ -47,9 +52,17 @@ export function statusCommand(): Command {
             }
           },
         },
-        ({ db, journal }, config) =>
+        (stores, config) =>
           print(
-            buildReport(readDaemonStatus(db), journal.counts(), journal.failureReasons(), systemClock.now()),
+            {
+              ...buildReport(
+                readDaemonStatus(stores.db),
+                stores.journal.counts(),
+                stores.journal.failureReasons(),
+                systemClock.now(),
+              ),
+              badges: badgesReport(config, stores, mocoBaseUrl(config.moco)),
+            },
             config.timezone,
           ),
       );
@@ -107,9 +120,23 @@ function render(report: StatusReport, timeZone: string): string {
     `last tap:  ${report.lastScan === null ? '-' : `${local(report.lastScan.at)} ${report.lastScan.outcome}`}`,
     `reader:    ${report.reader ?? '-'}`,
     `clock:     ${clockLine(report)}`,
+    ...(report.badges === undefined ? [] : badgeLines(report.badges, local)),
     `version:   ${report.version}${report.daemon.version && report.daemon.version !== report.version ? ` (daemon runs ${report.daemon.version})` : ''}`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+function badgeLines(badges: BadgesReport, local: (iso: string | null) => string): string[] {
+  const booked =
+    badges.identity === 'impersonation' ? 'booked with the Staff key' : "booked with each person's own key";
+  const where =
+    badges.moco === null
+      ? `${badges.count} on this kiosk, ${booked}`
+      : `${badges.count} kept in MOCO ("${badges.moco.field}" field of ${badges.moco.usersWithField} of ${badges.moco.users} users), ${booked}; synced ${local(badges.moco.lastSyncAt)}, all users ${local(badges.moco.lastFullSyncAt)}`;
+  return [
+    `badges:    ${where}`,
+    ...badges.problems.map((problem) => `           ${problem.meaning}: ${problem.action}`),
+  ];
 }
 
 function clockLine(report: StatusReport): string {

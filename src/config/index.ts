@@ -7,6 +7,7 @@ export {
   resolveConfigPath,
 } from './load.js';
 export type {
+  BadgesConfig,
   Config,
   MocoConfig,
   ReaderConfig,

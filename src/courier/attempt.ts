@@ -1,5 +1,6 @@
+import type { CredentialsFor } from '../identity/credentials.js';
 import type { Logger } from '../log.js';
-import type { MocoClient, MocoUserClient } from '../moco/client.js';
+import type { MocoClient, MocoCredentials, MocoUserClient } from '../moco/client.js';
 import { isMocoError, type MocoError } from '../moco/errors.js';
 import type { Presence } from '../moco/types.js';
 import type { Booked, FinalOutcome, OpenPresence, Tap } from '../store/journal.js';
@@ -51,8 +52,8 @@ export type AttemptResult =
 
 export interface AttemptDeps {
   client: MocoClient;
-  /** The badge's current key: an admin who fixed a key and ran `queue retry` is heard at once. */
-  keyFor(uid: string): string | null;
+  /** The key (and for a Staff key, the user) the tap goes with, as the badge stands now. */
+  credentialsFor: CredentialsFor;
   /** The direction of the lane's previous toggle that day, when MOCO did not say. */
   previousOutcome(tap: Tap): FinalOutcome | null;
   /** Waits for the rate limiter; called before every request to MOCO. */
@@ -97,14 +98,14 @@ export async function attemptDelivery(
   options: AttemptOptions,
   deps: AttemptDeps,
 ): Promise<AttemptResult> {
-  let key: string | null;
+  let credentials: MocoCredentials | null;
   try {
-    key = deps.keyFor(tap.uid);
+    credentials = deps.credentialsFor(tap);
   } catch (error) {
     return failed('error', `cannot read the badge's key: ${describe(error)}`, tap.uncertain);
   }
-  if (key === null) return failed('error', 'badge was removed before delivery', tap.uncertain);
-  const user = deps.client.forKey(key);
+  if (credentials === null) return failed('error', 'badge was removed before delivery', tap.uncertain);
+  const user = deps.client.forKey(credentials.apiKey, { impersonateUserId: credentials.impersonateUserId });
   const progress: Progress = { outThere: tap.uncertain && !options.fresh, sending: false };
   try {
     const shift = deps.nightShiftOf(tap);

@@ -1,3 +1,4 @@
+import type { CredentialsFor } from '../identity/credentials.js';
 import type { Logger } from '../log.js';
 import type { MocoClient } from '../moco/client.js';
 import type { MocoWatch } from '../moco/watch.js';
@@ -44,7 +45,7 @@ export interface CourierStatus {
 export interface CourierDeps {
   journal: Journal;
   client: MocoClient;
-  keyFor(uid: string): string | null;
+  credentialsFor: CredentialsFor;
   limiter: RateLimiter;
   timeTrust: TimeTrust;
   /** Whether MOCO answers at all, whoever asked, and its clock. */
@@ -313,7 +314,7 @@ export class Courier {
         { live, fresh },
         {
           client: this.deps.client,
-          keyFor: this.deps.keyFor,
+          credentialsFor: this.deps.credentialsFor,
           previousOutcome: (t) => journal.lastOutcomeOn(t.lane, t.localDate, t.id),
           beforeRequest: () => this.deps.limiter.acquire(priority),
           markSending: (intent) => journal.markSending(tap.id, intent, clock.now()),
@@ -450,13 +451,16 @@ export class Courier {
 
   private async verify(tap: Tap): Promise<void> {
     const { journal, logger } = this.deps;
-    const key = this.deps.keyFor(tap.uid);
-    if (key === null) {
-      journal.verified(tap.id);
-      return;
-    }
     try {
-      const result = await verifyResend(this.deps.client.forKey(key), tap, {
+      const credentials = this.deps.credentialsFor(tap);
+      if (credentials === null) {
+        journal.verified(tap.id);
+        return;
+      }
+      const user = this.deps.client.forKey(credentials.apiKey, {
+        impersonateUserId: credentials.impersonateUserId,
+      });
+      const result = await verifyResend(user, tap, {
         beforeRequest: () => this.deps.limiter.acquire('drain'),
         keptOpen: (id) => journal.openPresenceOf(tap.lane)?.presenceId === id,
         openedHere: (id) => journal.openedHere(id),

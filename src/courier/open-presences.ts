@@ -1,8 +1,9 @@
 import type { Config } from '../config/index.js';
+import type { CredentialsFor } from '../identity/credentials.js';
 import type { Logger } from '../log.js';
 import type { MocoClient } from '../moco/client.js';
 import { isMocoError } from '../moco/errors.js';
-import type { Journal, OpenPresence } from '../store/journal.js';
+import { type Journal, type OpenPresence, userOfLane } from '../store/journal.js';
 
 /** The day before `date` (`YYYY-MM-DD`), by the calendar. */
 export function dayBefore(date: string): string {
@@ -31,7 +32,7 @@ export interface RecheckDeps {
   journal: Pick<Journal, 'openBefore' | 'forgetOpen' | 'markOpenChecked'>;
   config: { scan: Pick<Config['scan'], 'nightShift'> };
   client: MocoClient;
-  keyFor(uid: string): string | null;
+  credentialsFor: CredentialsFor;
   /** Waits for the rate limiter, below every tap. */
   beforeRequest(): Promise<void>;
   now(): number;
@@ -48,11 +49,14 @@ export async function recheckForgotten(deps: RecheckDeps): Promise<boolean> {
   let mended = false;
   for (const open of forgottenClockOuts(deps.journal, deps.config, deps.today())) {
     if (deps.now() - open.checkedAt < RECHECK_MS) continue;
-    const key = deps.keyFor(open.uid);
-    if (key === null) continue;
+    const credentials = deps.credentialsFor({ uid: open.uid, userId: userOfLane(open.lane) });
+    if (credentials === null) continue;
     await deps.beforeRequest();
     try {
-      const presence = await deps.client.forKey(key).getPresence(open.presenceId);
+      const user = deps.client.forKey(credentials.apiKey, {
+        impersonateUserId: credentials.impersonateUserId,
+      });
+      const presence = await user.getPresence(open.presenceId);
       if (presence.to === null) {
         deps.journal.markOpenChecked(open.presenceId, deps.now());
         continue;

@@ -52,7 +52,10 @@ describe('nightShift: off (the default): an open presence of an earlier date is 
         journal: rig.journal,
         config: { scan: { nightShift: 'off' } },
         client,
-        keyFor: (uid) => rig.keys.get(uid) ?? null,
+        credentialsFor: (tap) => {
+          const apiKey = rig.keys.get(tap.uid);
+          return apiKey === undefined ? null : { apiKey };
+        },
         beforeRequest: async () => {},
         now: () => now,
         today: () => TODAY,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backoffDelay } from '../../src/courier/backoff.js';
-import { RateLimiter } from '../../src/courier/rate-limiter.js';
+import { type Priority, RateLimiter } from '../../src/courier/rate-limiter.js';
 import type { SendLog } from '../../src/store/send-log.js';
 import { systemTimers } from '../../src/time/timers.js';
 
@@ -33,7 +33,7 @@ describe('RateLimiter', () => {
   const clock = { now: () => Date.now() };
 
   /** Acquires and records when each grant happened, relative to the start. */
-  function track(limiter: RateLimiter, priority: 'live' | 'drain', label: string, log: string[]) {
+  function track(limiter: RateLimiter, priority: Priority, label: string, log: string[]) {
     const start = Date.now();
     return limiter.acquire(priority).then(() => log.push(`${label}@${Date.now() - start}`));
   }
@@ -64,6 +64,47 @@ describe('RateLimiter', () => {
     void track(limiter, 'live', 'l2', log);
     await vi.advanceTimersByTimeAsync(4_000);
     expect(log).toEqual(['l1@1000', 'l2@2000', 'd1@3000', 'd2@4000']);
+    limiter.stop();
+  });
+
+  it('serves sync requests after live and drain ones', async () => {
+    const limiter = new RateLimiter({ requests: 1, windowMs: 1_000 }, clock, systemTimers);
+    const log: string[] = [];
+    await limiter.acquire('drain');
+    void track(limiter, 'sync', 's1', log);
+    void track(limiter, 'drain', 'd1', log);
+    void track(limiter, 'live', 'l1', log);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(log).toEqual(['l1@1000', 'd1@2000', 's1@3000']);
+    limiter.stop();
+  });
+
+  it('keeps a tenth of the window free of sync requests for taps', async () => {
+    const limiter = new RateLimiter({ requests: 20, windowMs: 1_000 }, clock, systemTimers);
+    const log: string[] = [];
+    for (let i = 0; i < 19; i++) void track(limiter, 'sync', `s${i}`, log);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(log).toHaveLength(18);
+    expect(limiter.available()).toBe(2);
+    void track(limiter, 'live', 'l1', log);
+    void track(limiter, 'live', 'l2', log);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(log.slice(18)).toEqual(['l1@0', 'l2@0']);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(log.at(-1)).toBe('s18@1000');
+    limiter.stop();
+  });
+
+  it('lets a tap that arrives behind a waiting sync go as soon as the window has room for it', async () => {
+    const limiter = new RateLimiter({ requests: 10, windowMs: 1_000 }, clock, systemTimers);
+    const log: string[] = [];
+    for (let i = 0; i < 9; i++) await limiter.acquire('drain');
+    void track(limiter, 'sync', 's1', log);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(log).toEqual([]);
+    void track(limiter, 'live', 'l1', log);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(log).toEqual(['l1@0']);
     limiter.stop();
   });
 });

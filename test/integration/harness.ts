@@ -56,6 +56,10 @@ export interface KioskOptions {
   baseUrl: string;
   repeatGuardSeconds?: number;
   rateLimit?: { requests: number; perSeconds: number };
+  /** More keys of the `moco` section, as YAML flow entries: `identity: impersonation`. */
+  moco?: string[];
+  /** More top-level lines of the configuration. */
+  extra?: string[];
 }
 
 /** A fresh installation in a temporary directory: a configuration pointing at the simulator, no data yet. */
@@ -66,17 +70,24 @@ export function createKiosk(options: KioskOptions): Kiosk {
   writeConfig(
     configPath,
     [
-      `moco: { baseUrl: "${options.baseUrl}", timeoutMs: 1000, settleMs: 2000${
-        options.rateLimit === undefined
-          ? ''
-          : `, rateLimit: { requests: ${options.rateLimit.requests}, perSeconds: ${options.rateLimit.perSeconds} }`
-      } }`,
+      `moco: { ${[
+        `baseUrl: "${options.baseUrl}"`,
+        'timeoutMs: 1000',
+        'settleMs: 2000',
+        ...(options.rateLimit === undefined
+          ? []
+          : [
+              `rateLimit: { requests: ${options.rateLimit.requests}, perSeconds: ${options.rateLimit.perSeconds} }`,
+            ]),
+        ...(options.moco ?? []),
+      ].join(', ')} }`,
       `timezone: ${TIME_ZONE}`,
       `dataDir: "${dataDir}"`,
       'reader: { type: stdin }',
       `scan: { debounceMs: ${DEBOUNCE_MS}, repeatGuardSeconds: ${options.repeatGuardSeconds ?? 60}, feedbackTimeoutMs: 1500 }`,
       'signals: { driver: none }',
       'log: { level: info }',
+      ...(options.extra ?? []),
     ].join('\n'),
   );
   return { dir, configPath, dataDir, remove: () => rmSync(dir, { recursive: true, force: true }) };

@@ -87,7 +87,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const host = options.host ?? '127.0.0.1';
   let offsetMs = options.offsetMs ?? 0;
   const now = (): number => clock.now() + offsetMs;
-  const state = new SimState(now);
+  const state = new SimState(now, options.userFields);
   for (const user of options.users ?? DEMO_USERS) state.addUser(user);
   const limiter = options.enforceRateLimit ? new SlidingWindowLimiter(options.enforceRateLimit, now) : null;
   const received: SimRequest[] = [];
@@ -128,12 +128,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const url = new URL(req.url ?? '/', origin);
     const read = await readBody(req);
     const identity = identify(req.headers, state);
+    const impersonate = req.headers['x-impersonate-user-id'];
     const entry: SimRequest = {
       method,
       path: url.pathname,
       query: url.search.slice(1),
       body: read.ok ? read.body : undefined,
       ...(identity.ok ? { userId: identity.user.id } : {}),
+      ...(typeof impersonate === 'string' ? { impersonate } : {}),
     };
     received.push(entry);
     if (faults.delays(method, url.pathname)) await sleep(faults.delayMs, closing.signal);
@@ -196,6 +198,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       offsetMs = ms;
     },
     addUser: (user) => state.addUser(user),
+    updateUser: (id, change) => state.updateUser(id, change),
     presences: (userId) => state.list(userId),
     requests: () => received.map((r) => ({ ...r })),
     async close(): Promise<void> {

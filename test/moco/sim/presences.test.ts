@@ -259,6 +259,7 @@ describe('identity', () => {
         query: '',
         body: { override: '2026-03-10 08:00' },
         userId: 1002,
+        impersonate: '1002',
         status: 200,
       },
       { method: 'GET', path: '/api/v1/session', query: '', body: undefined, status: 401 },
