@@ -43,7 +43,7 @@ export function mocoCheck(deps: MocoCheckDeps = {}): Check {
     name: 'MOCO',
     async run({ config, found }) {
       const baseUrl = mocoBaseUrl(config.moco);
-      const client = createClient({ baseUrl, timeoutMs: config.moco.timeoutMs });
+      const client = createClient({ baseUrl, timeoutMs: config.moco.timeoutMs, caFile: config.moco.caFile });
       const limiter = new RateLimiter(doctorRateLimit(config.moco.rateLimit), clock, timers);
       const ask = async (apiKey: string) => {
         await limiter.acquire('drain');
