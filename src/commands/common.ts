@@ -1,4 +1,4 @@
-import { type Config, ConfigError, loadConfig, resolveConfigPath } from '../config/index.js';
+import { type Config, ConfigError, indentProblems, loadConfig, resolveConfigPath } from '../config/index.js';
 
 /**
  * Exit statuses every command uses; 78 is sysexits' EX_CONFIG, which systemd must not restart on,
@@ -27,10 +27,16 @@ export function loadConfigForCommand(cliPath?: string): Config & { configPath: s
     return { ...loadConfig(path), configPath: path };
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`moco-timeclock: invalid configuration in ${path}\n`);
-      for (const problem of error.problems) process.stderr.write(`  ${problem}\n`);
+      process.stderr.write(`moco-timeclock: ${configHeading(error)}\n${indentProblems(error.problems)}\n`);
       process.exit(EXIT.config);
     }
     throw error;
   }
+}
+
+/** The line above a configuration's problems: a file that cannot be read is not an invalid one. */
+export function configHeading(error: ConfigError): string {
+  return error.code === 'unreadable'
+    ? `cannot read the configuration ${error.path}`
+    : `invalid configuration in ${error.path}`;
 }
