@@ -2,7 +2,7 @@ import type { MocoErrorCode } from '../moco/errors.js';
 
 /**
  * What a failure means and what to do about it, in the words of an office admin rather than of
- * HTTP. The one wording of these facts: `doctor`, the web page, and (issue 13) `status` and
+ * HTTP. The one wording of these facts: `doctor`, the web page, `badge add`, `status` and
  * `queue list` all take it from here.
  */
 export interface Explanation {
@@ -67,6 +67,29 @@ export function keyRejected(whose: string): Explanation {
     meaning: `MOCO rejects the key of ${whose} (401: revoked or mistyped)`,
     action: "enrol the badge again with the person's own new key",
   };
+}
+
+/**
+ * Why MOCO would not say whose a key is when a badge is enrolled (`badge add`, the web page's
+ * enrolment), for the codes that are about the key: MOCO as a whole is `explainMocoTrouble`'s.
+ */
+export function explainKeyRefusal(code: MocoErrorCode, { baseUrl }: ExplainContext): Explanation {
+  switch (code) {
+    case 'unauthorized':
+      return {
+        meaning: `MOCO refused the key (401) at ${baseUrl}`,
+        action:
+          "copy the person's own API key from MOCO (profile > Integrations), and check moco.domain: " +
+          "another MOCO account's key is refused too",
+      };
+    case 'forbidden':
+      return {
+        meaning: 'MOCO accepted the key but refused access to the profile (403)',
+        action: "check in MOCO that the person's account is active",
+      };
+    default:
+      return { meaning: `MOCO refused to say whose the key is (${code})`, action: 'see the detail' };
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { explainMocoTrouble } from '../../src/failures/explain.js';
 import { startSimulator } from '../../src/moco/sim/server.js';
 import type { Simulator } from '../../src/moco/sim/types.js';
 import { DEMO_USERS } from '../../src/moco/sim/users.js';
@@ -133,11 +134,25 @@ describe('badge add', SLOW, () => {
     const w = workspace('http://127.0.0.1:9/api/v1');
     const failed = await w.badge(['add', '04A1B2', '--key', ANNA.apiKey]);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toContain('cannot reach MOCO');
+    expect(failed.stderr).toContain('cannot reach http://127.0.0.1:9/api/v1 (');
     expect(failed.stderr).toContain('--no-verify');
     const added = await w.ok(['add', '04A1B2', '--key', ANNA.apiKey, '--no-verify']);
     expect(added.stdout).toContain('key not verified');
     expect(w.stored()).toMatchObject([{ uid: '04A1B2', userId: null, userName: null, apiKey: ANNA.apiKey }]);
+  });
+
+  it('says of a wrong address what doctor says, and stores nothing', async () => {
+    const wrong = `${sim.url}/not-the-api/v1`;
+    const w = workspace(wrong);
+    const result = await w.badge(['add', '04A1B2', '--key', ANNA.apiKey]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `moco-timeclock: could not verify the key: ${wrong} does not answer like the MOCO API ` +
+        `(MOCO GET /not-the-api/v1/session answered 404 (not_found)): ` +
+        'check moco.domain (the subdomain of mocoapp.com) or moco.baseUrl',
+    );
+    expect(result.stderr).toContain(explainMocoTrouble('not_found', { baseUrl: wrong })?.meaning);
+    expect(w.stored()).toEqual([]);
   });
 
   it('refuses a mapped UID unless --replace', async () => {
