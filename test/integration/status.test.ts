@@ -122,6 +122,14 @@ describe('moco-timeclock status for monitoring', { timeout: 60_000 }, () => {
         },
       ],
     });
+
+    const queue = await cli(['queue', 'list', '--config', kiosk.configPath]);
+    expect(queue.stdout).toBe(
+      'nothing pending or failed\n' +
+        "1 presence left open since an earlier date (a forgotten clock-out?): look at the person's presence in MOCO " +
+        "(or on the web page's Today page) and close it at the time they left\n" +
+        `  Anna Schmidt (badge ${ANNA_UID}): open since ${opened.date} ${opened.time}\n`,
+    );
   });
 
   it('prints JSON for an invalid configuration too, exit 78', async () => {
