@@ -7,9 +7,9 @@ import { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { type Daemon, startDaemon } from '../daemon.js';
 import { DEMO_BADGES, type DemoAction, demoGuide, parseDemoLine } from '../demo/keys.js';
-import { readableLogStream } from '../demo/log-view.js';
 import { KeyScrubber } from '../key-scrubber.js';
 import { createLogger } from '../log.js';
+import { demoLine, logView } from '../log-view.js';
 import { DEMO_USERS, type Simulator, startSimulator } from '../moco/sim/index.js';
 import { openStores } from '../store/open.js';
 import { systemClock } from '../time/clock.js';
@@ -58,7 +58,7 @@ async function runDemo(
     const daemon = await startDaemon({
       config,
       env: {},
-      logger: createLogger('info', readableLogStream(out), scrubber),
+      logger: createLogger('info', logView(out, demoLine), scrubber),
       scrubber,
       stdin: taps,
       signalsOut: out,
