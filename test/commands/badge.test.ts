@@ -250,7 +250,17 @@ describe('badge list, rename, remove', SLOW, () => {
   it('renames and removes, failing on an unknown badge', async () => {
     const w = workspace();
     await w.ok(['add', '04A1B2', '--key', ANNA.apiKey]);
-    await w.ok(['rename', '04a1b2', 'Anna S.']);
+    const renamed = await w.ok(['rename', '04a1b2', 'Anna S.']);
+    expect(renamed.stdout).toBe('badge 04A1B2 is now labelled "Anna S."\n');
+    expect(w.stored()).toMatchObject([{ label: 'Anna S.' }]);
+    // An empty label is a slip: refused before anything is opened, the label kept.
+    for (const empty of ['', '  ']) {
+      expect(await w.badge(['rename', '04A1B2', empty])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: 'moco-timeclock: the new label is empty: give the label text\n',
+      });
+    }
     expect(w.stored()).toMatchObject([{ label: 'Anna S.' }]);
     const [renameUnknown, removed] = await Promise.all([
       w.badge(['rename', 'FFFF', 'x']),
@@ -263,6 +273,18 @@ describe('badge list, rename, remove', SLOW, () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('there is no badge 04A1B2');
     expect(w.stored()).toEqual([]);
+  });
+});
+
+describe('badge help and counts', SLOW, () => {
+  it('names the reader test command as it is typed, and counts one badge as one', async () => {
+    const help = await workspace().badge(['add', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('(see "moco-timeclock reader test")');
+    expect(help.stdout).not.toContain('reader-test');
+    const w = workspace();
+    await w.ok(['add', '04A1B2', '--key', ANNA.apiKey]);
+    const file = join(w.dir, 'one.csv');
+    expect((await w.ok(['export', '--output', file])).stderr).toBe(`exported 1 badge to ${file}\n`);
   });
 });
 
@@ -283,7 +305,9 @@ describe('badge export and import', SLOW, () => {
     expect(withoutKeys.stdout).toBe(
       'uid,label,user_id,user_name,api_key\n04A1B2,"Schmidt, Anna",1001,Anna Schmidt,\n05C3D4,,1002,Ben Meyer,\n',
     );
-    expect(exported.stderr).toContain('plain text');
+    expect(exported.stderr).toBe(
+      `the export holds API keys in plain text: keep it safe, delete it soon\nexported 2 badges to ${file}\n`,
+    );
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(file, 'utf8')).not.toContain('old content');
     expect(readFileSync(file, 'utf8')).toContain(`04A1B2,"Schmidt, Anna",1001,Anna Schmidt,${ANNA.apiKey}`);
