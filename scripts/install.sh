@@ -109,12 +109,12 @@ check_os() {
 }
 
 check_node() {
-  command -v node >/dev/null || die "Node.js >= $MIN_NODE_MAJOR is required (see the Raspberry Pi installation section of README.md)"
+  command -v node >/dev/null || die "Node.js >= $MIN_NODE_MAJOR is required (see docs/installation.md, "What you need")"
   command -v npm >/dev/null || die "npm is required alongside Node.js"
   local version
   version=$(node -p process.versions.node)
   ((${version%%.*} >= MIN_NODE_MAJOR)) ||
-    die "Node.js $version is too old: moco-timeclock needs >= $MIN_NODE_MAJOR (Debian's nodejs package may be older; see the Raspberry Pi installation section of README.md)"
+    die "Node.js $version is too old: moco-timeclock needs >= $MIN_NODE_MAJOR (Debian's nodejs package may be older; see docs/installation.md, "What you need")"
   NODE_BIN=$(command -v node)
   # The unit has ProtectHome=yes and runs as $SERVICE_USER: a Node.js under a home directory
   # (nvm, fnm) is invisible to the service.
