@@ -96,7 +96,9 @@ async function runDemo(
 
 function demoConfig(baseUrl: string, timeZone: string, dataDir: string): string {
   return [
-    `moco: { baseUrl: "${baseUrl}", timeoutMs: 2000 }`,
+    // A tap sent over a connection the outage cut may have landed: the kiosk waits settleMs before
+    // it looks. The default (30 s) is for the Internet; the simulator is on this machine.
+    `moco: { baseUrl: "${baseUrl}", timeoutMs: 2000, settleMs: 3000 }`,
     `timezone: ${timeZone}`,
     `dataDir: "${dataDir}"`,
     'reader: { type: stdin }',

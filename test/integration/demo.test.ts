@@ -29,7 +29,8 @@ describe('moco-timeclock demo', { timeout: 60_000 }, () => {
 
       type('o');
       await see('ONLINE again');
-      // A retry under way when the simulator comes back fails and backs off a few seconds more.
+      // Sent over a kept-alive connection the outage cut, Ben's touch may have landed: it is
+      // looked for after the demo's settle time (3 s), after a backoff, then sent.
       await see(/· delivered .*uid=0A00B1C202 .*outcome=clocked_in/, 20_000);
       await see('  MOCO reachable, every tap delivered');
 
