@@ -1,6 +1,7 @@
 import { benchImportWait, benchQueueList, describeImportWait, describeQueueList } from './admin.js';
 import { benchBacklog, describeBacklog } from './backlog.js';
 import { benchDrain, describeDrain } from './drain.js';
+import { benchFleet, describeFleet } from './fleet.js';
 import { benchLatency, describeLatency } from './latency.js';
 
 /** `npm run bench`: figures for bench/README.md. Not a test: nothing here passes or fails. */
@@ -11,6 +12,7 @@ const drainSeconds = Number(process.env.BENCH_DRAIN_SECONDS ?? 15);
 const limitedSeconds = Number(process.env.BENCH_LIMITED_SECONDS ?? 45);
 const listed = Number(process.env.BENCH_LISTED ?? 100_000);
 const importRows = (process.env.BENCH_IMPORT_ROWS ?? '10000,60000').split(',').map(Number);
+const fleetUsers = Number(process.env.BENCH_FLEET_USERS ?? 250);
 
 console.log(describeLatency(await benchLatency(taps)));
 console.log();
@@ -23,3 +25,5 @@ console.log();
 const waits = [];
 for (const rows of importRows) waits.push(await benchImportWait(rows));
 console.log(describeImportWait(waits));
+console.log();
+console.log(describeFleet(await benchFleet(3, fleetUsers, 20, 6)));

@@ -7,6 +7,7 @@ NODE='@NODE@'
 CLI=/opt/moco-timeclock/dist/cli.js
 SERVICE_USER=moco-timeclock
 MASTER_KEY=/etc/moco-timeclock/master.key
+STAFF_KEY=/etc/moco-timeclock/staff.key
 
 if [ "$(id -u)" -ne 0 ]; then
   # The service (User=moco-timeclock) and anyone else: exec, so that node is the main process
@@ -16,12 +17,16 @@ fi
 
 # Run as root (sudo moco-timeclock badge add ...): act as the service user, so that files the
 # command creates under /var/lib/moco-timeclock stay readable by the daemon, and hand over the
-# master key the way systemd's LoadCredential= does, in a private directory on tmpfs.
+# master key (and the Staff key, with moco.identity: impersonation) the way systemd's
+# LoadCredential= does, in a private directory on tmpfs.
 credentials=$(mktemp -d /run/moco-timeclock-cli.XXXXXX)
 trap 'rm -rf "$credentials"' EXIT
 trap 'exit 130' INT TERM HUP
 if [ -f "$MASTER_KEY" ]; then
   install -m 0400 -o "$SERVICE_USER" -g "$SERVICE_USER" "$MASTER_KEY" "$credentials/master-key"
+fi
+if [ -f "$STAFF_KEY" ]; then
+  install -m 0400 -o "$SERVICE_USER" -g "$SERVICE_USER" "$STAFF_KEY" "$credentials/staff-key"
 fi
 chown "$SERVICE_USER:" "$credentials"
 chmod 0500 "$credentials"

@@ -1,9 +1,11 @@
 import type { Config } from './config/index.js';
 import { Courier } from './courier/courier.js';
-import { forgottenClockOuts } from './courier/open-presences.js';
+import { forgottenClockOuts, recheckForgotten } from './courier/open-presences.js';
 import { RateLimiter } from './courier/rate-limiter.js';
 import { TimeTrust } from './courier/time-trust.js';
+import { createBadgeSource } from './directory/source.js';
 import { Gate } from './gate.js';
+import { configuredStaffKey } from './identity/staff-key.js';
 import type { KeyScrubber } from './key-scrubber.js';
 import type { Logger } from './log.js';
 import { mocoBaseUrl } from './moco/base-url.js';
@@ -17,6 +19,7 @@ import { createSignals, type SignalsDeps } from './signals/create-signals.js';
 import { daemonBusyTimeoutMs, databasePath } from './store/database.js';
 import { StorageHealth } from './store/health.js';
 import { openStores, type Stores } from './store/open.js';
+import { SendLogFile } from './store/send-log.js';
 import { type DaemonStatus, writeDaemonStatus } from './store/status.js';
 import { handleRead } from './tap.js';
 import { type Clock, systemClock } from './time/clock.js';
@@ -30,6 +33,9 @@ import {
 import { systemTimers, type Timers } from './time/timers.js';
 import { VERSION } from './version.js';
 
+const RATE_WINDOW_MARGIN_MS = 1_000;
+/** Forgotten clock-outs are few; each is looked up hourly (RECHECK_MS), this only says when to look. */
+const RECHECK_FORGOTTEN_MS = 10 * 60_000;
 const HEARTBEAT_MS = 5_000;
 const CLOCK_PROBE_MS = 30_000;
 const PRUNE_MS = 3_600_000;
@@ -94,6 +100,8 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     now: () => clock.now(),
     onChange: () => showIdle(),
   });
+  // Before the stores: they may drop root, and the key file is root's.
+  const staffKey = configuredStaffKey(config, options.env);
   const stores = openStores({
     config,
     env: options.env,
@@ -104,7 +112,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   });
   started.push({ stop: () => stores.close() });
   if (stores.migratedKeys > 0) logger.info({ count: stores.migratedKeys }, 'encrypted plain-text API keys');
-  const { journal, badges, unknownScans, db } = stores;
+  const { journal, unknownScans, db } = stores;
 
   const watch = new MocoWatch(clock);
   const client = new MocoClient({
@@ -116,10 +124,27 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     scrubber: options.scrubber,
   });
   started.push({ stop: () => client.close() });
+  const sendLog = new SendLogFile(config.dataDir);
+  started.push({ stop: () => sendLog.close() });
+  let sendLogFailing = false;
   const limiter = new RateLimiter(
-    { requests: config.moco.rateLimit.requests, windowMs: config.moco.rateLimit.perSeconds * 1000 },
+    // MOCO counts a request when it arrives, a moment after it left here: a second's margin keeps
+    // the kiosk's window from closing before MOCO's does.
+    {
+      requests: config.moco.rateLimit.requests,
+      windowMs: config.moco.rateLimit.perSeconds * 1000 + RATE_WINDOW_MARGIN_MS,
+    },
     clock,
     timers,
+    sendLog,
+    (error) => {
+      if (sendLogFailing) return;
+      sendLogFailing = true;
+      part('moco').warn(
+        { err: error },
+        'cannot record when requests went out; a restart may exceed the rate limit',
+      );
+    },
   );
   const timeTrust = new TimeTrust({
     probe: options.clockProbe ?? systemClockProbe(),
@@ -182,10 +207,23 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     writeStatus();
   };
 
+  const badgeSource = createBadgeSource({
+    config,
+    stores,
+    staffKey,
+    client,
+    limiter,
+    clock,
+    timers,
+    logger,
+    // A sync that gets through again is news for the backlog too.
+    onMocoBack: () => courier.probeNow(),
+  });
+
   const courier = new Courier({
     journal,
     client,
-    keyFor: (uid) => badges.find(uid)?.apiKey ?? null,
+    credentialsFor: badgeSource.credentialsFor,
     limiter,
     timeTrust,
     watch,
@@ -195,6 +233,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     timeZone: config.timezone,
     feedbackTimeoutMs: config.scan.feedbackTimeoutMs,
     settleMs: config.moco.settleMs,
+    nightShift: config.scan.nightShift,
     onChange: refreshIdle,
   });
 
@@ -214,7 +253,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   // tap costs one commit before its answer, not three.
   const lastSeen = new Map<string, number>();
   const badgeDirectory = {
-    find: (uid: string) => badges.identify(uid),
+    find: (uid: string) => badgeSource.find(uid),
     markSeen: (uid: string, at: number) => lastSeen.set(uid, at),
   };
   const heartbeat = () => {
@@ -223,7 +262,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     if (lastSeen.size > 0) {
       const recorded = storage.attempt('last seen', () =>
         db.transaction(() => {
-          for (const [uid, at] of lastSeen) badges.markSeen(uid, at);
+          for (const [uid, at] of lastSeen) badgeSource.markSeen(uid, at);
         })(),
       );
       if (recorded) lastSeen.clear();
@@ -266,9 +305,22 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   });
   courier.start();
   started.push(courier);
+  badgeSource.start();
+  started.push(badgeSource);
   // Kept, so that stopping waits for a prune under way instead of closing the database under it.
   let pruning = pruneJournal(stores, storage, config, clock, logger);
 
+  const recheckDeps = {
+    journal,
+    config,
+    client,
+    credentialsFor: badgeSource.credentialsFor,
+    beforeRequest: () => limiter.acquire('drain'),
+    now: () => clock.now(),
+    today,
+    logger: part('courier'),
+  };
+  let rechecking: Promise<unknown> = Promise.resolve();
   const intervals = [
     // Also picks up what admin commands changed: failed taps retried or dropped.
     setInterval(heartbeat, HEARTBEAT_MS),
@@ -278,11 +330,26 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     setInterval(() => {
       void timeTrust.refresh().then(() => courier.kick());
     }, CLOCK_PROBE_MS),
+    setInterval(() => {
+      rechecking = rechecking
+        .then(() => recheckForgotten(recheckDeps))
+        .then((mended) => mended && refreshIdle())
+        .catch((error: unknown) =>
+          part('courier').warn({ err: error }, 'could not recheck forgotten clock-outs'),
+        );
+    }, RECHECK_FORGOTTEN_MS),
   ];
   for (const interval of intervals) interval.unref();
   refreshIdle();
   logger.info(
-    { version: VERSION, reader: config.reader.type, signals: signals.kind, moco: mocoBaseUrl(config.moco) },
+    {
+      version: VERSION,
+      reader: config.reader.type,
+      signals: signals.kind,
+      moco: mocoBaseUrl(config.moco),
+      identity: config.moco.identity,
+      badges: config.badges.source,
+    },
     'ready',
   );
 
@@ -296,7 +363,10 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
         await reader.stop();
         await Promise.allSettled([...inFlight]);
         await courier.stop();
+        await badgeSource.stop();
+        await rechecking;
         limiter.stop();
+        sendLog.close();
         await signals.stop();
         await pruning;
         heartbeat();

@@ -2,7 +2,13 @@ import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { Config } from '../config/index.js';
+import { enrolInMoco, type MocoEnrolment, manualInstruction } from '../directory/enrol.js';
+import { configuredStaffKey, StaffKeyError } from '../identity/staff-key.js';
+import { findActiveUser, nameOf } from '../identity/users.js';
 import { apiKeyProblem } from '../moco/api-key.js';
+import { mocoBaseUrl } from '../moco/base-url.js';
+import { MocoClient } from '../moco/client.js';
+import { createTypedUidNormalizer } from '../readers/uid.js';
 import {
   BadgeError,
   type BadgeStore,
@@ -12,6 +18,7 @@ import {
   normalizeBadgeUid,
   throwImportProblems,
 } from '../store/badges.js';
+import type { MocoBadgeRow, MocoBadges } from '../store/moco-badges.js';
 import type { StoreAccess } from '../store/open.js';
 import type { PrivilegedProcess } from '../store/privileges.js';
 import type { UnknownScans } from '../store/unknown-scans.js';
@@ -19,7 +26,7 @@ import { type Clock, systemClock } from '../time/clock.js';
 import { formatOverride, localParts } from '../time/local.js';
 import { badgesToCsv, csvToImportRows } from './badge-csv.js';
 import { type KeyVerifier, verifyKeyWithMoco } from './badge-verify.js';
-import { CliError, EXIT } from './common.js';
+import { CliError, EXIT, loadConfigForCommand } from './common.js';
 import { withStores } from './stores.js';
 
 export const API_KEY_ENV = 'MOCO_API_KEY';
@@ -48,6 +55,7 @@ interface Io {
 interface Context {
   config: Config & { configPath: string };
   badges: BadgeStore;
+  mocoBadges: MocoBadges;
   unknownScans: UnknownScans;
 }
 
@@ -70,11 +78,17 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
 
   badge
     .command('add')
-    .description("map a badge UID to a person's MOCO API key")
+    .description(
+      "map a badge UID to a person's MOCO API key, or with moco.identity: impersonation to a MOCO user",
+    )
     .argument('[uid]', 'the badge UID as the reader reports it (see "moco-timeclock reader test")')
     .option(
       '-k, --key <apiKey>',
       `the MOCO API key, or "-" to read one line from stdin (default: $${API_KEY_ENV})`,
+    )
+    .option(
+      '-u, --user <id|email>',
+      "moco.identity: impersonation: the badge's MOCO user (checked in MOCO: exists and is active); with badges.source: moco the UID is written into the user's badge field",
     )
     .option('-n, --name <label>', "a label for lists, e.g. the person's name")
     .option('--last-unknown', 'use the UID of the most recent unknown badge tapped on the reader')
@@ -93,7 +107,16 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
         io,
         options.config,
         'existing',
-        ({ badges, config }) => {
+        ({ badges, mocoBadges, config }) => {
+          if (config.badges.source === 'moco') {
+            const rows = mocoBadges.list();
+            io.out(
+              options.json === true
+                ? `${JSON.stringify(rows.map(mocoJsonView), null, 2)}\n`
+                : mocoTable(rows, config),
+            );
+            return;
+          }
           const list = badges.list();
           if (options.json === true) io.out(`${JSON.stringify(list.map(jsonView), null, 2)}\n`);
           else io.out(table(list, config.timezone));
@@ -110,7 +133,8 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
     .option('-c, --config <file>', CONFIG_HELP)
     .action((uid: string, options: { config?: string }) => {
       const normalized = usageUid(uid);
-      return withStore(io, options.config, 'existing', ({ badges }) => {
+      return withStore(io, options.config, 'existing', ({ badges, mocoBadges, config }) => {
+        if (config.badges.source === 'moco') throw keptInMoco(config, mocoBadges, normalized);
         if (!badges.remove(normalized)) throw new CliError(`there is no badge ${normalized}`);
         io.out(`removed badge ${normalized}\n`);
       });
@@ -126,7 +150,8 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
       const normalized = usageUid(uid);
       // A badge without a label shows as "-" in every list: an empty one is a slip, not a wish.
       if (label.trim() === '') throw new CliError('the new label is empty: give the label text', EXIT.usage);
-      return withStore(io, options.config, 'existing', ({ badges }) => {
+      return withStore(io, options.config, 'existing', ({ badges, mocoBadges, config }) => {
+        if (config.badges.source === 'moco') throw keptInMoco(config, mocoBadges, normalized);
         badges.rename(normalized, label);
         io.out(`badge ${normalized} is now labelled ${JSON.stringify(label.trim())}\n`);
       });
@@ -150,7 +175,8 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
           io,
           options.config,
           'existing',
-          ({ badges }) => {
+          ({ badges, mocoBadges, config }) => {
+            if (config.badges.source === 'moco') throw keptInMoco(config, mocoBadges, null);
             const rows = badges.exportRows(options.withKeys === true);
             write(rows);
             if (options.withKeys === true) {
@@ -187,9 +213,12 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
           throw importFailure(file, error);
         }
       })();
-      await withStore(io, options.config, 'enrol', ({ badges }) => {
+      await withStore(io, options.config, 'enrol', ({ badges, mocoBadges, config }) => {
+        if (config.badges.source === 'moco') throw keptInMoco(config, mocoBadges, null);
         try {
-          const { added, updated } = badges.importRows(rows);
+          const { added, updated } = badges.importRows(rows, {
+            staffKey: config.moco.identity === 'impersonation',
+          });
           const total = added + updated;
           io.out(
             `imported ${total} badge${total === 1 ? '' : 's'} from ${file === '-' ? 'stdin' : file}: ${added} new, ${updated} updated\n`,
@@ -205,6 +234,7 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
 
 interface AddOptions {
   key?: string;
+  user?: string;
   name?: string;
   lastUnknown?: boolean;
   verify: boolean;
@@ -223,23 +253,13 @@ async function addBadge(io: Io, uidArgument: string | undefined, options: AddOpt
     );
   }
   const typedUid = uidArgument === undefined ? undefined : usageUid(uidArgument);
+  const preloaded = loadConfigForCommand(options.config);
+  if (options.user !== undefined || preloaded.moco.identity === 'impersonation') {
+    return addForUser(io, preloaded, typedUid, options);
+  }
   const apiKey = await resolveKey(io, options.key);
   await withStore(io, options.config, 'enrol', async ({ badges, unknownScans, config }) => {
-    let uid: string;
-    if (typedUid !== undefined) {
-      uid = typedUid;
-    } else {
-      const scan = unknownScans.last();
-      if (scan === null) {
-        throw new CliError(
-          'no unknown badge was tapped yet: tap the new badge on the reader (daemon running), then retry',
-        );
-      }
-      uid = scan.uid;
-      io.out(
-        `using the last unknown badge ${uid}, tapped ${formatTime(scan.at, config.timezone)} (${ago(io.clock.now() - scan.at)})\n`,
-      );
-    }
+    const uid = typedUid ?? lastUnknown(io, unknownScans, config.timezone);
     const existing = badges.find(uid);
     if (existing !== null && options.replace !== true) {
       throw new CliError(
@@ -263,6 +283,142 @@ async function addBadge(io: Io, uidArgument: string | undefined, options: AddOpt
         io.out(`note: ${user.userName} also has badge ${others.map((b) => b.uid).join(', ')}\n`);
     }
   });
+}
+
+/** The most recent unknown tap's UID, said on stdout so the admin sees which badge it is. */
+function lastUnknown(io: Io, unknownScans: UnknownScans, timeZone: string): string {
+  const scan = unknownScans.last();
+  if (scan === null) {
+    throw new CliError(
+      'no unknown badge was tapped yet: tap the new badge on the reader (daemon running), then retry',
+    );
+  }
+  io.out(
+    `using the last unknown badge ${scan.uid}, tapped ${formatTime(scan.at, timeZone)} (${ago(io.clock.now() - scan.at)})\n`,
+  );
+  return scan.uid;
+}
+
+/**
+ * `moco.identity: impersonation`: the badge is the MOCO user's, booked with the Staff key. Kept on
+ * this kiosk (`badges.source: local`), or written into the user's badge field in MOCO (`moco`).
+ */
+async function addForUser(
+  io: Io,
+  config: Config & { configPath: string },
+  typedUid: string | undefined,
+  options: AddOptions,
+): Promise<void> {
+  if (config.moco.identity !== 'impersonation') {
+    throw new CliError(
+      '--user needs moco.identity: impersonation (one Staff key acting for everyone); with personal keys give --key',
+      EXIT.usage,
+    );
+  }
+  if (options.key !== undefined) {
+    throw new CliError(
+      'moco.identity is impersonation, so no personal key is stored: give the MOCO user with --user, not --key',
+      EXIT.usage,
+    );
+  }
+  if (options.user === undefined) {
+    throw new CliError(
+      "moco.identity is impersonation: give the badge's MOCO user with --user <id or email>",
+      EXIT.usage,
+    );
+  }
+  if (!options.verify)
+    throw new CliError('--user is always checked in MOCO: leave out --no-verify', EXIT.usage);
+  const who = options.user;
+  // Before the stores: they drop root, and the Staff key is root's.
+  const staffKey = readStaffKey(io.env, config);
+  const baseUrl = mocoBaseUrl(config.moco);
+  const client = new MocoClient({ baseUrl, timeoutMs: config.moco.timeoutMs });
+  try {
+    const staff = client.forKey(staffKey);
+    await withStore(io, options.config, 'enrol', async ({ badges, mocoBadges, unknownScans }) => {
+      const uid = typedUid ?? lastUnknown(io, unknownScans, config.timezone);
+      if (config.badges.source === 'moco') {
+        const enrolment = await enrolInMoco(
+          {
+            staff,
+            cache: mocoBadges,
+            field: config.badges.field,
+            normalize: createTypedUidNormalizer(config.uid),
+            baseUrl,
+          },
+          uid,
+          who,
+        );
+        io.out(describeEnrolment(enrolment, uid, config));
+        return;
+      }
+      const existing = badges.find(uid);
+      if (existing !== null && options.replace !== true) {
+        throw new CliError(
+          `badge ${uid} is already mapped${describeOwner(existing)}: add --replace to give it to another user`,
+        );
+      }
+      const found = await findActiveUser(staff, who, baseUrl);
+      if (!found.ok) throw new CliError(found.message);
+      const userName = nameOf(found.user);
+      const stored = badges.add(
+        { uid, label: options.name, userId: found.user.id, userName, apiKey: null },
+        { replace: options.replace === true },
+      );
+      const label = stored.label === null ? '' : `, label ${JSON.stringify(stored.label)}`;
+      io.out(
+        `${existing === null ? 'added' : 'replaced'} badge ${uid} -> ${userName} (MOCO user ${found.user.id}), booked with the Staff key${label}\n`,
+      );
+    });
+  } finally {
+    client.close();
+  }
+}
+
+function readStaffKey(env: NodeJS.ProcessEnv, config: Config & { configPath: string }): string {
+  try {
+    return configuredStaffKey(config, env) as string;
+  } catch (error) {
+    if (error instanceof StaffKeyError) throw new CliError(error.message, EXIT.config);
+    throw error;
+  }
+}
+
+function describeEnrolment(enrolment: MocoEnrolment, uid: string, config: Config): string {
+  const later = `the kiosks pick it up within ${Math.ceil(config.badges.syncSeconds / 60)} min`;
+  switch (enrolment.kind) {
+    case 'added':
+      return `added badge ${uid} to ${nameOf(enrolment.user)} (MOCO user ${enrolment.user.id}) in MOCO's "${config.badges.field}" field; this kiosk knows it now, ${later}\n`;
+    case 'already':
+      return `badge ${uid} is in ${nameOf(enrolment.user)}'s "${config.badges.field}" field in MOCO already\n`;
+    case 'manual':
+      throw new CliError(
+        `badge ${uid} is not enrolled: ${enrolment.why}. Instead, ${manualInstruction(enrolment, config.badges.field)} (${later})`,
+      );
+    case 'refused':
+      throw new CliError(`badge ${uid} is not enrolled: ${enrolment.message}`);
+  }
+}
+
+/** Badges kept in MOCO are changed in MOCO: the kiosk's copy follows at its next sync. */
+function keptInMoco(config: Config, mocoBadges: MocoBadges, uid: string | null): CliError {
+  const field = `"${config.badges.field}" field`;
+  if (uid === null) {
+    return new CliError(
+      `badges are kept in MOCO (badges.source: moco): change them in the users' ${field} in MOCO`,
+    );
+  }
+  const found = mocoBadges.lookup(uid);
+  const whose =
+    found.kind === 'user'
+      ? `${found.user.name}'s (user ${found.user.id})`
+      : found.kind === 'conflict'
+        ? found.users.map((u) => `${u.name}'s (user ${u.id})`).join(' and ')
+        : "the user's";
+  return new CliError(
+    `badges are kept in MOCO (badges.source: moco): change badge ${uid} in ${whose} ${field} in MOCO; the kiosks follow at their next sync`,
+  );
 }
 
 /** `--key VALUE`, `--key -` (one line from stdin, so the key is not in shell history), or $MOCO_API_KEY. */
@@ -390,7 +546,12 @@ async function withStore(
 ): Promise<void> {
   try {
     await withStores(io, { config: configOption, access, noDatabase }, (stores, config) =>
-      action({ config, badges: stores.badges, unknownScans: stores.unknownScans }),
+      action({
+        config,
+        badges: stores.badges,
+        mocoBadges: stores.mocoBadges,
+        unknownScans: stores.unknownScans,
+      }),
     );
   } catch (error) {
     if (error instanceof BadgeError)
@@ -402,6 +563,26 @@ async function withStore(
 function describeOwner(badge: { label: string | null; userName: string | null }): string {
   const who = [badge.label, badge.userName].filter((part) => part !== null);
   return who.length === 0 ? '' : ` (${[...new Set(who)].join(', ')})`;
+}
+
+function mocoJsonView(row: MocoBadgeRow) {
+  return { ...row, lastSeenAt: row.lastSeenAt === null ? null : new Date(row.lastSeenAt).toISOString() };
+}
+
+function mocoTable(rows: MocoBadgeRow[], config: Config): string {
+  if (rows.length === 0) {
+    return `no badges in MOCO's "${config.badges.field}" field yet, as of the last sync (see "moco-timeclock status")\n`;
+  }
+  const lines = [
+    ['UID', 'MOCO USER', 'LAST SEEN', ''],
+    ...rows.map((r) => [
+      r.uid,
+      `${r.userName} (${r.userId})`,
+      r.lastSeenAt === null ? 'never' : formatTime(r.lastSeenAt, config.timezone),
+      r.conflict ? 'CONFLICT: on two users, taps count as unknown' : '',
+    ]),
+  ];
+  return `${columns(lines)}${rows.length} badge${rows.length === 1 ? '' : 's'} kept in MOCO (copy of the last sync)\n`;
 }
 
 function jsonView(badge: BadgeSummary) {
@@ -428,6 +609,11 @@ function table(list: BadgeSummary[], timeZone: string): string {
       b.lastSeenAt === null ? 'never' : formatTime(b.lastSeenAt, timeZone),
     ]),
   ];
+  return `${columns(rows)}${list.length} badge${list.length === 1 ? '' : 's'}\n`;
+}
+
+/** Rows as columns two spaces apart, one line each. */
+function columns(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   const lines = rows.map((row) =>
     row
@@ -435,7 +621,7 @@ function table(list: BadgeSummary[], timeZone: string): string {
       .join('  ')
       .trimEnd(),
   );
-  return `${lines.join('\n')}\n${list.length} badge${list.length === 1 ? '' : 's'}\n`;
+  return `${lines.join('\n')}\n`;
 }
 
 function formatTime(at: number, timeZone: string): string {

@@ -43,9 +43,10 @@ const EXPECTED_ERRORS = new Set([
   'KeyCipherError',
   'DatabaseError',
   'BadgeError',
+  'StaffKeyError',
 ]);
 /** Errors no restart can fix: systemd must not restart in a loop on them (RestartPreventExitStatus=78). */
-const CONFIG_ERRORS = new Set(['MasterKeyError', 'KeyCipherError']);
+const CONFIG_ERRORS = new Set(['MasterKeyError', 'KeyCipherError', 'StaffKeyError']);
 
 /** A DatabaseError knows whether a restart can fix it (a full disk can, a damaged file cannot). */
 function restartCannotFix(error: Error): boolean {

@@ -96,8 +96,8 @@ async function runDemo(
 
 function demoConfig(baseUrl: string, timeZone: string, dataDir: string): string {
   return [
-    // A tap sent over a connection the outage cut may have landed: the kiosk waits settleMs before
-    // it looks. The default (30 s) is for the Internet; the simulator is on this machine.
+    // The simulator answers on this machine: a request it did not answer within 2 s cannot land
+    // much later, so the demo waits 3 s, not MOCO's 30, before it looks whether one did.
     `moco: { baseUrl: "${baseUrl}", timeoutMs: 2000, settleMs: 3000 }`,
     `timezone: ${timeZone}`,
     `dataDir: "${dataDir}"`,

@@ -5,7 +5,7 @@ import { runDoctor } from '../doctor/doctor.js';
 export function doctorCommand(): Command {
   return new Command('doctor')
     .description(
-      'check the installation: configuration, data directory, master key, database, reader, GPIO, MOCO and badge keys, clock',
+      'check the installation: configuration, data directory, master key, database, reader, GPIO, MOCO and badge keys or the Staff key, the badges, clock',
     )
     .option(
       '-c, --config <file>',

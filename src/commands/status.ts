@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { type Config, ConfigError } from '../config/index.js';
+import { type BadgesReport, badgesReport } from '../directory/report.js';
 import { explainClockOffset, type TapFailureKind } from '../failures/explain.js';
+import { mocoBaseUrl } from '../moco/base-url.js';
 import type { Stores } from '../store/open.js';
 import { type DaemonStatus, readDaemonStatus } from '../store/status.js';
 import { systemClock } from '../time/clock.js';
@@ -40,6 +42,8 @@ export interface StatusReport {
   clockSynchronized: boolean | null;
   /** MOCO's clock minus the kiosk's (ms), as the running daemon last saw it; null when not known. */
   mocoClockOffsetMs: number | null;
+  /** Where the badges come from and what about them needs an admin; absent where it is not read (the web page). */
+  badges?: BadgesReport;
 }
 
 /** The failed taps of one stored reason, and what that reason means. */
@@ -90,7 +94,13 @@ export function statusCommand(): Command {
             },
           },
           (stores, config) =>
-            print(buildReport(readStatusFacts(stores, config, systemClock.now())), config.timezone),
+            print(
+              buildReport({
+                ...readStatusFacts(stores, config, systemClock.now()),
+                badges: badgesReport(config, stores, mocoBaseUrl(config.moco)),
+              }),
+              config.timezone,
+            ),
         );
       } catch (error) {
         cannotTell(error, json);
@@ -145,6 +155,7 @@ export interface StatusFacts {
   failures: FailureGroup[];
   open: OpenEarlier[];
   now: number;
+  badges?: BadgesReport;
 }
 
 /** Everything the report is made of, read from the kiosk's database (`status`, the web page). */
@@ -162,7 +173,14 @@ export function readStatusFacts(
   return { heartbeat, counts: journal.counts(), failures, open, now };
 }
 
-export function buildReport({ heartbeat: status, counts, failures, open, now }: StatusFacts): StatusReport {
+export function buildReport({
+  heartbeat: status,
+  counts,
+  failures,
+  open,
+  now,
+  badges,
+}: StatusFacts): StatusReport {
   const running = status !== null && now - status.heartbeatAt < STALE_MS && isAlive(status.pid);
   const iso = (ms: number) => new Date(ms).toISOString();
   const report: StatusReport = {
@@ -184,6 +202,7 @@ export function buildReport({ heartbeat: status, counts, failures, open, now }: 
     reader: running ? status.reader : null,
     clockSynchronized: running ? status.clockSynchronized : null,
     mocoClockOffsetMs: running ? (status.mocoClockOffsetMs ?? null) : null,
+    ...(badges === undefined ? {} : { badges }),
   };
   const reasons = attention(report);
   return { ...report, health: { state: reasons.length === 0 ? 'ok' : 'attention', reasons } };
@@ -205,6 +224,7 @@ function attention(report: StatusReport): string[] {
   if (report.clockSynchronized === false) reasons.push('the system clock is not synchronised');
   const clock = report.mocoClockOffsetMs === null ? null : explainClockOffset(report.mocoClockOffsetMs);
   if (clock !== null && !clock.fine) reasons.push(clock.meaning);
+  for (const problem of report.badges?.problems ?? []) reasons.push(`badges: ${problem.meaning}`);
   return reasons;
 }
 
@@ -238,6 +258,7 @@ function render(report: StatusReport, timeZone: string): string {
     `last tap:  ${report.lastScan === null ? '-' : `${local(report.lastScan.at)} ${report.lastScan.outcome}`}`,
     `reader:    ${report.reader ?? '-'}`,
     `clock:     ${clockLine(report)}`,
+    ...(report.badges === undefined ? [] : badgeLines(report.badges, local)),
     `version:   ${report.version}${daemon.version && daemon.version !== report.version ? ` (daemon runs ${daemon.version})` : ''}`,
   ];
   return `${lines.join('\n')}\n`;
@@ -255,6 +276,19 @@ function failureLines(failures: FailureGroup[]): string[] {
 
 function openLine(open: OpenEarlier[]): string {
   return open.length === 0 ? 'no presence left open from an earlier date' : openEarlierSummary(open.length);
+}
+
+function badgeLines(badges: BadgesReport, local: (iso: string | null) => string): string[] {
+  const booked =
+    badges.identity === 'impersonation' ? 'booked with the Staff key' : "booked with each person's own key";
+  const where =
+    badges.moco === null
+      ? `${badges.count} on this kiosk, ${booked}`
+      : `${badges.count} kept in MOCO ("${badges.moco.field}" field of ${badges.moco.usersWithField} of ${badges.moco.users} users), ${booked}; synced ${local(badges.moco.lastSyncAt)}, all users ${local(badges.moco.lastFullSyncAt)}`;
+  return [
+    `badges:    ${where}`,
+    ...badges.problems.map((problem) => `${INDENT}${problem.meaning}: ${problem.action}`),
+  ];
 }
 
 function clockLine(report: StatusReport): string {

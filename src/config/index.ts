@@ -10,6 +10,7 @@ export {
   resolveConfigPath,
 } from './load.js';
 export type {
+  BadgesConfig,
   Config,
   MocoConfig,
   ReaderConfig,

@@ -39,6 +39,17 @@ const moco = z.strictObject({
   baseUrl: httpUrl.nullable().default(null),
   timeoutMs: z.number().int().min(500).max(60_000).default(5000),
   settleMs: z.number().int().min(1000).max(600_000).default(30_000),
+  /**
+   * `user-keys`: every badge holds its person's own API key. `impersonation`: one key of a user with
+   * MOCO's Staff permission acts for each badge's user (`X-IMPERSONATE-USER-ID`).
+   */
+  identity: z.enum(['user-keys', 'impersonation']).default('user-keys'),
+  /**
+   * The Staff key's file; null: `staff.key` beside the configuration file. Under systemd the
+   * credential `staff-key` (LoadCredential=) is read instead. Never the key itself: the YAML is
+   * readable by the service's group.
+   */
+  staffKeyFile: absolutePath.nullable().default(null),
   rateLimit: z
     .strictObject({
       requests: z.number().int().min(1).max(10_000).default(120),
@@ -108,6 +119,15 @@ const log = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 
+const badges = z.strictObject({
+  /** `local`: the badge table of this kiosk. `moco`: a custom field on MOCO's users, cached here. */
+  source: z.enum(['local', 'moco']).default('local'),
+  /** The name of the users' custom field, exactly as defined in MOCO's settings. */
+  field: z.string().trim().min(1).max(100).default('Badge'),
+  /** Changes to the field are picked up this often; all users are read again once a day. */
+  syncSeconds: z.number().int().min(1).max(86_400).default(300),
+});
+
 const web = z.strictObject({
   enabled: z.boolean().default(false),
   listen: z
@@ -131,6 +151,7 @@ export const configSchema = z
     uid: uid.prefault({}),
     scan: scan.prefault({}),
     signals: signals.prefault({}),
+    badges: badges.prefault({}),
     journal: journal.prefault({}),
     log: log.prefault({}),
     web: web.prefault({}),
@@ -154,6 +175,18 @@ export const configSchema = z
           code: 'custom',
           path: ['moco', 'domain'],
           message: 'set moco.domain or moco.baseUrl',
+        });
+      }
+      if (
+        valid('badges', 'moco') &&
+        config.badges.source === 'moco' &&
+        config.moco.identity !== 'impersonation'
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['badges', 'source'],
+          message:
+            'badges kept in MOCO hold no API keys: set moco.identity: impersonation (one Staff key acts for everyone)',
         });
       }
       if (valid('reader') && config.reader.type === 'serial' && config.reader.path === null) {
@@ -220,3 +253,4 @@ export type UidConfig = Config['uid'];
 export type ScanConfig = Config['scan'];
 export type SignalsConfig = Config['signals'];
 export type WebConfig = Config['web'];
+export type BadgesConfig = Config['badges'];

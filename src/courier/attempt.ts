@@ -1,8 +1,9 @@
+import type { CredentialsFor } from '../identity/credentials.js';
 import type { Logger } from '../log.js';
-import type { MocoClient, MocoUserClient } from '../moco/client.js';
+import type { MocoClient, MocoCredentials, MocoUserClient } from '../moco/client.js';
 import { isMocoError, type MocoError } from '../moco/errors.js';
 import type { Presence } from '../moco/types.js';
-import type { Booked, FinalOutcome, Tap } from '../store/journal.js';
+import type { Booked, FinalOutcome, OpenPresence, Tap } from '../store/journal.js';
 import type { DayViews } from './day-views.js';
 import {
   dayAfter,
@@ -10,6 +11,7 @@ import {
   effectOfTouch,
   type Intent,
   planLate,
+  planNightShift,
   stateAfterTouches,
   type TouchIntent,
   type WriteIntent,
@@ -50,8 +52,8 @@ export type AttemptResult =
 
 export interface AttemptDeps {
   client: MocoClient;
-  /** The badge's current key: an admin who fixed a key and ran `queue retry` is heard at once. */
-  keyFor(uid: string): string | null;
+  /** The key (and for a Staff key, the user) the tap goes with, as the badge stands now. */
+  credentialsFor: CredentialsFor;
   /** The direction of the lane's previous toggle that day, when MOCO did not say. */
   previousOutcome(tap: Tap): FinalOutcome | null;
   /** Waits for the rate limiter; called before every request to MOCO. */
@@ -60,8 +62,12 @@ export interface AttemptDeps {
   markSending(intent: Intent): void;
   /** The tap with the minute it is to be written at, or 'hold' while no clock can tell that minute. */
   timed(tap: Tap): Tap | 'hold';
+  /** Whether MOCO has answered in this run, so that its clock is known. */
+  mocoClockKnown(): boolean;
   /** MOCO's local dates a touch sent at `sentAt` can have landed on, besides the tap's own. */
   mocoDatesOf(tap: Tap): string[];
+  /** The night shift this tap ends (`scan.nightShift: split`): the person's presence open since yesterday. */
+  nightShiftOf(tap: Tap): OpenPresence | null;
   days: DayViews;
   logger: Logger;
 }
@@ -92,16 +98,19 @@ export async function attemptDelivery(
   options: AttemptOptions,
   deps: AttemptDeps,
 ): Promise<AttemptResult> {
-  let key: string | null;
+  let credentials: MocoCredentials | null;
   try {
-    key = deps.keyFor(tap.uid);
+    credentials = deps.credentialsFor(tap);
   } catch (error) {
     return failed('error', `cannot read the badge's key: ${describe(error)}`, tap.uncertain);
   }
-  if (key === null) return failed('error', 'badge was removed before delivery', tap.uncertain);
-  const user = deps.client.forKey(key);
+  if (credentials === null) return failed('error', 'badge was removed before delivery', tap.uncertain);
+  const user = deps.client.forKey(credentials.apiKey, { impersonateUserId: credentials.impersonateUserId });
   const progress: Progress = { outThere: tap.uncertain && !options.fresh, sending: false };
   try {
+    const shift = deps.nightShiftOf(tap);
+    // A night shift's end is planned from where MOCO stands, step by step: nothing to look for.
+    if (shift !== null) return await endNightShift(user, tap, shift, progress, deps);
     let original: Intent | null = null;
     if (progress.outThere) {
       original = tap.intent ?? { op: 'touch' };
@@ -112,9 +121,9 @@ export async function attemptDelivery(
     if (options.live && options.fresh && tap.intent?.op === 'touch') {
       return await touch(user, tap, progress, deps);
     }
-    const timed = deps.timed(tap);
-    if (timed === 'hold') return { kind: 'hold' };
-    const result = await writeLate(user, timed, progress, options.live, original, deps);
+    // Before MOCO's first answer its clock is unknown: the read that plans the tap tells it.
+    if (deps.mocoClockKnown() && deps.timed(tap) === 'hold') return { kind: 'hold' };
+    const result = await writeLate(user, tap, progress, options.live, original, deps);
     return original?.op === 'touch' && result.kind === 'delivered' ? { ...result, resent: true } : result;
   } catch (error) {
     if (!isMocoError(error)) throw error;
@@ -190,6 +199,8 @@ async function touch(
   deps: AttemptDeps,
 ): Promise<Delivered> {
   await deps.beforeRequest();
+  // A touch changes the day in a way only MOCO knows: a later tap must not be planned on the old view.
+  deps.days.forget(tap.lane);
   progress.outThere = true;
   progress.sending = true;
   const presence = await sent(() => user.touch());
@@ -255,14 +266,50 @@ async function dayOfTap(
   fresh: boolean,
   deps: AttemptDeps,
 ): Promise<{ tap: Tap; day: Presence[]; cached: boolean } | 'hold'> {
-  const view = fresh ? null : deps.days.get(tap.lane, tap.localDate);
-  if (view !== null) return { tap, day: view, cached: true };
-  let day = await readDay(user, tap, tap.localDate, deps);
+  const before = deps.timed(tap);
+  const known = before === 'hold' ? tap : before;
+  const view = fresh || before === 'hold' ? null : deps.days.get(known.lane, known.localDate);
+  if (view !== null) return { tap: known, day: view, cached: true };
+  let day = await readDay(user, known, known.localDate, deps);
   // The first answer of a run tells MOCO's clock, which may move the tap's minute, even its date.
-  const timed = deps.timed(tap);
+  const timed = deps.timed(known);
   if (timed === 'hold') return 'hold';
-  if (timed.localDate !== tap.localDate) day = await readDay(user, timed, timed.localDate, deps);
+  if (timed.localDate !== known.localDate) day = await readDay(user, timed, timed.localDate, deps);
   return { tap: timed, day, cached: false };
+}
+
+/** At most: close yesterday's part, book today's, and one step again after MOCO refused a stale plan. */
+const SHIFT_STEPS = 4;
+
+async function endNightShift(
+  user: MocoUserClient,
+  tap: Tap,
+  shift: OpenPresence,
+  progress: Progress,
+  deps: AttemptDeps,
+): Promise<AttemptResult> {
+  const timed = deps.timed(tap);
+  if (timed === 'hold') return { kind: 'hold' };
+  for (let step = 0; step < SHIFT_STEPS; step += 1) {
+    progress.outThere = false;
+    const yesterday = await readDay(user, timed, shift.date, deps);
+    const today = await readDay(user, timed, timed.localDate, deps);
+    const plan = planNightShift({ id: shift.presenceId }, yesterday, today, timed.localDate, timed.localTime);
+    if (plan.kind === 'done') {
+      return {
+        kind: 'delivered',
+        outcome: 'clocked_out',
+        booked: { id: shift.presenceId, date: shift.date, from: shift.from },
+      };
+    }
+    if (plan.kind === 'conflict') return failed('locked', plan.reason, false);
+    await write(user, plan.intent, progress, deps);
+  }
+  return failed(
+    'error',
+    `the night shift since ${shift.date} ${shift.from} did not come to an end in ${SHIFT_STEPS} steps`,
+    false,
+  );
 }
 
 /** A refusal a fresh look may resolve: the presence is gone, or the day was not what the plan assumed. */
@@ -283,7 +330,13 @@ async function write(
   let answer: Presence | null | undefined;
   switch (intent.op) {
     case 'open':
-      answer = await sent(() => user.createPresence({ date: intent.date, from: intent.from }));
+      answer = await sent(() =>
+        user.createPresence({
+          date: intent.date,
+          from: intent.from,
+          ...(intent.to === undefined ? {} : { to: intent.to }),
+        }),
+      );
       break;
     case 'close':
       answer = await sent(() => user.updatePresence(intent.id, { to: intent.to }));

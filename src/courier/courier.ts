@@ -1,15 +1,17 @@
+import type { CredentialsFor } from '../identity/credentials.js';
 import type { Logger } from '../log.js';
 import type { MocoClient } from '../moco/client.js';
 import type { MocoWatch } from '../moco/watch.js';
 import type { Outcome } from '../outcome.js';
 import { storageFault } from '../store/errors.js';
-import type { Journal, Tap, Verification } from '../store/journal.js';
+import type { Journal, OpenPresence, Tap, Verification } from '../store/journal.js';
 import type { Clock } from '../time/clock.js';
 import { localParts } from '../time/local.js';
 import type { TimerHandle, Timers } from '../time/timers.js';
 import { type AttemptResult, attemptDelivery } from './attempt.js';
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { DayViews } from './day-views.js';
+import { dayBefore } from './open-presences.js';
 import type { Intent } from './plan.js';
 import type { Priority, RateLimiter } from './rate-limiter.js';
 import type { TimeTrust } from './time-trust.js';
@@ -43,7 +45,7 @@ export interface CourierStatus {
 export interface CourierDeps {
   journal: Journal;
   client: MocoClient;
-  keyFor(uid: string): string | null;
+  credentialsFor: CredentialsFor;
   limiter: RateLimiter;
   timeTrust: TimeTrust;
   /** Whether MOCO answers at all, whoever asked, and its clock. */
@@ -58,6 +60,8 @@ export interface CourierDeps {
    * before then, so a slow MOCO applying it late cannot be answered with a second one.
    */
   settleMs: number;
+  /** `split`: a tap of a person whose presence is open since yesterday ends a night shift. */
+  nightShift?: 'off' | 'split';
   backoff?: BackoffOptions;
   random?: () => number;
   /** Called when connectivity or the set of failed taps changed, so the kiosk's idle state follows. */
@@ -310,13 +314,15 @@ export class Courier {
         { live, fresh },
         {
           client: this.deps.client,
-          keyFor: this.deps.keyFor,
+          credentialsFor: this.deps.credentialsFor,
           previousOutcome: (t) => journal.lastOutcomeOn(t.lane, t.localDate, t.id),
           beforeRequest: () => this.deps.limiter.acquire(priority),
           markSending: (intent) => journal.markSending(tap.id, intent, clock.now()),
           // Read again: the minute may have been corrected just now.
           timed: (t) => (timeTrust.prepare(t, false) === 'hold' ? 'hold' : (journal.get(t.id) ?? t)),
+          mocoClockKnown: () => this.deps.watch.offsetMs() !== null,
           mocoDatesOf: (t) => this.mocoDatesOf(t),
+          nightShiftOf: (t) => this.nightShiftOf(t),
           days: this.days,
           logger: this.deps.logger,
         },
@@ -334,6 +340,12 @@ export class Courier {
         uncertain: !fresh || tap.uncertain,
       };
     }
+  }
+
+  private nightShiftOf(tap: Tap): OpenPresence | null {
+    if (this.deps.nightShift !== 'split') return null;
+    const open = this.deps.journal.openPresenceOf(tap.lane);
+    return open !== null && open.date === dayBefore(tap.localDate) ? open : null;
   }
 
   /**
@@ -439,18 +451,22 @@ export class Courier {
 
   private async verify(tap: Tap): Promise<void> {
     const { journal, logger } = this.deps;
-    const key = this.deps.keyFor(tap.uid);
-    if (key === null) {
-      journal.verified(tap.id);
-      return;
-    }
     try {
-      const result = await verifyResend(this.deps.client.forKey(key), tap, {
+      const credentials = this.deps.credentialsFor(tap);
+      if (credentials === null) {
+        journal.verified(tap.id);
+        return;
+      }
+      const user = this.deps.client.forKey(credentials.apiKey, {
+        impersonateUserId: credentials.impersonateUserId,
+      });
+      const result = await verifyResend(user, tap, {
         beforeRequest: () => this.deps.limiter.acquire('drain'),
         keptOpen: (id) => journal.openPresenceOf(tap.lane)?.presenceId === id,
         openedHere: (id) => journal.openedHere(id),
       });
       journal.verified(tap.id, result.repaired === null ? undefined : result.booked);
+      if (result.repaired !== null) this.days.forget(tap.lane);
       if (result.repaired !== null) {
         logger.warn({ tapId: tap.id, uid: tap.uid, what: result.repaired }, 'repaired');
       }

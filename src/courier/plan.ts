@@ -12,7 +12,7 @@ import type { Presence } from '../moco/types.js';
  */
 export type Intent =
   | TouchIntent
-  | { op: 'open'; date: string; from: string }
+  | { op: 'open'; date: string; from: string; to?: string }
   | { op: 'close'; id: number; to: string }
   | { op: 'discard'; id: number };
 
@@ -47,6 +47,15 @@ export function planLate(day: readonly Presence[], date: string, time: string): 
   }
   const current = open[0];
   if (current === undefined) {
+    // MOCO refuses an open presence that overlaps a closed one ("range overlaps"): said here, so that
+    // an answer lost on the way cannot make the closed one look like this tap's.
+    const covering = day.find((p) => p.to !== null && p.from <= time && time < p.to);
+    if (covering !== undefined) {
+      return {
+        kind: 'conflict',
+        reason: `locked: the presence ${covering.from}-${covering.to} on ${date} covers this tap at ${time}`,
+      };
+    }
     return { kind: 'write', intent: { op: 'open', date, from: time }, effect: 'clocked_in' };
   }
   if (current.from < time) {
@@ -62,7 +71,49 @@ export function planLate(day: readonly Presence[], date: string, time: string): 
 }
 
 export const effectOf = (intent: WriteIntent): Effect =>
-  intent.op === 'open' ? 'clocked_in' : 'clocked_out';
+  intent.op === 'open' && intent.to === undefined ? 'clocked_in' : 'clocked_out';
+
+/** The next step of a night shift's end, or done, or a day that is not what the steps left. */
+export type ShiftStep =
+  | { kind: 'write'; intent: WriteIntent }
+  | { kind: 'done' }
+  | { kind: 'conflict'; reason: string };
+
+const FIRST_MINUTE = '00:00';
+const LAST_MINUTE = '23:59';
+
+/**
+ * A tap that ends a night shift (`scan.nightShift: split`): the presence opened yesterday is closed
+ * at 23:59 of its date (deleted if it began at 23:59, which MOCO would discard), today's part is
+ * booked from 00:00 to the tap's minute. Planned from what MOCO shows, step by step, so a step whose
+ * answer was lost or a crash between steps goes on where MOCO stands.
+ */
+export function planNightShift(
+  shift: { id: number },
+  yesterday: readonly Presence[],
+  today: readonly Presence[],
+  date: string,
+  time: string,
+): ShiftStep {
+  const open = yesterday.find((p) => p.id === shift.id && p.to === null);
+  if (open !== undefined) {
+    const intent: WriteIntent =
+      open.from === LAST_MINUTE
+        ? { op: 'discard', id: open.id }
+        : { op: 'close', id: open.id, to: LAST_MINUTE };
+    return { kind: 'write', intent };
+  }
+  if (time === FIRST_MINUTE) return { kind: 'done' };
+  const part = today.find((p) => p.from === FIRST_MINUTE);
+  if (part === undefined)
+    return { kind: 'write', intent: { op: 'open', date, from: FIRST_MINUTE, to: time } };
+  if (part.to === null) return { kind: 'write', intent: { op: 'close', id: part.id, to: time } };
+  if (part.to === time) return { kind: 'done' };
+  return {
+    kind: 'conflict',
+    reason: `locked: today's part of the night shift already ends at ${part.to}, not ${time}`,
+  };
+}
 
 /**
  * Whether a write that may have gone out is what MOCO now shows; false means it did not land and
@@ -71,7 +122,7 @@ export const effectOf = (intent: WriteIntent): Effect =>
 export function writeLanded(intent: WriteIntent, day: readonly Presence[]): boolean {
   switch (intent.op) {
     case 'open':
-      return day.some((p) => p.from === intent.from);
+      return day.some((p) => p.from === intent.from && (intent.to === undefined || p.to === intent.to));
     case 'close':
       return day.some((p) => p.id === intent.id && p.to === intent.to);
     case 'discard':

@@ -55,9 +55,13 @@ export class TimeTrust {
     return this.synced;
   }
 
-  /** Whether the kiosk's own clock can be trusted for the minute of a tap. */
+  /**
+   * Whether the kiosk's own clock can be trusted for the minute of a tap: MOCO's clock decides once
+   * MOCO has answered; before, the sync probe (only a positive "not synchronised" counts).
+   */
   isSynchronized(): boolean {
-    return this.synced !== false && !this.offByMoco();
+    const offset = this.deps.mocoOffsetMs();
+    return offset === null ? this.synced !== false : Math.abs(offset) <= MAX_CLOCK_OFFSET_MS;
   }
 
   /** What a new tap records about the clock it was taken with. */
@@ -68,41 +72,47 @@ export class TimeTrust {
     if (offset !== null && Math.abs(offset) > MAX_CLOCK_OFFSET_MS) {
       return { atMs: now + offset, clockSynced: true, ...mono };
     }
-    return { atMs: now, clockSynced: this.synced !== false, ...mono };
+    return { atMs: now, clockSynced: this.isSynchronized(), ...mono };
   }
 
   /**
    * Before a delivery: a live touch goes now (MOCO's own clock decides its minute, which is also right
-   * when ours is wrong); a tap written at its own minute waits until that minute can be trusted.
+   * when ours is wrong). A tap written at its own minute is first put on the best clock there is:
+   * MOCO's, measured from its answers, for a tap of this boot; the recorded time for one a trusted
+   * clock took; the recorded time flagged `time_uncertain` for one an untrusted clock of an earlier
+   * boot took (nothing can correct that any more). A tap of this boot with no trusted clock at all
+   * waits ('hold').
    */
   prepare(tap: Tap, touch: boolean): 'go' | 'hold' {
     if (touch) return 'go';
     const sameBoot = tap.bootId !== null && tap.bootId === this.deps.mono.bootId() && tap.monoNs !== null;
     const offset = this.deps.mocoOffsetMs();
-    // A tap whose clock looked fine may still have been taken before MOCO showed ours to be off.
-    if (tap.clockSynced && !(sameBoot && this.offByMoco())) return 'go';
     if (sameBoot && offset !== null) {
       this.fix(tap, this.deps.clock.now() + offset, true);
       return 'go';
     }
     if (tap.clockSynced) return 'go';
+    if (!sameBoot) {
+      this.fix(tap, tap.atMs, false);
+      return 'go';
+    }
     if (!this.isSynchronized()) return 'hold';
-    this.fix(tap, this.deps.clock.now(), sameBoot);
+    this.fix(tap, this.deps.clock.now(), true);
     return 'go';
   }
 
-  private offByMoco(): boolean {
-    const offset = this.deps.mocoOffsetMs();
-    return offset !== null && Math.abs(offset) > MAX_CLOCK_OFFSET_MS;
-  }
-
-  /** Books the tap at `trustedNow` minus the time that passed since it, or at its recorded time. */
+  /**
+   * Books the tap at `trustedNow` minus the monotonic time since it (same boot), or at its recorded
+   * time flagged `time_uncertain`. Writes only what changes: a tap whose minute was right costs nothing.
+   */
   private fix(tap: Tap, trustedNow: number, sameBoot: boolean): void {
     const { mono, journal, timeZone, logger } = this.deps;
     const atMs = Math.round(
       sameBoot ? trustedNow - Number(mono.nowNs() - (tap.monoNs as bigint)) / 1e6 : tap.atMs,
     );
     const { date, time } = localParts(atMs, timeZone);
+    const moved = date !== tap.localDate || time !== tap.localTime;
+    if (sameBoot && !moved && tap.clockSynced) return;
     journal.correctTime(tap.id, {
       atMs,
       localDate: date,
@@ -115,7 +125,7 @@ export class TimeTrust {
         { tapId: tap.id, at: `${date} ${time}` },
         'time_uncertain: a reboot came between tap and clock sync',
       );
-    } else if (date !== tap.localDate || time !== tap.localTime) {
+    } else if (moved) {
       logger.info(
         { tapId: tap.id, was: `${tap.localDate} ${tap.localTime}`, now: `${date} ${time}` },
         'tap time corrected',

@@ -2,6 +2,7 @@ import { EXIT } from '../commands/common.js';
 import { indentProblems } from '../config/index.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import type { ClockSyncProbe } from '../time/sync.js';
+import { badgesCheck } from './badges.js';
 import { type Check, type DoctorContext, formatResult, runChecks } from './checks.js';
 import { clockCheck } from './clock.js';
 import { checkConfig, timezoneCheck } from './config.js';
@@ -11,6 +12,7 @@ import { type GpioCheckDeps, gpioCheck } from './gpio.js';
 import { masterKeyCheck } from './master-key.js';
 import { type MocoCheckDeps, mocoCheck } from './moco.js';
 import { type ReaderCheckDeps, readerCheck } from './reader.js';
+import { type StaffCheckDeps, staffKeyCheck } from './staff.js';
 
 /** Everything the checks touch, each part defaulting to the real system. */
 export interface DoctorDeps {
@@ -21,6 +23,7 @@ export interface DoctorDeps {
   reader?: ReaderCheckDeps;
   gpio?: GpioCheckDeps;
   moco?: MocoCheckDeps;
+  staff?: StaffCheckDeps;
   clockProbe?: ClockSyncProbe;
 }
 
@@ -35,6 +38,8 @@ export function doctorChecks(deps: DoctorDeps = {}): Check[] {
     readerCheck({ clock, ...deps.reader }),
     gpioCheck(deps.gpio),
     mocoCheck({ clock, ...deps.moco }),
+    staffKeyCheck({ env: deps.env, clock, ...deps.staff }),
+    badgesCheck(),
     clockCheck(deps.clockProbe),
   ];
 }

@@ -5,11 +5,19 @@ import type { Logger } from '../log.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { apiKeyProblem } from './api-key.js';
 import { createTrackedAgents, type TrackedAgents } from './connections.js';
-import { describeIssue, presenceListSchema, presenceSchema, profileSchema, sessionSchema } from './decode.js';
+import {
+  describeIssue,
+  presenceListSchema,
+  presenceSchema,
+  profileSchema,
+  sessionSchema,
+  userListSchema,
+  userSchema,
+} from './decode.js';
 import { MocoError } from './errors.js';
 import { errorFromStatus, errorFromTransport, protocolError, readBody } from './http-errors.js';
 import { MAX_PER_PAGE, nextPageUrl } from './pagination.js';
-import type { Presence, PresenceInput, Profile, Session, TouchInput } from './types.js';
+import type { MocoUser, Presence, PresenceInput, Profile, Session, TouchInput } from './types.js';
 import type { MocoAnswer } from './watch.js';
 
 export interface MocoClientOptions {
@@ -34,6 +42,15 @@ export interface PresenceQuery {
   isHomeOffice?: boolean;
 }
 
+export interface UserQuery {
+  /**
+   * Only users changed after this instant (MOCO's `updated_after`, an ISO8601 time as MOCO writes
+   * `updated_at`). No recording shows this filter at work: a caller must stay right if MOCO ignores
+   * it (every user comes back) or if a change does not move `updated_at` (see directory/sync.ts).
+   */
+  updatedAfter?: string;
+}
+
 /** MOCO as one user (or, with a staff key, as the impersonated user). Every failure is a MocoError. */
 export interface MocoUserClient {
   /**
@@ -51,11 +68,26 @@ export interface MocoUserClient {
   deletePresence(id: number): Promise<void>;
   session(): Promise<Session>;
   profile(): Promise<Profile>;
+  /**
+   * Every page of `GET /users`. A normal user key gets 403 with an empty body (live probe, 2026-10:
+   * users-list-403-probe.json); the 2022 recordings were made with a key that could manage users.
+   */
+  listUsers(query?: UserQuery): Promise<MocoUser[]>;
+  /** `GET /users/{id}`; 403 for a normal key, even for its own id (user-get-403-probe.json). */
+  getUser(id: number): Promise<MocoUser>;
+  /**
+   * `PUT /users/{id}` with `custom_properties`, which MOCO merges into the user's. Nothing in the
+   * reference shows what this answers or which right it needs, and a field name MOCO does not know
+   * is ignored without an error: any 2xx is taken as "sent", and only a read afterwards can tell
+   * whether the value is there.
+   */
+  updateUserCustomProperties(id: number, properties: Record<string, string | string[]>): Promise<void>;
 }
 
-interface Credentials {
+/** The key a request is sent with, and for a Staff key the user it acts as. */
+export interface MocoCredentials {
   apiKey: string;
-  /** Staff keys only: act as this MOCO user. */
+  /** Staff keys only: act as this MOCO user (`X-IMPERSONATE-USER-ID`). */
   impersonateUserId?: number;
 }
 
@@ -80,9 +112,20 @@ export class MocoClient {
     this.transport = new Transport(options, http);
   }
 
-  forKey(apiKey: string, options: { impersonateUserId?: number } = {}): MocoUserClient {
+  /**
+   * `beforeRequest` is awaited before every request this client sends, each page of a list
+   * included: where a rate limiter must see each request, not each call.
+   */
+  forKey(
+    apiKey: string,
+    options: { impersonateUserId?: number; beforeRequest?: () => Promise<void> } = {},
+  ): MocoUserClient {
     this.transport.scrubber.add(apiKey);
-    return new KeyClient(this.transport, { apiKey, impersonateUserId: options.impersonateUserId });
+    return new KeyClient(
+      this.transport,
+      { apiKey, impersonateUserId: options.impersonateUserId },
+      options.beforeRequest,
+    );
   }
 
   /** Closes pooled sockets so the process can exit. An injected axios instance is the caller's. */
@@ -134,7 +177,7 @@ class Transport {
     return new URL(url).origin === this.base.origin;
   }
 
-  async send(credentials: Credentials, method: string, url: string, body?: unknown): Promise<Answer> {
+  async send(credentials: MocoCredentials, method: string, url: string, body?: unknown): Promise<Answer> {
     const label = `${method} ${new URL(url).pathname}`;
     const headers = authHeaders(label, credentials);
     const started = performance.now();
@@ -178,7 +221,8 @@ class Transport {
 class KeyClient implements MocoUserClient {
   constructor(
     private readonly client: Transport,
-    private readonly credentials: Credentials,
+    private readonly credentials: MocoCredentials,
+    private readonly beforeRequest: (() => Promise<void>) | undefined,
   ) {}
 
   async touch(input: TouchInput = {}): Promise<Presence | null> {
@@ -199,21 +243,21 @@ class KeyClient implements MocoUserClient {
     }
     if (query.userId !== undefined) params.set('user_id', String(query.userId));
     if (query.isHomeOffice !== undefined) params.set('is_home_office', String(query.isHomeOffice));
-    params.set('per_page', String(MAX_PER_PAGE));
+    return this.everyPage('/users/presences', params, presenceListSchema);
+  }
 
-    const all: Presence[] = [];
-    const seen = new Set<string>();
-    let url: string | undefined = this.client.url('/users/presences', params);
-    while (url !== undefined) {
-      if (seen.size >= MAX_PAGES) {
-        throw new MocoError('protocol', `listPresences: more than ${MAX_PAGES} pages`);
-      }
-      seen.add(url);
-      const answer = await this.call('GET', url);
-      all.push(...decode(presenceListSchema, answer));
-      url = this.nextPage(answer, url, seen);
-    }
-    return all;
+  async listUsers(query: UserQuery = {}): Promise<MocoUser[]> {
+    const params = new URLSearchParams();
+    if (query.updatedAfter !== undefined) params.set('updated_after', query.updatedAfter);
+    return this.everyPage('/users', params, userListSchema);
+  }
+
+  async getUser(id: number): Promise<MocoUser> {
+    return decode(userSchema, await this.call('GET', this.userUrl(id)));
+  }
+
+  async updateUserCustomProperties(id: number, properties: Record<string, string | string[]>): Promise<void> {
+    await this.call('PUT', this.userUrl(id), { custom_properties: properties });
   }
 
   async getPresence(id: number): Promise<Presence> {
@@ -241,6 +285,31 @@ class KeyClient implements MocoUserClient {
     return decode(profileSchema, await this.call('GET', this.client.url('/profile')));
   }
 
+  /** Follows `Link rel="next"` to the last page, in MOCO's order, asking for its largest pages. */
+  private async everyPage<T>(path: string, params: URLSearchParams, schema: z.ZodType<T[]>): Promise<T[]> {
+    params.set('per_page', String(MAX_PER_PAGE));
+    const all: T[] = [];
+    const seen = new Set<string>();
+    let url: string | undefined = this.client.url(path, params);
+    while (url !== undefined) {
+      if (seen.size >= MAX_PAGES) {
+        throw new MocoError('protocol', `GET ${path}: more than ${MAX_PAGES} pages`);
+      }
+      seen.add(url);
+      const answer = await this.call('GET', url);
+      all.push(...decode(schema, answer));
+      url = this.nextPage(answer, url, seen);
+    }
+    return all;
+  }
+
+  private userUrl(id: number): string {
+    if (!Number.isSafeInteger(id) || id <= 0) {
+      throw new MocoError('invalid', `user id ${id} is not valid`);
+    }
+    return this.client.url(`/users/${id}`);
+  }
+
   private presenceUrl(id: number): string {
     if (!Number.isSafeInteger(id) || id <= 0) {
       throw new MocoError('invalid', `presence id ${id} is not valid`);
@@ -249,6 +318,7 @@ class KeyClient implements MocoUserClient {
   }
 
   private async call(method: string, url: string, body?: unknown): Promise<Answer> {
+    await this.beforeRequest?.();
     return this.client.send(this.credentials, method, url, body);
   }
 
@@ -292,7 +362,7 @@ function headerValue(value: unknown): string | undefined {
  * Checked here rather than left to Node, whose invalid-header errors we would have to trust not to
  * quote the value. Throws before anything is sent.
  */
-function authHeaders(label: string, { apiKey, impersonateUserId }: Credentials): Record<string, string> {
+function authHeaders(label: string, { apiKey, impersonateUserId }: MocoCredentials): Record<string, string> {
   if (apiKeyProblem(apiKey) !== null) {
     throw new MocoError('unauthorized', `MOCO ${label}: the API key is empty or has characters not allowed`);
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Presence, Profile, Session } from './types.js';
+import type { MocoUser, Presence, Profile, Session } from './types.js';
 
 /**
  * Shapes of MOCO's answers. Loose objects: MOCO adds fields over time and we keep them; only the
@@ -26,6 +26,22 @@ export const presenceSchema: z.ZodType<Presence> = z.looseObject({
 export const presenceListSchema: z.ZodType<Presence[]> = z.array(presenceSchema);
 
 export const sessionSchema: z.ZodType<Session> = z.looseObject({ id: z.number().int(), uuid: z.string() });
+
+/**
+ * Users as every source shows them (recordings of 2022, the docs of 2026). `email` is a string in
+ * all of them; it is read as nullable because an account can have users without one.
+ */
+export const userSchema: z.ZodType<MocoUser> = z.looseObject({
+  id: z.number().int(),
+  firstname: z.string(),
+  lastname: z.string(),
+  active: z.boolean(),
+  email: z.string().nullish(),
+  custom_properties: z.record(z.string(), z.unknown()),
+  updated_at: z.string(),
+});
+
+export const userListSchema: z.ZodType<MocoUser[]> = z.array(userSchema);
 
 /**
  * `GET /profile` names its fields `first_name`/`last_name` (docs and OpenAPI, profile-200.json),

@@ -36,6 +36,23 @@ export interface Profile {
   email?: string;
 }
 
+/**
+ * A MOCO user as `GET /users` and `GET /users/{id}` answer it (users-list-200.json, user-get-200.json,
+ * user-get-200-documented.json). Every source shows these fields; the rest is kept as it comes.
+ */
+export interface MocoUser {
+  id: number;
+  firstname: string;
+  lastname: string;
+  /** A deactivated user. The 2022 list did not show one created just before it (see decode.ts). */
+  active: boolean;
+  email?: string | null;
+  /** Custom fields by their name: strings, an array for MultiSelect; `{}` when none. */
+  custom_properties: Record<string, unknown>;
+  /** UTC ISO8601 with `Z`, by MOCO's clock. */
+  updated_at: string;
+}
+
 export interface PresenceInput {
   date?: string;
   from?: string;

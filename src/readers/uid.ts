@@ -61,3 +61,16 @@ export function createUidNormalizer(reader: ReaderConfig, uid: UidConfig): (raw:
   const origin = uidOrigin(reader);
   return (raw) => normalizeUid(raw, uid, origin);
 }
+
+/**
+ * For a UID typed by an admin (into MOCO's badge field) or written there by `badge add`: a UID in
+ * the configured form already, so normalising it again must not change it. A digits-only UID is
+ * decimal only when that is the configured form, and the bytes are not reversed a second time
+ * (reverseBytes describes a reader, not what the kiosk shows). An admin may still type a hex UID
+ * with separators, or in any case, and it comes out as the reader's would.
+ */
+export function createTypedUidNormalizer(uid: UidConfig): (raw: string) => string | null {
+  const origin: UidOrigin = uid.format === 'decimal' ? 'text' : 'hex';
+  const config = { ...uid, reverseBytes: false };
+  return (raw) => normalizeUid(raw, config, origin);
+}

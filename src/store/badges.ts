@@ -9,8 +9,8 @@ export interface Badge {
   label: string | null;
   userId: number | null;
   userName: string | null;
-  /** Decrypted. */
-  apiKey: string;
+  /** Decrypted; null for a badge booked with the Staff key (`moco.identity: impersonation`). */
+  apiKey: string | null;
   createdAt: number;
   updatedAt: number;
   lastSeenAt: number | null;
@@ -24,7 +24,8 @@ export interface AddBadgeInput {
   label?: string | null;
   userId?: number | null;
   userName?: string | null;
-  apiKey: string;
+  /** Null for a badge booked with the Staff key: then the MOCO user is required. */
+  apiKey: string | null;
 }
 
 export interface ExportRow {
@@ -64,6 +65,7 @@ export type BadgeErrorCode =
   | 'malformed_uid'
   | 'empty_key'
   | 'bad_key'
+  | 'no_user'
   | 'exists'
   | 'not_found'
   | 'import_row'
@@ -96,8 +98,9 @@ export function normalizeBadgeUid(raw: string): string {
   return uid;
 }
 
-/** `…` and the last four characters; nothing of keys too short to hide most of. */
-export function keyHint(apiKey: string): string {
+/** `…` and the last four characters; nothing of keys too short to hide most of; `none` without a key. */
+export function keyHint(apiKey: string | null): string {
+  if (apiKey === null) return 'none';
   return apiKey.length > 8 ? `…${apiKey.slice(-4)}` : '…';
 }
 
@@ -106,7 +109,7 @@ interface BadgeRow {
   label: string | null;
   user_id: number | null;
   user_name: string | null;
-  api_key: string;
+  api_key: string | null;
   created_at: number;
   updated_at: number;
   last_seen_at: number | null;
@@ -123,12 +126,15 @@ interface StagedRow {
   setUserId: 0 | 1;
   userName: string | null;
   setUserName: 0 | 1;
-  /** Encrypted; null keeps the stored key. */
+  /** Encrypted; null keeps the stored key, unless `clearKey`. */
   apiKey: string | null;
+  /** The Staff key books the badge: a key stored earlier goes. */
+  clearKey: 0 | 1;
 }
 
 const STAGED_COLUMNS = `uid TEXT PRIMARY KEY NOT NULL, label TEXT, set_label INTEGER NOT NULL,
-  user_id INTEGER, set_user_id INTEGER NOT NULL, user_name TEXT, set_user_name INTEGER NOT NULL, api_key TEXT`;
+  user_id INTEGER, set_user_id INTEGER NOT NULL, user_name TEXT, set_user_name INTEGER NOT NULL, api_key TEXT,
+  clear_key INTEGER NOT NULL`;
 
 /**
  * The badge-to-key mapping. Every read goes to the database, so what an admin changes with the CLI
@@ -177,9 +183,15 @@ export class BadgeStore {
    */
   add(input: AddBadgeInput, options: { replace?: boolean } = {}): Badge {
     const uid = normalizeBadgeUid(input.uid);
-    const apiKey = input.apiKey.trim();
+    const apiKey = input.apiKey === null ? null : input.apiKey.trim();
     if (apiKey === '') throw new BadgeError('empty_key', `the API key for badge ${uid} is empty`);
-    const problem = apiKeyProblem(apiKey);
+    if (apiKey === null && (input.userId ?? null) === null) {
+      throw new BadgeError(
+        'no_user',
+        `badge ${uid} has no key of its own, so it needs the MOCO user it books for`,
+      );
+    }
+    const problem = apiKey === null ? null : apiKeyProblem(apiKey);
     if (problem !== null) throw new BadgeError('bad_key', `the API key for badge ${uid} ${problem}`);
     return this.#db
       .transaction(() => {
@@ -196,7 +208,7 @@ export class BadgeStore {
           label: input.label === undefined ? (existing?.label ?? null) : blankToNull(input.label),
           user_id: input.userId ?? null,
           user_name: blankToNull(input.userName),
-          api_key: this.#cipher.encrypt(apiKey, uid),
+          api_key: apiKey === null ? null : this.#cipher.encrypt(apiKey, uid),
           created_at: existing?.created_at ?? now,
           updated_at: now,
           last_seen_at: existing?.last_seen_at ?? null,
@@ -240,6 +252,15 @@ export class BadgeStore {
     return this.#db.prepare<[], { n: number }>('SELECT count(*) AS n FROM badges').get()!.n;
   }
 
+  /** How many badges there are and how many hold a key of their own, without decrypting one. */
+  keyCounts(): { total: number; withKey: number } {
+    return this.#db
+      .prepare<[], { total: number; withKey: number }>(
+        'SELECT count(*) AS total, count(api_key) AS withKey FROM badges',
+      )
+      .get()!;
+  }
+
   exportRows(withKeys: boolean): ExportRow[] {
     const rows = this.#db.prepare<[], BadgeRow>(`SELECT ${COLUMNS} FROM badges ORDER BY uid`).all();
     return rows.map((row) => ({
@@ -247,7 +268,7 @@ export class BadgeStore {
       label: row.label,
       userId: row.user_id,
       userName: row.user_name,
-      apiKey: withKeys ? this.#cipher.decrypt(row.api_key, row.uid) : null,
+      apiKey: withKeys && row.api_key !== null ? this.#cipher.decrypt(row.api_key, row.uid) : null,
     }));
   }
 
@@ -260,9 +281,13 @@ export class BadgeStore {
    * temporary table, which is this connection's own and locks nothing; and merged in one short
    * write transaction of two set-wise statements (about 2.5 µs a row on the development machine;
    * `npm run bench` measures it). One transaction keeps the import atomic, through a power cut too.
+   *
+   * With `staffKey` (`moco.identity: impersonation`) no row may bring a key, every badge needs its
+   * MOCO user, and keys stored earlier are dropped from the imported badges.
    */
-  importRows(rows: readonly ImportRow[]): ImportResult {
-    const planned = this.#db.transaction(() => this.#planImport(rows))();
+  importRows(rows: readonly ImportRow[], options: { staffKey?: boolean } = {}): ImportResult {
+    const staffKey = options.staffKey === true;
+    const planned = this.#db.transaction(() => this.#planImport(rows, staffKey))();
     this.#db.pragma('temp_store = MEMORY');
     this.#db.exec(`CREATE TEMP TABLE IF NOT EXISTS import_rows (${STAGED_COLUMNS})`);
     try {
@@ -270,22 +295,32 @@ export class BadgeStore {
         this.#db.exec('DELETE FROM temp.import_rows');
         const stage = this.#db.prepare(
           `INSERT INTO temp.import_rows VALUES (@uid, @label, @setLabel, @userId, @setUserId, @userName,
-             @setUserName, @apiKey)`,
+             @setUserName, @apiKey, @clearKey)`,
         );
         for (const row of planned) stage.run(row);
       })();
-      return this.#db.transaction(() => this.#mergeStaged()).immediate();
+      return this.#db.transaction(() => this.#mergeStaged(staffKey)).immediate();
     } finally {
       this.#db.exec('DROP TABLE temp.import_rows');
     }
   }
 
-  #planImport(rows: readonly ImportRow[]): StagedRow[] {
+  #planImport(rows: readonly ImportRow[], staffKey: boolean): StagedRow[] {
     const { checked, problems } = checkImportRows(rows);
     const planned: StagedRow[] = [];
     for (const { input, uid, userId, apiKey } of checked) {
-      if (apiKey === '' && this.#find.get(uid) === undefined) {
-        problems.push({ line: input.line, message: `badge ${uid} is new, so it needs an api_key` });
+      const existing = this.#find.get(uid);
+      const problem = (message: string) => problems.push({ line: input.line, message });
+      if (staffKey && apiKey !== '') {
+        problem('moco.identity is impersonation, so no personal key is stored: leave api_key empty');
+        continue;
+      }
+      if (staffKey && (userId === undefined ? (existing?.user_id ?? null) : userId) === null) {
+        problem(`badge ${uid} needs the user_id of the MOCO user it books for`);
+        continue;
+      }
+      if (!staffKey && apiKey === '' && existing?.api_key == null) {
+        problem(`badge ${uid} ${existing === undefined ? 'is new' : 'has no key'}, so it needs an api_key`);
         continue;
       }
       planned.push({
@@ -297,6 +332,7 @@ export class BadgeStore {
         userName: input.userName === undefined ? null : blankToNull(input.userName),
         setUserName: input.userName === undefined ? 0 : 1,
         apiKey: apiKey === '' ? null : this.#cipher.encrypt(apiKey, uid),
+        clearKey: staffKey ? 1 : 0,
       });
     }
     throwImportProblems(problems);
@@ -304,36 +340,41 @@ export class BadgeStore {
   }
 
   /** Updates first, so the rows inserted after are not updated again; a column not in the file keeps its value. */
-  #mergeStaged(): ImportResult {
+  #mergeStaged(staffKey: boolean): ImportResult {
     const now = this.#clock.now();
+    // A row planned as an update on what the badge had, whose badge someone removed since: inserted,
+    // it would lack what its taps need (a key of its own, or with the Staff key its user).
+    const lacking = this.#db
+      .prepare<[], { n: number }>(
+        `SELECT count(*) AS n FROM temp.import_rows AS s
+         WHERE ${staffKey ? 's.user_id' : 's.api_key'} IS NULL AND NOT EXISTS (SELECT 1 FROM badges b WHERE b.uid = s.uid)`,
+      )
+      .get()!.n;
+    if (lacking > 0) {
+      throw new BadgeError(
+        'import_conflict',
+        `a badge of the file was removed while importing it, so its row has no ${staffKey ? 'user_id' : 'api_key'}: nothing imported; run the import again`,
+      );
+    }
     const updated = this.#db
       .prepare(
         `UPDATE badges SET
            label = CASE WHEN s.set_label THEN s.label ELSE badges.label END,
            user_id = CASE WHEN s.set_user_id THEN s.user_id ELSE badges.user_id END,
            user_name = CASE WHEN s.set_user_name THEN s.user_name ELSE badges.user_name END,
-           api_key = COALESCE(s.api_key, badges.api_key),
+           api_key = CASE WHEN s.clear_key THEN NULL ELSE COALESCE(s.api_key, badges.api_key) END,
            updated_at = ?
          FROM temp.import_rows AS s WHERE s.uid = badges.uid`,
       )
       .run(now).changes;
-    try {
-      const added = this.#db
-        .prepare(
-          `INSERT INTO badges (${COLUMNS})
-           SELECT s.uid, s.label, s.user_id, s.user_name, s.api_key, ?, ?, NULL FROM temp.import_rows AS s
-           WHERE NOT EXISTS (SELECT 1 FROM badges b WHERE b.uid = s.uid)`,
-        )
-        .run(now, now).changes;
-      return { added, updated };
-    } catch (error) {
-      // A row planned as an update without a key, whose badge someone removed since.
-      if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_NOTNULL') throw error;
-      throw new BadgeError(
-        'import_conflict',
-        'a badge of the file was removed while importing it, so its row has no api_key: nothing imported; run the import again',
-      );
-    }
+    const added = this.#db
+      .prepare(
+        `INSERT INTO badges (${COLUMNS})
+         SELECT s.uid, s.label, s.user_id, s.user_name, s.api_key, ?, ?, NULL FROM temp.import_rows AS s
+         WHERE NOT EXISTS (SELECT 1 FROM badges b WHERE b.uid = s.uid)`,
+      )
+      .run(now, now).changes;
+    return { added, updated };
   }
 
   #toBadge(row: BadgeRow): Badge {
@@ -342,7 +383,7 @@ export class BadgeStore {
       label: row.label,
       userId: row.user_id,
       userName: row.user_name,
-      apiKey: this.#cipher.decrypt(row.api_key, row.uid),
+      apiKey: row.api_key === null ? null : this.#cipher.decrypt(row.api_key, row.uid),
       createdAt: row.created_at,
       updatedAt: row.updated_at,
       lastSeenAt: row.last_seen_at,
@@ -387,8 +428,8 @@ export function migratePlaintextKeys(db: Database, cipher: KeyCipher): number {
         const sample = db
           .prepare<[], Pick<BadgeRow, 'uid' | 'api_key'>>('SELECT uid, api_key FROM badges')
           .all()
-          .find((row) => cipher.isEncrypted(row.api_key));
-        if (sample !== undefined && !decrypts(cipher, sample.api_key, sample.uid)) throw mismatch();
+          .find((row) => row.api_key !== null && cipher.isEncrypted(row.api_key));
+        if (sample?.api_key != null && !decrypts(cipher, sample.api_key, sample.uid)) throw mismatch();
         db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(
           KEY_CHECK,
           cipher.encrypt(KEY_CHECK_PLAIN, KEY_CHECK_AAD),
@@ -399,7 +440,7 @@ export function migratePlaintextKeys(db: Database, cipher: KeyCipher): number {
       for (const row of db
         .prepare<[], Pick<BadgeRow, 'uid' | 'api_key'>>('SELECT uid, api_key FROM badges')
         .all()) {
-        if (cipher.isEncrypted(row.api_key)) continue;
+        if (row.api_key === null || cipher.isEncrypted(row.api_key)) continue;
         update.run(cipher.encrypt(row.api_key.trim(), row.uid), row.uid);
         migrated += 1;
       }

@@ -150,6 +150,12 @@ export function laneOf(tap: Pick<NewTap, 'userId' | 'uid'>): string {
   return tap.userId === null ? `badge:${tap.uid}` : `user:${tap.userId}`;
 }
 
+/** The MOCO user of a lane `laneOf` made, or null for a lane of a badge without one. */
+export function userOfLane(lane: string): number | null {
+  const match = /^user:(\d+)$/.exec(lane);
+  return match === null ? null : Number(match[1]);
+}
+
 export interface JournalCounts {
   pending: number;
   failed: number;

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { JOURNAL_SCHEMA } from './journal.js';
+import { MOCO_BADGES_SCHEMA } from './moco-badges.js';
 
 /**
  * The schema, as an ordered list of steps. `openDatabase` runs every step whose version is above the
@@ -95,4 +96,51 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    description: 'badges without a key of their own, for one Staff key acting for every user',
+    up(db) {
+      dropNotNull(db, 'badges', 'api_key');
+    },
+  },
+  {
+    version: 7,
+    description:
+      "the kiosk's copy of the badges kept in MOCO: users, their badge UIDs, when each was last seen",
+    up(db) {
+      db.exec(MOCO_BADGES_SCHEMA);
+    },
+  },
 ];
+
+/**
+ * SQLite cannot drop a NOT NULL constraint in place: the table is rebuilt from its own stored
+ * definition with the constraint removed (the procedure of sqlite.org/lang_altertable.html), so
+ * columns, indexes and triggers another step may have added to it survive whatever order the steps
+ * run in. Runs inside the migration's transaction.
+ */
+function dropNotNull(db: Database, table: string, column: string): void {
+  const schema = db
+    .prepare<[string], { type: string; name: string; sql: string | null }>(
+      'SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ?',
+    )
+    .all(table);
+  const definition = schema.find((entry) => entry.type === 'table')?.sql ?? '';
+  const constraint = new RegExp(`(\\b${column}\\s+\\w+)\\s+NOT\\s+NULL\\b`, 'i');
+  if (!constraint.test(definition)) return;
+  const rebuilt = `${table}_rebuilt`;
+  const columns = db
+    .prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`)
+    .all()
+    .map((c) => `"${c.name}"`)
+    .join(', ');
+  db.exec(
+    definition.replace(constraint, '$1').replace(/^CREATE TABLE\s+("?)\w+\1/i, `CREATE TABLE ${rebuilt}`),
+  );
+  db.exec(`INSERT INTO ${rebuilt} (${columns}) SELECT ${columns} FROM ${table}`);
+  db.exec(`DROP TABLE ${table}`);
+  db.exec(`ALTER TABLE ${rebuilt} RENAME TO ${table}`);
+  for (const entry of schema) {
+    if (entry.type !== 'table' && entry.sql !== null) db.exec(entry.sql);
+  }
+}

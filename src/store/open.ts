@@ -13,6 +13,7 @@ import { corruptDatabase, emptyDatabase, missingDatabase, noDatabaseYet } from '
 import type { WriteObserver } from './health.js';
 import { acquireInstanceLock, type InstanceLock } from './instance-lock.js';
 import { Journal } from './journal.js';
+import { MocoBadges } from './moco-badges.js';
 import { dropPrivilegesToOwnerOf, type PrivilegedProcess } from './privileges.js';
 import { KeyCipher, loadMasterKey, masterKeyExists, masterKeyPath } from './secrets.js';
 import { UnknownScans } from './unknown-scans.js';
@@ -36,6 +37,8 @@ export type StoreAccess =
 export interface Stores {
   db: Database;
   badges: BadgeStore;
+  /** The copy of the badges kept in MOCO (`badges.source: moco`); empty otherwise. */
+  mocoBadges: MocoBadges;
   unknownScans: UnknownScans;
   journal: Journal;
   /** How many plain-text keys were encrypted on this open (rows left by an older version). */
@@ -106,6 +109,7 @@ export function openStores(options: OpenStoresOptions): Stores {
     return {
       db,
       badges: new BadgeStore(db, cipher, clock),
+      mocoBadges: new MocoBadges(db),
       unknownScans: new UnknownScans(db, clock, undefined, options.observer),
       journal: new Journal(db, options.observer),
       migratedKeys,

@@ -4,16 +4,19 @@ import { type KeyVerifier, verifyKeyWithMoco } from '../commands/badge-verify.js
 import { buildReport, readStatusFacts } from '../commands/status.js';
 import type { Config } from '../config/index.js';
 import { parseListen } from '../config/listen.js';
+import { enrolInMoco } from '../directory/enrol.js';
+import { configuredStaffKey } from '../identity/staff-key.js';
 import type { Logger } from '../log.js';
+import { createTypedUidNormalizer } from '../readers/uid.js';
 import { openStores, type Stores } from '../store/open.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { systemTimers, type Timers } from '../time/timers.js';
-import { userKeysIdentity } from './enrol.js';
+import { budgetedStaff, impersonationIdentity, userKeysIdentity } from './enrol.js';
 import { createWebMoco, type WebMoco } from './moco.js';
 import { PasswordStore } from './password.js';
 import { buildWebServer } from './server.js';
 import { SessionStore } from './sessions.js';
-import { TodayService } from './today.js';
+import { knownUsers, ownKeyOf, peopleInMoco, staffKeyFor, TodayService } from './today.js';
 
 export interface WebOptions {
   config: Config & { configPath: string };
@@ -64,6 +67,8 @@ export async function composeWeb(options: WebOptions): Promise<WebParts> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const timers = options.timers ?? systemTimers;
+  // Before the stores: they may drop root, and the key file is root's.
+  const staffKey = configuredStaffKey(config, options.env);
   const stores = openStores({ config, env: options.env, clock });
   const moco = createWebMoco({
     moco: config.moco,
@@ -76,8 +81,29 @@ export async function composeWeb(options: WebOptions): Promise<WebParts> {
   try {
     const passwords = new PasswordStore(stores.db);
     const daemonStatus = () => buildReport(readStatusFacts(stores, config, clock.now()));
+    const staff = staffKey === null ? null : budgetedStaff(moco.client, staffKey, moco.budget);
+    const inMoco =
+      config.badges.source === 'moco' && staff !== null
+        ? {
+            field: config.badges.field,
+            cache: stores.mocoBadges,
+            enrol: (uid: string, who: string) =>
+              enrolInMoco(
+                {
+                  staff,
+                  cache: stores.mocoBadges,
+                  field: config.badges.field,
+                  normalize: createTypedUidNormalizer(config.uid),
+                  baseUrl: moco.baseUrl,
+                },
+                uid,
+                who,
+              ),
+          }
+        : null;
     const today = new TodayService({
-      badges: stores.badges,
+      people: () => (inMoco === null ? knownUsers(stores.badges.list()) : peopleInMoco(stores.mocoBadges)),
+      credentialsOf: staffKey === null ? ownKeyOf(stores.badges) : staffKeyFor(staffKey),
       client: moco.client,
       budget: moco.budget,
       clock,
@@ -94,11 +120,15 @@ export async function composeWeb(options: WebOptions): Promise<WebParts> {
       passwords,
       sessions: new SessionStore(clock, config.web.sessionHours * 3_600_000),
       today,
-      identity: userKeysIdentity({
-        moco: config.moco,
-        verify: options.verifyKey ?? verifyKeyWithMoco,
-        budget: moco.budget,
-      }),
+      identity:
+        staff === null
+          ? userKeysIdentity({
+              moco: config.moco,
+              verify: options.verifyKey ?? verifyKeyWithMoco,
+              budget: moco.budget,
+            })
+          : impersonationIdentity({ staff, baseUrl: moco.baseUrl }),
+      inMoco,
       mocoClock: moco.clockWatch,
       probeMocoClock: () => moco.probeClock(),
       baseUrl: moco.baseUrl,

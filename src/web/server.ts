@@ -13,11 +13,13 @@ import Fastify, {
 } from 'fastify';
 import type { StatusReport } from '../commands/status.js';
 import type { Config } from '../config/index.js';
+import type { MocoEnrolment } from '../directory/enrol.js';
 import { KEY_UNREADABLE } from '../failures/explain.js';
 import type { Logger } from '../log.js';
 import type { BadgeStore } from '../store/badges.js';
 import type { Database } from '../store/database.js';
 import type { Journal } from '../store/journal.js';
+import type { MocoBadges } from '../store/moco-badges.js';
 import { KeyCipherError } from '../store/secrets.js';
 import type { UnknownScans } from '../store/unknown-scans.js';
 import type { Clock } from '../time/clock.js';
@@ -44,6 +46,15 @@ export interface WebDeps {
   sessions: SessionStore;
   today: TodayService;
   identity: IdentityMode;
+  /**
+   * Badges kept in MOCO (`badges.source: moco`): the kiosk's copy to list, and enrolment by writing
+   * the UID into the user's field. Null for badges on this kiosk.
+   */
+  inMoco: {
+    field: string;
+    cache: MocoBadges;
+    enrol(uid: string, who: string): Promise<MocoEnrolment>;
+  } | null;
   mocoClock: MocoClockWatch;
   /** Asks MOCO for its clock when nothing told it lately; never waits for the answer. */
   probeMocoClock(): void;

@@ -1,8 +1,9 @@
 import { type Explanation, explainMocoTrouble, KEY_UNREADABLE, keyRejected } from '../failures/explain.js';
-import type { MocoClient } from '../moco/client.js';
+import type { MocoClient, MocoCredentials } from '../moco/client.js';
 import { isMocoError } from '../moco/errors.js';
 import type { Presence } from '../moco/types.js';
 import type { BadgeStore, BadgeSummary } from '../store/badges.js';
+import type { MocoBadges } from '../store/moco-badges.js';
 import { KeyCipherError } from '../store/secrets.js';
 import type { Clock } from '../time/clock.js';
 import { isValidLocalTime, localParts } from '../time/local.js';
@@ -56,7 +57,10 @@ interface Entry {
 }
 
 export interface TodayDeps {
-  badges: BadgeStore;
+  /** The people the kiosk knows, one entry per MOCO user. */
+  people(): KnownUser[];
+  /** The key a person's presences are read with; null when their badge went. May throw KeyCipherError. */
+  credentialsOf(user: KnownUser): MocoCredentials | null;
   client: MocoClient;
   budget: MocoBudget;
   clock: Clock;
@@ -79,7 +83,7 @@ export class TodayService {
   async view(): Promise<TodayView> {
     const { clock, timeZone } = this.#deps;
     const date = localParts(clock.now(), timeZone).date;
-    const users = knownUsers(this.#deps.badges.list());
+    const users = this.#deps.people();
     const notAsked = await this.#refresh(users, date);
     return {
       date,
@@ -102,7 +106,7 @@ export class TodayService {
    * shown for that user can be closed: the form cannot be pointed at anyone else's.
    */
   async close(userId: string, presenceId: number, to: string): Promise<CloseResult> {
-    const user = knownUsers(this.#deps.badges.list()).find((u) => u.id === userId);
+    const user = this.#deps.people().find((u) => u.id === userId);
     const presence = this.#cache.get(userId)?.presences.find((p) => p.id === presenceId);
     if (user === undefined || presence === undefined) {
       return { ok: false, message: 'that presence is not on the page any more: reload and try again' };
@@ -112,19 +116,19 @@ export class TodayService {
     if (to <= presence.from) {
       return { ok: false, message: `the end must be after the start (${presence.from})` };
     }
-    let apiKey: string | null;
+    let credentials: MocoCredentials | null;
     try {
-      apiKey = this.#keyOf(user);
+      credentials = this.#deps.credentialsOf(user);
     } catch (error) {
       if (!(error instanceof KeyCipherError)) throw error;
       return { ok: false, message: describe(KEY_UNREADABLE) };
     }
-    if (apiKey === null) return { ok: false, message: 'the badge was removed meanwhile' };
+    if (credentials === null) return { ok: false, message: 'the badge was removed meanwhile' };
     if (!this.#deps.budget.take(1)) return { ok: false, message: budgetMessage() };
     try {
       // PUT with every field: MOCO documents PUT only, and a full body is right whether PUT
       // replaces the presence or merges into it (the sources differ, see the MOCO reference).
-      const closed = await this.#deps.client.forKey(apiKey).updatePresence(presence.id, {
+      const closed = await clientFor(this.#deps.client, credentials).updatePresence(presence.id, {
         date: presence.date,
         from: presence.from,
         to,
@@ -174,9 +178,9 @@ export class TodayService {
 
   async #readNow(user: KnownUser, date: string): Promise<void> {
     const previous = this.#cache.get(user.id);
-    let apiKey: string | null;
+    let credentials: MocoCredentials | null;
     try {
-      apiKey = this.#keyOf(user);
+      credentials = this.#deps.credentialsOf(user);
     } catch (error) {
       if (!(error instanceof KeyCipherError)) throw error;
       this.#cache.set(user.id, {
@@ -186,11 +190,12 @@ export class TodayService {
       });
       return;
     }
-    if (apiKey === null || !this.#deps.budget.take(1)) return;
+    if (credentials === null || !this.#deps.budget.take(1)) return;
     try {
-      const presences = await this.#deps.client
-        .forKey(apiKey)
-        .listPresences({ from: addDays(date, -LOOKBACK_DAYS), to: date });
+      const presences = await clientFor(this.#deps.client, credentials).listPresences({
+        from: addDays(date, -LOOKBACK_DAYS),
+        to: date,
+      });
       this.#cache.set(user.id, {
         readAt: this.#deps.clock.now(),
         presences: presences.filter(
@@ -208,14 +213,6 @@ export class TodayService {
     }
   }
 
-  #keyOf(user: KnownUser): string | null {
-    for (const uid of user.uids) {
-      const badge = this.#deps.badges.find(uid);
-      if (badge !== null) return badge.apiKey;
-    }
-    return null;
-  }
-
   #problemOf(error: { code: Parameters<typeof explainMocoTrouble>[0]; message: string }): Explanation {
     if (error.code === 'unauthorized') return keyRejected('this person');
     return (
@@ -225,6 +222,43 @@ export class TodayService {
       }
     );
   }
+}
+
+function clientFor(client: MocoClient, credentials: MocoCredentials) {
+  return client.forKey(credentials.apiKey, { impersonateUserId: credentials.impersonateUserId });
+}
+
+/** `moco.identity: user-keys`: a person's presences are read with the key of one of their badges. */
+export function ownKeyOf(badges: BadgeStore): (user: KnownUser) => MocoCredentials | null {
+  return (user) => {
+    for (const uid of user.uids) {
+      const apiKey = badges.find(uid)?.apiKey;
+      if (apiKey != null) return { apiKey };
+    }
+    return null;
+  };
+}
+
+/** `moco.identity: impersonation`: with the Staff key, acting for the person. */
+export function staffKeyFor(staffKey: string): (user: KnownUser) => MocoCredentials | null {
+  return (user) => (user.userId === null ? null : { apiKey: staffKey, impersonateUserId: user.userId });
+}
+
+/** The people of the badges kept in MOCO, as the kiosk's copy has them. */
+export function peopleInMoco(cache: MocoBadges): KnownUser[] {
+  const users = new Map<number, KnownUser>();
+  for (const row of cache.list()) {
+    const known = users.get(row.userId);
+    if (known !== undefined) known.uids.push(row.uid);
+    else
+      users.set(row.userId, {
+        id: `user:${row.userId}`,
+        name: row.userName,
+        userId: row.userId,
+        uids: [row.uid],
+      });
+  }
+  return [...users.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** One entry per MOCO user (a person with two badges is one person), unverified badges each alone. */

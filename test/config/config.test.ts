@@ -69,6 +69,24 @@ describe('parseConfig', () => {
     expect(config.log.level).toBe('info');
   });
 
+  it('keeps per-user keys and the local badge table unless told otherwise', () => {
+    const config = parseConfig('moco: { domain: acme }\n');
+    expect(config.moco).toMatchObject({ identity: 'user-keys', staffKeyFile: null });
+    expect(config.badges).toEqual({ source: 'local', field: 'Badge', syncSeconds: 300 });
+  });
+
+  it('refuses badges kept in MOCO without impersonation: they hold no keys', () => {
+    expect(problemsOf('moco: { domain: acme }\nbadges: { source: moco }\n')).toEqual([
+      expect.stringMatching(
+        /^badges\.source: badges kept in MOCO hold no API keys: set moco\.identity: impersonation/,
+      ),
+    ]);
+    const config = parseConfig(
+      'moco: { domain: acme, identity: impersonation }\nbadges: { source: moco, field: " RFID " }\n',
+    );
+    expect(config.badges.field).toBe('RFID');
+  });
+
   it('defaults the time zone to the system zone', () => {
     const config = parseConfig('moco: { domain: acme }\n');
     expect(config.timezone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);

@@ -162,7 +162,10 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
   const courier = new Courier({
     journal,
     client,
-    keyFor: (uid) => keys.get(uid) ?? null,
+    credentialsFor: (tap) => {
+      const apiKey = keys.get(tap.uid);
+      return apiKey === undefined ? null : { apiKey };
+    },
     limiter,
     timeTrust,
     watch,

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backoffDelay } from '../../src/courier/backoff.js';
-import { RateLimiter } from '../../src/courier/rate-limiter.js';
+import { type Priority, RateLimiter } from '../../src/courier/rate-limiter.js';
+import type { SendLog } from '../../src/store/send-log.js';
 import { systemTimers } from '../../src/time/timers.js';
 
 describe('backoffDelay', () => {
@@ -32,7 +33,7 @@ describe('RateLimiter', () => {
   const clock = { now: () => Date.now() };
 
   /** Acquires and records when each grant happened, relative to the start. */
-  function track(limiter: RateLimiter, priority: 'live' | 'drain', label: string, log: string[]) {
+  function track(limiter: RateLimiter, priority: Priority, label: string, log: string[]) {
     const start = Date.now();
     return limiter.acquire(priority).then(() => log.push(`${label}@${Date.now() - start}`));
   }
@@ -63,6 +64,107 @@ describe('RateLimiter', () => {
     void track(limiter, 'live', 'l2', log);
     await vi.advanceTimersByTimeAsync(4_000);
     expect(log).toEqual(['l1@1000', 'l2@2000', 'd1@3000', 'd2@4000']);
+    limiter.stop();
+  });
+
+  it('serves sync requests after live and drain ones', async () => {
+    const limiter = new RateLimiter({ requests: 1, windowMs: 1_000 }, clock, systemTimers);
+    const log: string[] = [];
+    await limiter.acquire('drain');
+    void track(limiter, 'sync', 's1', log);
+    void track(limiter, 'drain', 'd1', log);
+    void track(limiter, 'live', 'l1', log);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(log).toEqual(['l1@1000', 'd1@2000', 's1@3000']);
+    limiter.stop();
+  });
+
+  it('keeps a tenth of the window free of sync requests for taps', async () => {
+    const limiter = new RateLimiter({ requests: 20, windowMs: 1_000 }, clock, systemTimers);
+    const log: string[] = [];
+    for (let i = 0; i < 19; i++) void track(limiter, 'sync', `s${i}`, log);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(log).toHaveLength(18);
+    expect(limiter.available()).toBe(2);
+    void track(limiter, 'live', 'l1', log);
+    void track(limiter, 'live', 'l2', log);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(log.slice(18)).toEqual(['l1@0', 'l2@0']);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(log.at(-1)).toBe('s18@1000');
+    limiter.stop();
+  });
+
+  it('lets a tap that arrives behind a waiting sync go as soon as the window has room for it', async () => {
+    const limiter = new RateLimiter({ requests: 10, windowMs: 1_000 }, clock, systemTimers);
+    const log: string[] = [];
+    for (let i = 0; i < 9; i++) await limiter.acquire('drain');
+    void track(limiter, 'sync', 's1', log);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(log).toEqual([]);
+    void track(limiter, 'live', 'l1', log);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(log).toEqual(['l1@0']);
+    limiter.stop();
+  });
+});
+
+describe('RateLimiter across a restart', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: new Date('2026-03-02T08:00:00Z') });
+  });
+  afterEach(() => vi.useRealTimers());
+
+  const clock = { now: () => Date.now() };
+
+  /** A send log kept in memory, as the file keeps it between two processes. */
+  class MemoryLog implements SendLog {
+    times: number[] = [];
+    since(after: number): number[] {
+      return this.times.filter((t) => t > after);
+    }
+    record(at: number, forgetUpTo: number): void {
+      this.times = [...this.times.filter((t) => t > forgetUpTo), at];
+    }
+    close(): void {}
+  }
+
+  it('starts with what the last run spent of the window, and forgets what left it', async () => {
+    const log = new MemoryLog();
+    const first = new RateLimiter({ requests: 3, windowMs: 1_000 }, clock, systemTimers, log);
+    await first.acquire('drain');
+    await vi.advanceTimersByTimeAsync(400);
+    await first.acquire('drain');
+    first.stop();
+
+    // Killed and restarted 100 ms later: one request is left in this window, not three.
+    await vi.advanceTimersByTimeAsync(100);
+    const second = new RateLimiter({ requests: 3, windowMs: 1_000 }, clock, systemTimers, log);
+    expect(second.available()).toBe(1);
+    const granted: number[] = [];
+    const start = Date.now();
+    for (let i = 0; i < 3; i++) void second.acquire('drain').then(() => granted.push(Date.now() - start));
+    await vi.advanceTimersByTimeAsync(1_000);
+    // The first run's first request leaves the window at +500 ms, its second at +900 ms.
+    expect(granted).toEqual([0, 500, 900]);
+    expect(log.times.length).toBeLessThanOrEqual(3);
+    second.stop();
+  });
+
+  it('keeps granting when the send log cannot be written, and says so', async () => {
+    const failing: SendLog = {
+      since: () => [],
+      record: () => {
+        throw new Error('SQLITE_FULL');
+      },
+      close: () => {},
+    };
+    const failures: unknown[] = [];
+    const limiter = new RateLimiter({ requests: 3, windowMs: 1_000 }, clock, systemTimers, failing, (e) =>
+      failures.push(e),
+    );
+    await limiter.acquire('live');
+    expect(failures).toHaveLength(1);
     limiter.stop();
   });
 });

@@ -45,7 +45,8 @@ describe('Courier: what a live tap answers', () => {
 
   it('fails a late tap whose write MOCO refuses as overlapping (422), for an admin to see', async () => {
     rig = await startRig();
-    await blockDay(rig);
+    // An open presence runs to the end of its day: opening one at 12:00 overlaps the afternoon.
+    await blockDay(rig, '13:00');
     const tap = rig.append(tapOf('A1', DAY, '12:00'));
     expect(await rig.courier.deliverLive(tap)).toBe('queued');
     rig.courier.start();
@@ -56,7 +57,7 @@ describe('Courier: what a live tap answers', () => {
       uncertain: false,
     });
     // After the presence blockDay made, the tap's own write, once: a conflict is not retried.
-    expect(rig.writes()).toEqual([`open 1001 ${DAY} 09:00`, `open 1001 ${DAY} 12:00`]);
+    expect(rig.writes()).toEqual([`open 1001 ${DAY} 13:00`, `open 1001 ${DAY} 12:00`]);
     expect(rig.logs.withMsg('delivered')).toEqual([
       expect.objectContaining({ tapId: tap.id, outcome: 'locked' }),
     ]);
@@ -199,9 +200,9 @@ describe('Courier: what a live tap answers', () => {
   });
 });
 
-/** Anna already has the whole day booked: a tap inside it is refused with 423. */
-async function blockDay(rig: Rig): Promise<void> {
+/** Anna already has the day booked from `from` to 17:00: a touch inside it is refused with 423. */
+async function blockDay(rig: Rig, from = '09:00'): Promise<void> {
   const client = new MocoClient({ baseUrl: rig.sim.baseUrl, timeoutMs: 2_000 });
-  await client.forKey('demo-key-anna').createPresence({ date: DAY, from: '09:00', to: '17:00' });
+  await client.forKey('demo-key-anna').createPresence({ date: DAY, from, to: '17:00' });
   client.close();
 }

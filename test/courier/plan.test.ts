@@ -33,6 +33,14 @@ describe('planLate: a late tap as touch would have meant it at its minute', () =
     });
   });
 
+  it('refuses to open inside a closed presence, as MOCO would ("range overlaps")', () => {
+    expect(planLate([presence(1, '07:00', '09:00')], DAY, '08:00')).toEqual({
+      kind: 'conflict',
+      reason: `locked: the presence 07:00-09:00 on ${DAY} covers this tap at 08:00`,
+    });
+    expect(planLate([presence(1, '07:00', '09:00')], DAY, '09:00')).toMatchObject({ intent: { op: 'open' } });
+  });
+
   it('leaves a presence opened after the tap, and two open presences, to an admin', () => {
     expect(planLate([presence(1, '09:00', null)], DAY, '08:00')).toEqual({
       kind: 'conflict',

@@ -5,18 +5,30 @@ import { BERLIN, DAY_OF, eventually, ManualClock, type Rig, startRig, tapOf } fr
 
 const NS_PER_MS = 1_000_000n;
 let rig: Rig;
+/** The kiosk's wall clock, wrong in most of these tests. */
 let clock: ManualClock;
+/** MOCO's clock: the truth. */
+let moco: ManualClock;
 afterEach(async () => {
   await rig.close();
 });
 
-async function rigAt(iso: string): Promise<Rig> {
-  clock = new ManualClock(Date.parse(iso));
-  rig = await startRig({ clock, sim: { clock } });
+/** A kiosk whose clock reads `kioskIso` while MOCO's (the real time) reads `mocoIso`. */
+async function rigAt(kioskIso: string, mocoIso = kioskIso): Promise<Rig> {
+  clock = new ManualClock(Date.parse(kioskIso));
+  moco = new ManualClock(Date.parse(mocoIso));
+  rig = await startRig({ clock, sim: { clock: moco } });
   return rig;
 }
 
-/** A tap as tap.ts journals it: the kiosk's wall clock and what TimeTrust stamps. */
+/** Time passes: `ms` on every clock, the monotonic one included. */
+function pass(ms: number): void {
+  clock.ms += ms;
+  moco.ms += ms;
+  rig.mono.ns += BigInt(ms) * NS_PER_MS;
+}
+
+/** A tap as tap.ts journals it: what TimeTrust stamps, journaled with its touch when one goes now. */
 function tapNow(uid: 'A1' | 'B2') {
   const timing = rig.timeTrust.stamp();
   const { date, time } = localParts(timing.atMs, BERLIN);
@@ -29,23 +41,20 @@ async function clockSynchronised(synced: boolean | null): Promise<void> {
   await rig.timeTrust.refresh();
 }
 
-/**
- * The kiosk booted after a power cut with no network: its clock is far behind. A tap is queued,
- * MOCO comes back, and only then does the clock get synchronised.
- */
-async function heldTap(): Promise<number> {
+/** The kiosk booted after a power cut with no network: a tap is queued on its wrong clock. */
+async function queuedTap(): Promise<number> {
   await clockSynchronised(false);
   await rig.sim.faults.setOffline(true);
   rig.courier.start();
   const tap = tapNow('A1');
   expect(tap).toMatchObject({ clockSynced: false, monoNs: rig.mono.ns, bootId: 'boot-1' });
   expect(await rig.courier.deliverLive(tap)).toBe('queued');
+  return tap.id;
+}
+
+async function mocoBack(): Promise<void> {
   await rig.sim.faults.setOffline(false);
   rig.courier.probeNow();
-  await eventually(() => expect(rig.journal.get(tap.id)?.lastError).toMatch(/synchronised/));
-  expect(rig.writes()).toEqual([]);
-  expect(rig.journal.get(tap.id)?.state).toBe('pending');
-  return tap.id;
 }
 
 describe('Courier: which minute a tap is booked at', () => {
@@ -58,16 +67,20 @@ describe('Courier: which minute a tap is booked at', () => {
     expect(rig.sim.presences(1001).map((p) => `${p.date} ${p.from}`)).toEqual([`${DAY_OF} 08:00`]);
   });
 
-  it('trusts a clock whose state nothing can tell', async () => {
-    await rigAt('2026-03-02T07:00:00Z');
+  it('trusts a clock whose state nothing can tell, until MOCO shows it off', async () => {
+    await rigAt('2026-03-02T07:00:00Z', '2026-03-02T07:05:00Z');
     await clockSynchronised(null);
-    expect(rig.timeTrust.stamp().clockSynced).toBe(true);
+    expect(rig.timeTrust.stamp()).toMatchObject({ clockSynced: true, atMs: clock.ms });
+    rig.courier.start();
+    await rig.courier.deliverLive(tapNow('A1'));
+    // MOCO's answer showed the kiosk five minutes behind: new taps take MOCO's time.
+    expect(rig.timeTrust.isSynchronized()).toBe(false);
+    expect(rig.timeTrust.stamp().atMs).toBeGreaterThanOrEqual(moco.ms - 1_000);
   });
 
   it('lets MOCO decide the minute of a live tap taken on an unsynchronised clock', async () => {
-    await rigAt('2026-03-02T07:00:00Z');
+    await rigAt('2026-03-02T07:00:00Z', '2026-03-02T10:00:00Z');
     await clockSynchronised(false);
-    rig.sim.setOffsetMs(3 * 3_600_000);
     rig.courier.start();
     expect(await rig.courier.deliverLive(tapNow('A1'))).toBe('clocked_in');
     expect(rig.writes()).toEqual(['touch 1001']);
@@ -75,75 +88,107 @@ describe('Courier: which minute a tap is booked at', () => {
     expect(rig.sim.presences(1001).map((p) => p.from)).toEqual(['11:00']);
   });
 
-  it('holds a queued tap until the clock is synchronised, then books the minute it really happened', async () => {
-    await rigAt('2026-03-02T05:00:00Z');
-    const id = await heldTap();
+  it("books a queued tap at the minute it really happened by MOCO's clock, once MOCO answers", async () => {
+    // The kiosk's clock is 3 h 45 min behind: 06:00 on it is 09:45 in Berlin.
+    await rigAt('2026-03-02T05:00:00Z', '2026-03-02T08:45:00Z');
+    const id = await queuedTap();
     expect(rig.journal.get(id)?.localTime).toBe('06:00');
-    // 40 minutes later by the monotonic clock; the synchronised clock now reads the real time.
-    rig.mono.ns += 40n * 60_000n * NS_PER_MS;
-    clock.ms = Date.parse('2026-03-02T09:25:00Z');
-    await clockSynchronised(true);
-    rig.courier.probeNow();
+    pass(40 * 60_000);
+    await mocoBack();
     await eventually(() => expect(rig.journal.get(id)?.state).toBe('delivered'));
     expect(rig.writes()).toEqual([`open 1001 ${DAY_OF} 09:45`]);
     expect(rig.journal.get(id)).toMatchObject({
       localTime: '09:45',
-      atMs: Date.parse('2026-03-02T08:45:00Z'),
       clockSynced: true,
       timeUncertain: false,
     });
+    expect(Math.abs((rig.journal.get(id)?.atMs ?? 0) - Date.parse('2026-03-02T08:45:00Z'))).toBeLessThan(
+      2_000,
+    );
     expect(rig.logs.withMsg('tap time corrected')).toEqual([
       expect.objectContaining({ tapId: id, was: `${DAY_OF} 06:00`, now: `${DAY_OF} 09:45` }),
     ]);
   });
 
   it('computes the corrected minute for the instant of the tap across a DST change', async () => {
-    // 25 Oct 2026, Berlin: at 03:00 CEST clocks go back to 02:00 CET. Wrong clock: a day behind.
-    await rigAt('2026-10-24T00:30:00Z');
-    const id = await heldTap();
-    // Two hours later the real time is 02:30 UTC, 03:30 CET. The tap was at 00:30 UTC, 02:30 CEST:
-    // subtracting two hours from the local delivery minute would wrongly give 01:30.
-    rig.mono.ns += 2n * 3_600_000n * NS_PER_MS;
-    clock.ms = Date.parse('2026-10-25T02:30:00Z');
-    await clockSynchronised(true);
-    rig.courier.probeNow();
+    // 25 Oct 2026, Berlin: at 03:00 CEST clocks go back to 02:00 CET. The kiosk is a day behind:
+    // the tap is at 00:30 UTC, 02:30 CEST. Two hours later the real time is 03:30 CET; subtracting
+    // two hours from the local delivery minute would wrongly give 01:30.
+    await rigAt('2026-10-24T00:30:00Z', '2026-10-25T00:30:00Z');
+    const id = await queuedTap();
+    pass(2 * 3_600_000);
+    await mocoBack();
     await eventually(() => expect(rig.journal.get(id)?.state).toBe('delivered'));
     expect(rig.writes()).toEqual(['open 1001 2026-10-25 02:30']);
     expect(rig.journal.get(id)).toMatchObject({ localDate: '2026-10-25', localTime: '02:30' });
   });
 
-  it('books a tap at its recorded time, flagged time_uncertain, when a reboot came before the sync', async () => {
-    await rigAt('2026-03-02T05:00:00Z');
-    const id = await heldTap();
+  it('books a tap of an earlier boot on an untrusted clock at its recorded time, flagged time_uncertain', async () => {
+    await rigAt('2026-03-02T05:00:00Z', '2026-03-02T08:45:00Z');
+    const id = await queuedTap();
+    // Rebooted: the monotonic clock of the boot the tap was taken in is gone.
     rig.mono.boot = 'boot-2';
     rig.mono.ns = 1_000n;
-    clock.ms = Date.parse('2026-03-02T09:25:00Z');
-    await clockSynchronised(true);
-    rig.courier.probeNow();
+    pass(40 * 60_000);
+    await mocoBack();
     await eventually(() => expect(rig.journal.get(id)?.state).toBe('delivered'));
     expect(rig.writes()).toEqual([`open 1001 ${DAY_OF} 06:00`]);
     expect(rig.journal.get(id)).toMatchObject({ localTime: '06:00', clockSynced: true, timeUncertain: true });
     expect(rig.logs.withMsg('time_uncertain: a reboot came between tap and clock sync')).toHaveLength(1);
   });
 
-  it('finds a lost live touch sent without override at the corrected minute, and does not send it again', async () => {
+  it('finds a lost live touch by what it changed, whatever the kiosk clock says, and does not send it again', async () => {
     // The kiosk's clock is five hours behind; MOCO's is right.
-    await rigAt('2026-03-02T02:00:00Z');
-    rig.sim.setOffsetMs(5 * 3_600_000);
+    await rigAt('2026-03-02T02:00:00Z', '2026-03-02T07:00:00Z');
     await clockSynchronised(false);
     rig.courier.start();
     rig.sim.faults.loseResponses(1);
     const tap = tapNow('A1');
+    expect(tap.localTime).toBe('03:00');
     expect(await rig.courier.deliverLive(tap)).toBe('queued');
     expect(rig.sim.presences(1001).map((p) => p.from)).toEqual(['08:00']);
-    // Ten minutes on, the clock is synchronised.
-    rig.mono.ns += 10n * 60_000n * NS_PER_MS;
-    clock.ms = Date.parse('2026-03-02T07:10:00Z');
-    rig.sim.setOffsetMs(0);
-    await clockSynchronised(true);
+    pass(10 * 60_000);
     rig.courier.probeNow();
     await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
+    // Booked at MOCO's minute, and the journal says so now.
     expect(rig.journal.get(tap.id)).toMatchObject({ outcome: 'clocked_in', localTime: '08:00' });
     expect(rig.writes()).toEqual(['touch 1001']);
+  });
+
+  it('finds a lost touch MOCO applied in the next minute (sent at :59, applied at :00)', async () => {
+    await rigAt('2026-03-02T07:59:59Z');
+    rig.courier.start();
+    expect(await rig.courier.deliverLive(tapNow('A1'))).toBe('clocked_in');
+    pass(60 * 60_000);
+    rig.sim.faults.loseResponses(1);
+    const out = tapNow('A1');
+    expect(out.localTime).toBe('09:59');
+    // MOCO's clock ticks into the next minute before it applies the touch.
+    moco.ms += 2_000;
+    expect(await rig.courier.deliverLive(out)).toBe('queued');
+    pass(60_000);
+    rig.courier.probeNow();
+    await eventually(() => expect(rig.journal.get(out.id)?.state).toBe('delivered'));
+    expect(rig.journal.get(out.id)).toMatchObject({ outcome: 'clocked_out', localTime: '10:00' });
+    expect(rig.writes()).toEqual(['touch 1001', 'touch 1001']);
+    expect(rig.sim.presences(1001).map((p) => `${p.from}-${p.to}`)).toEqual(['08:59-10:00']);
+  });
+});
+
+describe('TimeTrust', () => {
+  it('holds a tap of this boot while no clock can be trusted, and books it once one can', async () => {
+    await rigAt('2026-03-02T05:00:00Z');
+    await clockSynchronised(false);
+    const tap = rig.append(tapOf('A1', DAY_OF, '06:00', rig.timeTrust.stamp()));
+    expect(rig.timeTrust.prepare(tap, false)).toBe('hold');
+    expect(rig.timeTrust.prepare(tap, true)).toBe('go');
+    pass(60_000);
+    await clockSynchronised(true);
+    expect(rig.timeTrust.prepare(tap, false)).toBe('go');
+    expect(rig.journal.get(tap.id)).toMatchObject({
+      localTime: '06:00',
+      clockSynced: true,
+      timeUncertain: false,
+    });
   });
 });

@@ -19,7 +19,17 @@ import { JsonLines, type LogLine } from './lines.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
-export const TIME_ZONE = 'Europe/Berlin';
+/**
+ * The kiosk's and MOCO's zone: one whose local time is about noon while the tests run, so that no
+ * test runs into midnight (MOCO's presences belong to one date) or a DST change, whenever CI runs.
+ */
+export const TIME_ZONE = noonZone(Date.now());
+
+function noonZone(now: number): string {
+  const hoursAhead = 12 - new Date(now).getUTCHours();
+  // Etc/GMT names count the other way round: Etc/GMT-2 is two hours ahead of UTC.
+  return hoursAhead === 0 ? 'Etc/UTC' : `Etc/GMT${hoursAhead > 0 ? '-' : '+'}${Math.abs(hoursAhead)}`;
+}
 /** Who an admin command says it ran as (`queue drop` logs it). */
 export const ADMIN_USER = 'integration-admin';
 const WAIT_MS = 8_000;
@@ -45,6 +55,11 @@ export interface Kiosk {
 export interface KioskOptions {
   baseUrl: string;
   repeatGuardSeconds?: number;
+  rateLimit?: { requests: number; perSeconds: number };
+  /** More keys of the `moco` section, as YAML flow entries: `identity: impersonation`. */
+  moco?: string[];
+  /** More top-level lines of the configuration. */
+  extra?: string[];
 }
 
 /** A fresh installation in a temporary directory: a configuration pointing at the simulator, no data yet. */
@@ -55,13 +70,24 @@ export function createKiosk(options: KioskOptions): Kiosk {
   writeConfig(
     configPath,
     [
-      `moco: { baseUrl: "${options.baseUrl}", timeoutMs: 1000, settleMs: 2000 }`,
+      `moco: { ${[
+        `baseUrl: "${options.baseUrl}"`,
+        'timeoutMs: 1000',
+        'settleMs: 2000',
+        ...(options.rateLimit === undefined
+          ? []
+          : [
+              `rateLimit: { requests: ${options.rateLimit.requests}, perSeconds: ${options.rateLimit.perSeconds} }`,
+            ]),
+        ...(options.moco ?? []),
+      ].join(', ')} }`,
       `timezone: ${TIME_ZONE}`,
       `dataDir: "${dataDir}"`,
       'reader: { type: stdin }',
       `scan: { debounceMs: ${DEBOUNCE_MS}, repeatGuardSeconds: ${options.repeatGuardSeconds ?? 60}, feedbackTimeoutMs: 1500 }`,
       'signals: { driver: none }',
       'log: { level: info }',
+      ...(options.extra ?? []),
     ].join('\n'),
   );
   return { dir, configPath, dataDir, remove: () => rmSync(dir, { recursive: true, force: true }) };
@@ -200,17 +226,6 @@ export function parseJson<T>(result: CliResult): T {
 /** The local date and minute of `ms` in the kiosk's time zone. */
 export function localNow(ms = Date.now()): { date: string; time: string } {
   return localParts(ms, TIME_ZONE);
-}
-
-/**
- * Tests that put a presence before or around "now" need a minute of the same day before it and
- * one after it; in the first and last minute of the day they wait out the boundary.
- */
-export async function awayFromMidnight(): Promise<void> {
-  const { time } = localNow();
-  if (time !== '23:59' && time !== '00:00') return;
-  const minute = 60_000;
-  await delay(minute - (Date.now() % minute) + (time === '23:59' ? minute : 0) + 50);
 }
 
 /** A presence made directly in the simulator with the user's key, as the user would in MOCO's web app. */

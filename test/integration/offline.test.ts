@@ -4,7 +4,6 @@ import type { StatusReport } from '../../src/commands/status.js';
 import { DEMO_USERS, type Simulator, type SimVariants, startSimulator } from '../../src/moco/sim/index.js';
 import {
   ADMIN_USER,
-  awayFromMidnight,
   changes,
   cli,
   createKiosk,
@@ -91,7 +90,6 @@ describe.each(['honoured', 'ignored'] as const)(
     it("queues the tap and delivers it at the minute it happened by MOCO's clock, 3 h ahead of the kiosk's", {
       timeout: 30_000,
     }, async () => {
-      await awayFromMidnight();
       await sim.faults.setOffline(true);
       const daemon = await start();
       const before = localNow();
@@ -189,7 +187,6 @@ describe.each(['honoured', 'ignored'] as const)('lost answers (override %s)', (o
   beforeEach(() => setUp({ override }, 0));
 
   it('books a live tap whose answer was lost once, found by reading the day', async () => {
-    await awayFromMidnight();
     const daemon = await start();
     sim.faults.loseResponses(1);
     daemon.tap(ANNA_UID);
@@ -207,7 +204,6 @@ describe('late taps when MOCO ignores override (as a real account did in 2026-10
   it('books an offline clock-in at minute m and clock-out at m+1 as one presence m..m+1, MOCO 3 h ahead', {
     timeout: 120_000,
   }, async () => {
-    await awayFromMidnight();
     await sim.faults.setOffline(true);
     sim.setOffsetMs(THREE_HOURS_MS);
     const daemon = await start();

@@ -5,7 +5,6 @@ import type { StatusErrorReport, StatusReport } from '../../src/commands/status.
 import { DEMO_USERS, type Simulator, startSimulator } from '../../src/moco/sim/index.js';
 import { databasePath } from '../../src/store/database.js';
 import {
-  awayFromMidnight,
   cli,
   createKiosk,
   type DaemonProcess,
@@ -76,7 +75,6 @@ describe('moco-timeclock status for monitoring', { timeout: 60_000 }, () => {
   });
 
   it("shows a presence left open on an earlier date by MOCO's date, and the kiosk clock against MOCO's", async () => {
-    await awayFromMidnight();
     daemon = await runDaemon(kiosk);
     daemon.tap(ANNA_UID);
     expect(await daemon.scan(ANNA_UID)).toMatchObject({ outcome: 'clocked_in' });

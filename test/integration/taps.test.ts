@@ -2,7 +2,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_USERS, type Simulator, startSimulator } from '../../src/moco/sim/index.js';
 import {
-  awayFromMidnight,
   changes,
   cli,
   createKiosk,
@@ -55,7 +54,6 @@ afterEach(async () => {
 
 describe('moco-timeclock run against the MOCO simulator', () => {
   it('clocks a person in at the minute of the tap', async () => {
-    await awayFromMidnight();
     daemon = await runDaemon(kiosk);
     const before = localNow();
     daemon.tap(ANNA_UID);
@@ -70,7 +68,6 @@ describe('moco-timeclock run against the MOCO simulator', () => {
   });
 
   it('clocks a person out of the presence that is open', async () => {
-    await awayFromMidnight();
     const { date } = localNow();
     await createPresence(sim, BEN.apiKey, { date, from: '00:00', to: null });
     daemon = await runDaemon(kiosk);
@@ -82,7 +79,6 @@ describe('moco-timeclock run against the MOCO simulator', () => {
   });
 
   it('answers locked when MOCO refuses the touch (423): a presence already covers now', async () => {
-    await awayFromMidnight();
     const { date } = localNow();
     await createPresence(sim, CLARA.apiKey, { date, from: '00:00', to: '23:59' });
     daemon = await runDaemon(kiosk);
@@ -93,7 +89,6 @@ describe('moco-timeclock run against the MOCO simulator', () => {
   });
 
   it('ignores a second tap within the repeat guard and sends nothing for it', async () => {
-    await awayFromMidnight();
     daemon = await runDaemon(kiosk);
     daemon.tap(ANNA_UID);
     expect(await daemon.scan(ANNA_UID)).toMatchObject({ outcome: 'clocked_in' });
@@ -121,7 +116,6 @@ describe('moco-timeclock run against the MOCO simulator', () => {
   });
 
   it('reports an unknown badge, and books it once an admin maps it, without a restart', async () => {
-    await awayFromMidnight();
     const stranger = '0A00FFEE99';
     daemon = await runDaemon(kiosk);
     daemon.tap(stranger);
@@ -160,7 +154,6 @@ describe('moco-timeclock run against the MOCO simulator', () => {
   });
 
   it('finishes the tap on its way when stopped: the person still gets the answer, MOCO one touch', async () => {
-    await awayFromMidnight();
     daemon = await runDaemon(kiosk);
     sim.faults.delayMs = 600;
     daemon.tap(ANNA_UID);

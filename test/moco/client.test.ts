@@ -223,6 +223,35 @@ describe('MocoClient against the simulator', () => {
     });
   });
 
+  describe('users', () => {
+    it('lists every page of users with a staff key, with updated_after when asked', async () => {
+      const users = await client.forKey(STAFF_KEY).listUsers();
+      expect(users.map((u) => u.id)).toEqual([11, 12, 13]);
+      expect(users[0]).toMatchObject({ firstname: 'Anna', active: true, custom_properties: {} });
+      await client.forKey(STAFF_KEY).listUsers({ updatedAfter: '2024-03-01T10:00:00Z' });
+      expect(sim.requests().at(-1)?.query).toBe('updated_after=2024-03-01T10%3A00%3A00Z&per_page=100');
+    });
+
+    it('reads one user, and writes custom_properties without relying on the answer', async () => {
+      const staff = client.forKey(STAFF_KEY);
+      await staff.updateUserCustomProperties(12, { Badge: '04A1B2' });
+      expect(sim.requests().at(-1)).toMatchObject({
+        method: 'PUT',
+        path: '/api/v1/users/12',
+        body: { custom_properties: { Badge: '04A1B2' } },
+      });
+      expect((await staff.getUser(12)).custom_properties).toEqual({ Badge: '04A1B2' });
+    });
+
+    it('is forbidden for a normal key and refuses a bad id without asking', async () => {
+      await expectMocoError(client.forKey(ANNA_KEY).listUsers(), 'forbidden', SECRETS);
+      await expectMocoError(client.forKey(ANNA_KEY).getUser(11), 'forbidden', SECRETS);
+      const asked = sim.requests().length;
+      await expectMocoError(client.forKey(STAFF_KEY).getUser(0), 'invalid', SECRETS);
+      expect(sim.requests()).toHaveLength(asked);
+    });
+  });
+
   describe('lost connections', () => {
     it('is unreachable when MOCO refuses connections, and nothing is applied', async () => {
       // Its own simulator: going offline closes every connection, and a connection of the shared

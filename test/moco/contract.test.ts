@@ -41,9 +41,8 @@ const CLARA_STAFF = DEMO_USERS[2] as (typeof DEMO_USERS)[number];
 
 /** Endpoints the daemon does not call (yet), with why; their error answers are still read below. */
 const NOT_CALLED: Record<string, string> = {
-  'GET /api/v1/users': 'badges kept in MOCO (issue 15) will list users',
-  'GET /api/v1/users/{id}': 'badges kept in MOCO (issue 15) will read users',
-  'GET /api/v1/account/custom_properties/{id}': 'the daemon does not read custom field definitions',
+  'GET /api/v1/account/custom_properties/{id}':
+    "custom field definitions are not read: the right it takes is not recorded, so whether the badge field exists is told from the users' custom_properties",
   'GET /api/v1/comments': 'not a time-clock endpoint: kept for its Link header, checked below',
   'PATCH /api/v1/users/presences/{id}': 'the daemon updates with PUT, which every source documents',
   'POST /api/v1/users': 'not a time-clock endpoint: kept for its 422 body',
@@ -95,6 +94,10 @@ function clientCall(exchange: Exchange, user: MocoUserClient): (() => Promise<un
       return () => user.session();
     case 'GET /api/v1/profile':
       return () => user.profile();
+    case 'GET /api/v1/users':
+      return () => user.listUsers();
+    case 'GET /api/v1/users/{id}':
+      return () => user.getUser(idIn(request.path));
     default:
       return null;
   }
@@ -210,6 +213,9 @@ function checkDecoded(file: string, exchange: Exchange, value: unknown): void {
     });
   } else if (Array.isArray(body)) {
     expect(value, file).toEqual(body);
+  } else if (endpoint === 'GET /api/v1/users/{id}') {
+    const { id, active, custom_properties } = body as Record<string, unknown>;
+    expect(value, file).toMatchObject({ id, active, custom_properties });
   } else {
     const { id, date, from, to } = body as Record<string, unknown>;
     expect(value, file).toMatchObject(endpoint === 'GET /api/v1/session' ? { id } : { id, date, from, to });
@@ -228,6 +234,10 @@ interface Scenario {
   key?: string;
   /** Fields today's MOCO sends that an older recording lacks. */
   newerFields?: string[];
+  /** Fields of a documented example the simulator does not answer like it, each with its reason at the scenario. */
+  notCompared?: string[];
+  /** The id in the request's path, when it names a user rather than a presence made by `existing`. */
+  pathId?: number;
 }
 
 const SCENARIOS: Record<string, Scenario | string> = {
@@ -261,6 +271,49 @@ const SCENARIOS: Record<string, Scenario | string> = {
   'session-200-documented.json': {},
   'profile-200.json': {},
   'profile-200-openapi.json': {},
+  'user-get-200.json': {
+    key: CLARA_STAFF.apiKey,
+    pathId: 933662735,
+    sim: {
+      users: [
+        ...DEMO_USERS,
+        {
+          id: 933662735,
+          firstname: '-',
+          lastname: 'TestUser.test_get_create',
+          email: 'uq9unckb1p@example.org',
+          apiKey: 'contract-key-deactivated',
+          active: false,
+          extern: true,
+          birthday: '2020-01-01',
+        },
+      ],
+    },
+  },
+  'user-get-200-documented.json': {
+    key: CLARA_STAFF.apiKey,
+    pathId: 123,
+    // iban and role are in the docs only; every recording has avatar_url null, the docs a URL.
+    notCompared: ['iban', 'role', 'avatar_url'],
+    sim: {
+      users: [
+        ...DEMO_USERS,
+        {
+          id: 123,
+          firstname: 'Jane',
+          lastname: 'Doe',
+          email: 'jane@example.com',
+          apiKey: 'contract-key-jane',
+          birthday: '1970-01-01',
+          tags: ['Deutschland'],
+          customProperties: { 'Starting Month': 'January 2015' },
+        },
+      ],
+    },
+  },
+  'user-get-403-probe.json': { key: ANNA.apiKey, pathId: ANNA.id },
+  'users-list-200.json': { key: CLARA_STAFF.apiKey },
+  'users-list-403-probe.json': { key: ANNA.apiKey },
   'error-401-documented.json': { key: 'a-key-moco-does-not-know' },
   'error-404-probe.json': {},
   'error-422-overlap-probe.json': {
@@ -373,7 +426,7 @@ async function replayOn(sim: Simulator, exchange: Exchange, scenario: Scenario):
   }
   const path = exchange.request.path
     .replace(/^\/api\/v1/, '')
-    .replace(/\/(\d+|\{id\})(?=\?|$)/, `/${lastId}`);
+    .replace(/\/(\d+|\{[a-z_]+\})(?=\?|$)/, `/${scenario.pathId ?? lastId}`);
   return send(sim, key, exchange.request.method, path, exchange.request.body, headers);
 }
 
@@ -396,7 +449,12 @@ function checkSimAnswer(file: string, exchange: Exchange, answer: SimAnswer, sce
   expect(contentType, `${file}: a JSON body`).toMatch(/^application\/json/);
   const body = JSON.parse(answer.text) as Record<string, unknown>;
   for (const field of scenario.newerFields ?? []) delete body[field];
-  expect(shapeOf(body), `${file}: the same fields with the same types`).toEqual(shapeOf(recorded.body));
+  const expected = structuredClone(recorded.body) as Record<string, unknown>;
+  for (const field of scenario.notCompared ?? []) {
+    delete body[field];
+    delete expected[field];
+  }
+  expect(shapeOf(body), `${file}: the same fields with the same types`).toEqual(shapeOf(expected));
 }
 
 /** A value's fields and their JSON types, recursively: what a client can rely on, without the values. */

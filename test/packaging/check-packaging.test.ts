@@ -100,3 +100,15 @@ describe('scripts/check-packaging.sh', { timeout: 180_000 }, () => {
     expect(output).toContain('SC2086');
   });
 });
+
+describe('the Staff key in the units', () => {
+  it('is handed over as a credential with a default, so a kiosk without one still starts', () => {
+    for (const unit of [UNIT, WEB_UNIT]) {
+      const text = readFileSync(join(ROOT, unit), 'utf8');
+      expect(text, unit).toMatch(/^LoadCredential=staff-key:\/etc\/moco-timeclock\/staff\.key$/m);
+      expect(text, unit).toMatch(/^SetCredential=staff-key:\\n$/m);
+    }
+    const wrapper = readFileSync(join(ROOT, 'scripts/cli-wrapper.sh'), 'utf8');
+    expect(wrapper).toContain('"$STAFF_KEY" "$credentials/staff-key"');
+  });
+});

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ReaderConfig, UidConfig } from '../../src/readers/types.js';
-import { createUidNormalizer, normalizeUid, type UidOrigin, uidOrigin } from '../../src/readers/uid.js';
+import {
+  createTypedUidNormalizer,
+  createUidNormalizer,
+  normalizeUid,
+  type UidOrigin,
+  uidOrigin,
+} from '../../src/readers/uid.js';
 
 type Row = [
   raw: string,
@@ -88,5 +94,40 @@ describe('uidOrigin and createUidNormalizer', () => {
   it('binds the reader origin and the uid settings', () => {
     const normalize = createUidNormalizer(base, { format: 'decimal', reverseBytes: false });
     expect(normalize('0100123456')).toBe('0001193046');
+  });
+});
+
+describe('createTypedUidNormalizer: a UID typed into MOCO or written there by the kiosk', () => {
+  const configs: UidConfig[] = (['as-read', 'hex', 'decimal'] as const).flatMap((format) => [
+    { format, reverseBytes: false },
+    { format, reverseBytes: true },
+  ]);
+  const readings: [ReaderConfig['type'], ReaderConfig['protocol']][] = [
+    ['serial', 'rdm6300'],
+    ['stdin', 'line'],
+  ];
+
+  it('leaves a UID as the kiosk shows it unchanged, for every form and reader', () => {
+    for (const uid of configs) {
+      for (const [type, protocol] of readings) {
+        const reader = { type, protocol } as ReaderConfig;
+        const typed = createTypedUidNormalizer(uid);
+        for (const raw of ['0A00123456', '04A23B1C', '0012345678', '1193046']) {
+          const shown = createUidNormalizer(reader, uid)(raw);
+          if (shown === null) continue;
+          expect(typed(shown), `${JSON.stringify(uid)} ${type} ${raw}`).toBe(shown);
+        }
+      }
+    }
+  });
+
+  it('brings a hex UID typed with separators or in lower case to the configured form', () => {
+    expect(createTypedUidNormalizer({ format: 'hex', reverseBytes: false })(' 04:a2:3b:1c ')).toBe(
+      '04A23B1C',
+    );
+    expect(createTypedUidNormalizer({ format: 'decimal', reverseBytes: true })('00:12:34:56')).toBe(
+      '0001193046',
+    );
+    expect(createTypedUidNormalizer({ format: 'hex', reverseBytes: false })('not a uid')).toBeNull();
   });
 });

@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { parseConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log.js';
-import { type Simulator, startSimulator } from '../../src/moco/sim/index.js';
+import { DEMO_USERS, type Simulator, startSimulator } from '../../src/moco/sim/index.js';
 import type { NewTap, Tap } from '../../src/store/journal.js';
 import type { Stores } from '../../src/store/open.js';
 import { writeDaemonStatus } from '../../src/store/status.js';
@@ -16,6 +16,8 @@ import type { WebMoco } from '../../src/web/moco.js';
 import { hashPassword, type PasswordStore } from '../../src/web/password.js';
 
 export const PASSWORD = 'correct horse battery';
+/** Clara's: the simulator's user with the Staff permission. */
+export const STAFF_KEY = (DEMO_USERS.find((u) => u.staff === true) as (typeof DEMO_USERS)[number]).apiKey;
 export const TIME_ZONE = 'Europe/Berlin';
 /** 2026-11-18 09:30 in Berlin. */
 export const START = Date.parse('2026-11-18T08:30:00Z');
@@ -67,6 +69,8 @@ export interface WebFixture {
 
 export interface FixtureOptions {
   mocoRequests?: number;
+  /** One Staff key (Clara's, the simulator's staff user) acting for everyone; and where the badges are kept. */
+  staffKey?: { badges: 'local' | 'moco' };
   /** MOCO's clock, ahead of the kiosk's by this much. */
   simOffsetMs?: number;
 }
@@ -83,14 +87,19 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
   const config = {
     ...parseConfig(
       [
-        `moco: { baseUrl: "${sim.baseUrl}", timeoutMs: 1000, rateLimit: { requests: 120, perSeconds: 120 } }`,
+        `moco: { baseUrl: "${sim.baseUrl}", timeoutMs: 1000, rateLimit: { requests: 120, perSeconds: 120 }${options.staffKey === undefined ? '' : ', identity: impersonation'} }`,
         `timezone: ${TIME_ZONE}`,
         `dataDir: "${join(dir, 'data')}"`,
         `web: { enabled: true, mocoRequests: ${options.mocoRequests ?? 20} }`,
+        ...(options.staffKey === undefined ? [] : [`badges: { source: ${options.staffKey.badges} }`]),
       ].join('\n'),
     ),
     configPath: join(dir, 'config.yaml'),
   };
+  if (options.staffKey !== undefined) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'staff.key'), `${STAFF_KEY}\n`, { mode: 0o600 });
+  }
   const log = logSink();
   const parts = await composeWeb({
     config,

@@ -9,6 +9,7 @@ const TOUCH_PATH = /\/users\/presences\/touch$/;
 export class FaultState implements SimFaults {
   serverError: number | null = null;
   delayMs = 0;
+  delayOnly: LossFilter | null = null;
   rateLimited: { retryAfterSeconds?: number } | null = null;
   private losses: { remaining: number; filter?: LossFilter } | null = null;
 
@@ -23,18 +24,19 @@ export class FaultState implements SimFaults {
     this.losses = count === 0 ? null : { remaining: count, filter };
   }
 
+  /** Whether this request waits `delayMs` before it is applied. */
+  delays(method: string, path: string): boolean {
+    if (this.delayMs <= 0) return false;
+    return this.delayOnly === null || matches(this.delayOnly, method, path);
+  }
+
   /** Whether the answer to this request is to be dropped; counts it when it is. */
   takeLoss(method: string, path: string): boolean {
     if (this.losses === null) return false;
     const { filter } = this.losses;
-    // search() ignores lastIndex, so a /g filter cannot make matches alternate.
-    const matches =
-      filter === undefined
-        ? method === 'POST' && TOUCH_PATH.test(path)
-        : typeof filter === 'function'
-          ? filter(method, path)
-          : path.search(filter) >= 0;
-    if (!matches) return false;
+    const lost =
+      filter === undefined ? method === 'POST' && TOUCH_PATH.test(path) : matches(filter, method, path);
+    if (!lost) return false;
     this.losses.remaining -= 1;
     if (this.losses.remaining === 0) this.losses = null;
     return true;
@@ -43,9 +45,15 @@ export class FaultState implements SimFaults {
   reset(): void {
     this.serverError = null;
     this.delayMs = 0;
+    this.delayOnly = null;
     this.rateLimited = null;
     this.losses = null;
   }
+}
+
+function matches(filter: LossFilter, method: string, path: string): boolean {
+  // search() ignores lastIndex, so a /g filter cannot make matches alternate.
+  return typeof filter === 'function' ? filter(method, path) : path.search(filter) >= 0;
 }
 
 /** A sliding window over all keys, like MOCO's "120 requests per 2 minutes". Refused requests do not count. */

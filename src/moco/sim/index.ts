@@ -4,6 +4,7 @@ export type {
   SimPresence,
   SimRequest,
   SimUser,
+  SimUserChange,
   Simulator,
   SimulatorOptions,
   SimVariants,

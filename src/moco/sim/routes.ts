@@ -1,6 +1,8 @@
 import { isValidLocalDate, type LocalParts, parseOverride } from '../../time/local.js';
+import { pageOf } from './paging.js';
 import type { PresenceResult, SimState } from './state.js';
 import type { SimPresence, SimUser, SimVariants } from './types.js';
+import { USER_ID_PATH, userRoutes } from './user-routes.js';
 import { isRecord } from './validate.js';
 
 /** An answer before it is written; no `body` means an empty body. */
@@ -26,10 +28,9 @@ export interface RouteRequest {
   body: unknown;
 }
 
-type Handler = (ctx: RouteContext, req: RouteRequest, user: SimUser, id: number) => SimResponse;
+export type Handler = (ctx: RouteContext, req: RouteRequest, user: SimUser, id: number) => SimResponse;
 
 const PRESENCES = '/api/v1/users/presences';
-const MAX_PER_PAGE = 100;
 
 const notFound: SimResponse = { status: 404 };
 
@@ -46,6 +47,7 @@ const fixedRoutes: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   [`GET ${PRESENCES}`, listPresences],
   [`POST ${PRESENCES}`, (ctx, req, user) => answer(ctx.state.create(user.id, req.body))],
   [`POST ${PRESENCES}/touch`, touch],
+  ...userRoutes.fixed,
 ]);
 
 const idRoutes: ReadonlyMap<string, Handler> = new Map<string, Handler>([
@@ -75,7 +77,10 @@ export function matchRoute(method: string, path: string): { handler: Handler; id
   if (handler !== undefined) return { handler, id: 0 };
   const match = /^\/api\/v1\/users\/presences\/(\d{1,15})$/.exec(path);
   const idHandler = match === null ? undefined : idRoutes.get(method);
-  return idHandler === undefined ? undefined : { handler: idHandler, id: Number(match?.[1]) };
+  if (idHandler !== undefined) return { handler: idHandler, id: Number(match?.[1]) };
+  const user = USER_ID_PATH.exec(path);
+  const userHandler = user === null ? undefined : userRoutes.byId.get(method);
+  return userHandler === undefined ? undefined : { handler: userHandler, id: Number(user?.[1]) };
 }
 
 /** As MOCO's docs and OpenAPI show it (profile-200.json): `first_name`, not `firstname` as users have it. */
@@ -124,11 +129,6 @@ function touch(ctx: RouteContext, req: RouteRequest, user: SimUser): SimResponse
   return answer(result);
 }
 
-function positiveInt(raw: string | null, fallback: number): number {
-  const value = raw === null || !/^\d+$/.test(raw) ? Number.NaN : Number(raw);
-  return Number.isSafeInteger(value) && value >= 1 ? value : fallback;
-}
-
 function listPresences(ctx: RouteContext, req: RouteRequest, user: SimUser): SimResponse {
   const from = req.query.get('from');
   const to = req.query.get('to');
@@ -143,30 +143,6 @@ function listPresences(ctx: RouteContext, req: RouteRequest, user: SimUser): Sim
     (from === null || (p.date >= from && p.date <= (to ?? ''))) &&
     (userId === null || userId === String(p.user.id)) &&
     (homeOffice === null || String(p.is_home_office) === homeOffice);
-  const all = ctx.state.list(user.id).filter(matches);
-
-  const perPage = Math.min(positiveInt(req.query.get('per_page'), MAX_PER_PAGE), MAX_PER_PAGE);
-  const page = positiveInt(req.query.get('page'), 1);
-  const lastPage = Math.max(1, Math.ceil(all.length / perPage));
-  const headers: Record<string, string> = {
-    'X-Page': String(page),
-    'X-Per-Page': String(perPage),
-    'X-Total': String(all.length),
-  };
-  const link = paginationLinks(ctx.origin, req, page, lastPage);
-  if (link !== '') headers.Link = link;
-  return { status: 200, body: all.slice((page - 1) * perPage, page * perPage), headers };
-}
-
-/** RFC 8288 links as the api-pagination gem behind MOCO writes them: first/prev, then last/next. */
-function paginationLinks(origin: string, req: RouteRequest, page: number, lastPage: number): string {
-  const linkTo = (target: number, rel: string): string => {
-    const query = new URLSearchParams(req.query);
-    query.set('page', String(target));
-    return `<${origin}${req.path}?${query.toString()}>; rel="${rel}"`;
-  };
-  const links: string[] = [];
-  if (page > 1) links.push(linkTo(1, 'first'), linkTo(Math.min(page - 1, lastPage), 'prev'));
-  if (page < lastPage) links.push(linkTo(lastPage, 'last'), linkTo(page + 1, 'next'));
-  return links.join(', ');
+  const page = pageOf(ctx.state.list(user.id).filter(matches), ctx.origin, req.path, req.query);
+  return { status: 200, body: page.items, headers: page.headers };
 }

@@ -87,7 +87,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const host = options.host ?? '127.0.0.1';
   let offsetMs = options.offsetMs ?? 0;
   const now = (): number => clock.now() + offsetMs;
-  const state = new SimState(now);
+  const state = new SimState(now, options.userFields);
   for (const user of options.users ?? DEMO_USERS) state.addUser(user);
   const limiter = options.enforceRateLimit ? new SlidingWindowLimiter(options.enforceRateLimit, now) : null;
   const received: SimRequest[] = [];
@@ -128,24 +128,35 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const url = new URL(req.url ?? '/', origin);
     const read = await readBody(req);
     const identity = identify(req.headers, state);
+    const impersonate = req.headers['x-impersonate-user-id'];
     const entry: SimRequest = {
       method,
       path: url.pathname,
       query: url.search.slice(1),
       body: read.ok ? read.body : undefined,
       ...(identity.ok ? { userId: identity.user.id } : {}),
+      ...(typeof impersonate === 'string' ? { impersonate } : {}),
     };
     received.push(entry);
-    if (faults.delayMs > 0) await sleep(faults.delayMs, closing.signal);
-    // Went offline or closed while waiting: the client already saw its connection die.
-    if (req.socket.destroyed) return;
+    if (faults.delays(method, url.pathname)) await sleep(faults.delayMs, closing.signal);
+    // Went offline or closed while waiting: the server is gone, nothing is applied. A client that
+    // gave up waiting (a timeout) does not stop it: MOCO applies what it received, answer or not.
+    if (offline || closed) return;
 
     const response = decide();
+    entry.status = response.status;
     if (response.applied === true && faults.takeLoss(method, url.pathname)) {
       req.socket.destroy();
       logger?.info(
         { method, path: url.pathname, userId: entry.userId, lost: true },
         'request (answer dropped)',
+      );
+      return;
+    }
+    if (res.destroyed) {
+      logger?.info(
+        { method, path: url.pathname, status: response.status, late: true },
+        'request (client gone)',
       );
       return;
     }
@@ -187,6 +198,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       offsetMs = ms;
     },
     addUser: (user) => state.addUser(user),
+    updateUser: (id, change) => state.updateUser(id, change),
     presences: (userId) => state.list(userId),
     requests: () => received.map((r) => ({ ...r })),
     async close(): Promise<void> {

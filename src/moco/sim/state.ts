@@ -1,5 +1,5 @@
 import type { LocalParts } from '../../time/local.js';
-import type { SimPresence, SimUser } from './types.js';
+import type { SimPresence, SimUser, SimUserChange } from './types.js';
 import { type FieldErrors, type PresenceFields, validatePresence } from './validate.js';
 
 interface StoredPresence extends PresenceFields {
@@ -33,36 +33,89 @@ function defaultUuid(id: number): string {
   return `00000000-0000-4000-8000-${String(id).padStart(12, '0').slice(-12)}`;
 }
 
+/** A user as the simulator keeps it: every optional field resolved, with MOCO's timestamps. */
+export interface StoredUser extends SimUser {
+  uuid: string;
+  active: boolean;
+  customProperties: Record<string, string | string[]>;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /**
  * The simulator's users and presences and MOCO's rules over them, without HTTP. `now` gives the
  * simulator's wall clock (for timestamps); touch receives its local time already resolved.
  */
 export class SimState {
-  private readonly users = new Map<number, SimUser>();
+  private readonly users = new Map<number, StoredUser>();
   private readonly presencesById = new Map<number, StoredPresence>();
   private nextId = 1_000_001;
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    /** The custom fields defined for users; writes to other names are ignored. */
+    private readonly userFields: readonly string[] = ['Badge'],
+  ) {}
 
   addUser(user: SimUser): void {
     if (this.users.has(user.id)) throw new Error(`simulator: user id ${user.id} already exists`);
     if (this.userByKey(user.apiKey) !== undefined) {
       throw new Error(`simulator: API key of user ${user.id} is already used by another user`);
     }
-    this.users.set(user.id, { ...user, uuid: user.uuid ?? defaultUuid(user.id) });
+    const timestamp = this.timestamp();
+    this.users.set(user.id, {
+      ...user,
+      uuid: user.uuid ?? defaultUuid(user.id),
+      active: user.active ?? true,
+      customProperties: { ...user.customProperties },
+      createdAt: timestamp,
+      updatedAt: timestamp,
+    });
   }
 
-  userById(id: number): SimUser | undefined {
+  userById(id: number): StoredUser | undefined {
     return this.users.get(id);
   }
 
-  userByKey(apiKey: string): SimUser | undefined {
+  userByKey(apiKey: string): StoredUser | undefined {
     for (const user of this.users.values()) if (user.apiKey === apiKey) return user;
     return undefined;
   }
 
-  allUsers(): SimUser[] {
+  /** In the order they were added, as MOCO lists users roughly by creation (users-list-200.json). */
+  allUsers(): StoredUser[] {
     return [...this.users.values()];
+  }
+
+  /** What an admin does in MOCO's web app: any field, defined custom field or not. */
+  updateUser(id: number, change: SimUserChange): void {
+    const user = this.users.get(id);
+    if (user === undefined) throw new Error(`simulator: there is no user ${id}`);
+    const { customProperties, ...fields } = change;
+    Object.assign(user, fields);
+    for (const [name, value] of Object.entries(customProperties ?? {})) {
+      if (value === null) delete user.customProperties[name];
+      else user.customProperties[name] = value;
+    }
+    user.updatedAt = this.timestamp();
+  }
+
+  /**
+   * `PUT /users/{id}` with `custom_properties`: merged, names that are not defined for users are
+   * ignored without an error (what the OpenAPI says of unknown custom field names).
+   */
+  writeCustomProperties(id: number, properties: Record<string, unknown>): void {
+    const user = this.users.get(id);
+    if (user === undefined) return;
+    let changed = false;
+    for (const [name, value] of Object.entries(properties)) {
+      const valid =
+        typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'));
+      if (!this.userFields.includes(name) || !valid) continue;
+      changed ||= JSON.stringify(user.customProperties[name]) !== JSON.stringify(value);
+      user.customProperties[name] = value as string | string[];
+    }
+    if (changed) user.updatedAt = this.timestamp();
   }
 
   /** Presences sorted by date, from; all users' when `userId` is absent. */

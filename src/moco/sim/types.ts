@@ -17,8 +17,32 @@ export interface SimUser {
   lastname: string;
   email?: string;
   apiKey: string;
-  /** Staff keys may act for another user with `X-IMPERSONATE-USER-ID`. */
+  /**
+   * Staff keys may act for another user with `X-IMPERSONATE-USER-ID` and read users
+   * (`GET /users`, `GET /users/{id}`); a normal key gets 403 there, as the 2026 probe did.
+   */
   staff?: boolean;
+  /**
+   * Whether the key may change users (`PUT /users/{id}`); default: as `staff`. Which right MOCO
+   * asks for is not recorded, so tests can make a Staff key that may not.
+   */
+  editsUsers?: boolean;
+  /** Default true. A deactivated user is left out of `GET /users`, as in the 2022 recording. */
+  active?: boolean;
+  extern?: boolean;
+  /** Custom fields by name, values as MOCO keeps them (strings; arrays for MultiSelect). */
+  customProperties?: Record<string, string | string[]>;
+  tags?: string[];
+  birthday?: string;
+}
+
+/** A change an admin makes to a user in MOCO's web app; `updated_at` moves with it. */
+export interface SimUserChange {
+  firstname?: string;
+  lastname?: string;
+  active?: boolean;
+  /** Merged into the user's; a value of null removes the field from the user. */
+  customProperties?: Record<string, string | string[] | null>;
 }
 
 /**
@@ -51,6 +75,11 @@ export interface SimulatorOptions {
   offsetMs?: number;
   /** Default DEMO_USERS. */
   users?: SimUser[];
+  /**
+   * The custom fields defined for users in MOCO's settings; default `['Badge']`. `PUT /users/{id}`
+   * ignores any other name without an error, as MOCO does (OpenAPI: unknown names are ignored).
+   */
+  userFields?: string[];
   clock?: Clock;
   /** Answer touch with 200 and an empty body, as older MOCO servers did: `variants.touchBody: 'empty'`. */
   legacyEmptyTouchBody?: boolean;
@@ -70,8 +99,9 @@ export interface SimFaults {
   setOffline(offline: boolean): Promise<void>;
   /** When set, every request answers this status. */
   serverError: number | null;
-  /** Delay before answering each request. */
+  /** Delay before applying and answering each request (or only those `delayOnly` matches). */
   delayMs: number;
+  delayOnly: LossFilter | null;
   /** When set, every request answers 429, with Retry-After only if given. */
   rateLimited: { retryAfterSeconds?: number } | null;
   /**
@@ -92,6 +122,10 @@ export interface SimRequest {
   body: unknown;
   /** The user the request acted as (after impersonation), when its authentication was valid. */
   userId?: number;
+  /** The `X-IMPERSONATE-USER-ID` header as sent, when there was one. */
+  impersonate?: string;
+  /** The status it was answered with (also when the answer was then lost); absent while unanswered. */
+  status?: number;
 }
 
 export interface Simulator {
@@ -103,6 +137,8 @@ export interface Simulator {
   faults: SimFaults;
   setOffsetMs(ms: number): void;
   addUser(user: SimUser): void;
+  /** Changes a user as an admin would in MOCO's web app. Throws for an unknown id. */
+  updateUser(id: number, change: SimUserChange): void;
   /** Snapshot, sorted by date, from. */
   presences(userId?: number): SimPresence[];
   requests(): SimRequest[];

@@ -25,6 +25,12 @@ const simUserSchema = z.strictObject({
   email: z.string().min(1).optional(),
   apiKey: z.string().min(1),
   staff: z.boolean().optional(),
+  editsUsers: z.boolean().optional(),
+  active: z.boolean().optional(),
+  extern: z.boolean().optional(),
+  customProperties: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
+  tags: z.array(z.string()).optional(),
+  birthday: z.string().optional(),
 });
 
 /**

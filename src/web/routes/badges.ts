@@ -1,4 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { manualInstruction } from '../../directory/enrol.js';
+import { nameOf } from '../../identity/users.js';
 import { BadgeError, type BadgeSummary, normalizeBadgeUid } from '../../store/badges.js';
 import { html } from '../html.js';
 import { redirectWith, renderPage, sessionFor } from '../respond.js';
@@ -8,6 +10,7 @@ import {
   enrolExpiredBody,
   enrolStartBody,
   enrolWaitBody,
+  mocoBadgesBody,
   ownerFormBody,
   removeConfirmBody,
 } from '../views/badges.js';
@@ -38,12 +41,44 @@ export function badgeRoutes(deps: WebDeps): FastifyPluginAsync {
     return typeof label === 'string' ? label.trim() : '';
   };
 
+  const inMoco = deps.inMoco;
+  /** Badges kept in MOCO are changed there: the page only lists them and enrols new ones. */
+  const changedInMoco = (request: FastifyRequest, reply: FastifyReply) =>
+    redirectWith(reply, request, '/badges', {
+      kind: 'error',
+      text: `The badges are kept in MOCO: change this one in its user's "${inMoco?.field}" field there.`,
+    });
+  /** Whether a tapped UID already books: then it is no new badge to enrol. */
+  const known = (uid: string): boolean =>
+    inMoco === null ? deps.badges.identify(uid) !== null : inMoco.cache.lookup(uid).kind === 'user';
+
   return async (app) => {
     app.get('/badges', (request, reply) =>
       renderPage(request, reply, { title: 'Badges', current: 'badges' }, (csrf) =>
-        badgesBody({ badges: deps.badges.list(), now: now(), timeZone: deps.config.timezone }, csrf),
+        inMoco === null
+          ? badgesBody(
+              {
+                badges: deps.badges.list(),
+                now: now(),
+                timeZone: deps.config.timezone,
+                changeLabel: deps.identity.changeLabel,
+              },
+              csrf,
+            )
+          : mocoBadgesBody({
+              rows: inMoco.cache.list(),
+              field: inMoco.field,
+              now: now(),
+              timeZone: deps.config.timezone,
+            }),
       ),
     );
+
+    app.addHook('preHandler', async (request, reply) => {
+      const route = request.routeOptions.url ?? '';
+      if (inMoco !== null && /^\/badges\/:uid\/(rename|remove|key)$/.test(route))
+        return changedInMoco(request, reply);
+    });
 
     app.post('/badges/:uid/rename', (request, reply) => {
       const uid = uidParam(request);
@@ -107,7 +142,10 @@ export function badgeRoutes(deps: WebDeps): FastifyPluginAsync {
           : ` It has ${failed} failed tap${failed === 1 ? '' : 's'}: retry them on the Status page.`;
       return redirectWith(reply, request, '/badges', {
         kind: 'ok',
-        text: `New key stored for badge ${badge.uid}${ownerWords(resolved.owner, resolved.verified)}.${retry}`,
+        text:
+          resolved.owner.apiKey === null
+            ? `Badge ${badge.uid} now books${ownerWords(resolved.owner, resolved.verified)} with the Staff key.${retry}`
+            : `New key stored for badge ${badge.uid}${ownerWords(resolved.owner, resolved.verified)}.${retry}`,
       });
     });
 
@@ -133,7 +171,7 @@ export function badgeRoutes(deps: WebDeps): FastifyPluginAsync {
       if (enrol === null) return reply.redirect('/badges/enrol', 303);
       if (enrol.tapped !== null) return reply.redirect('/badges/enrol/new', 303);
       const scan = deps.unknownScans.last();
-      if (scan !== null && scan.at >= enrol.since && deps.badges.identify(scan.uid) === null) {
+      if (scan !== null && scan.at >= enrol.since && !known(scan.uid)) {
         enrol.tapped = { uid: scan.uid, at: scan.at };
         return reply.redirect('/badges/enrol/new', 303);
       }
@@ -161,6 +199,7 @@ export function badgeRoutes(deps: WebDeps): FastifyPluginAsync {
       if (tapped === null) return reply.redirect('/badges/enrol', 303);
       const { uid } = tapped;
       const label = labelOf(request.body);
+      if (inMoco !== null) return enrolInMoco(request, reply, tapped);
       const resolved = await deps.identity.resolve((request.body ?? {}) as Record<string, unknown>);
       if (!resolved.ok) return enrolForm(request, reply, tapped, label, resolved.message, 422);
       try {
@@ -185,6 +224,34 @@ export function badgeRoutes(deps: WebDeps): FastifyPluginAsync {
     });
   };
 
+  /** Writes the tapped UID into the user's field in MOCO, or says what to enter there instead. */
+  async function enrolInMoco(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    tapped: { uid: string; at: number },
+  ) {
+    const moco = inMoco as NonNullable<typeof inMoco>;
+    const form = (request.body ?? {}) as Record<string, unknown>;
+    const who = typeof form.user === 'string' ? form.user.trim() : '';
+    if (who === '')
+      return enrolForm(request, reply, tapped, null, 'give the MOCO user as an id or an email', 422);
+    const result = await moco.enrol(tapped.uid, who);
+    if (result.kind === 'refused') return enrolForm(request, reply, tapped, null, result.message, 422);
+    if (result.kind === 'manual') {
+      const instead = `${result.why}. Instead, ${manualInstruction(result, moco.field)}.`;
+      return enrolForm(request, reply, tapped, null, instead, 422);
+    }
+    sessionFor(request).enrol = null;
+    deps.logger.info(
+      { uid: tapped.uid, userId: result.user.id, field: moco.field, by: 'web', ip: request.ip },
+      'badge enrolled in MOCO',
+    );
+    return redirectWith(reply, request, '/badges', {
+      kind: 'ok',
+      text: `Badge ${tapped.uid} is in ${nameOf(result.user)}'s "${moco.field}" field in MOCO${result.kind === 'already' ? ' already' : ''}: this kiosk books it now, the others after their next sync.`,
+    });
+  }
+
   function enrolForm(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -202,7 +269,8 @@ export function badgeRoutes(deps: WebDeps): FastifyPluginAsync {
           action: '/badges/enrol/new',
           intro: html`<p>Badge <code>${tapped.uid}</code>, tapped ${localTime(tapped.at, now(), deps.config.timezone)}.</p>`,
           label,
-          askLabel: true,
+          // MOCO keeps no label for a badge: the user's name is the label.
+          askLabel: inMoco === null,
           fields: deps.identity.fields(),
           error,
           submit: 'Enrol',
@@ -225,7 +293,10 @@ export function badgeRoutes(deps: WebDeps): FastifyPluginAsync {
       (csrf) =>
         ownerFormBody({
           action: `/badges/${badge.uid}/key`,
-          intro: html`<p>Badge <code>${badge.uid}</code>${badge.label === null ? null : html` (<b>${badge.label}</b>)`}, key now ${badge.keyHint}. The new key replaces it; label and history stay.</p>`,
+          intro:
+            badge.keyHint === 'none'
+              ? html`<p>Badge <code>${badge.uid}</code>${badge.label === null ? null : html` (<b>${badge.label}</b>)`}, now ${badge.userName ?? 'nobody'}'s. Its taps go to the user given here from now on; label and history stay.</p>`
+              : html`<p>Badge <code>${badge.uid}</code>${badge.label === null ? null : html` (<b>${badge.label}</b>)`}, key now ${badge.keyHint}. The new key replaces it; label and history stay.</p>`,
           label: badge.label,
           askLabel: false,
           fields: deps.identity.fields(),

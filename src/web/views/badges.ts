@@ -1,4 +1,5 @@
 import type { BadgeSummary } from '../../store/badges.js';
+import type { MocoBadgeRow } from '../../store/moco-badges.js';
 import { type Html, html } from '../html.js';
 import { ago, csrfField, localTime } from './layout.js';
 
@@ -6,21 +7,29 @@ export interface BadgesModel {
   badges: BadgeSummary[];
   now: number;
   timeZone: string;
+  /** The button that gives a badge a new key or another user. */
+  changeLabel: string;
 }
 
-export function badgesBody({ badges, now, timeZone }: BadgesModel, csrf: string): Html {
+export function badgesBody({ badges, now, timeZone, changeLabel }: BadgesModel, csrf: string): Html {
   return html`<div class="actions top-actions"><a class="button" href="/badges/enrol">Enrol a badge by tapping it</a></div>
 <section aria-label="Badges">
 ${
   badges.length === 0
     ? html`<p class="muted">No badges yet.</p>`
-    : html`<ul class="list">${badges.map((badge) => badgeItem(badge, now, timeZone, csrf))}</ul>`
+    : html`<ul class="list">${badges.map((badge) => badgeItem(badge, now, timeZone, changeLabel, csrf))}</ul>`
 }
 <p class="muted small">${badges.length} badge${badges.length === 1 ? '' : 's'}. Keys are shown by their last characters only.</p>
 </section>`;
 }
 
-function badgeItem(badge: BadgeSummary, now: number, timeZone: string, csrf: string): Html {
+function badgeItem(
+  badge: BadgeSummary,
+  now: number,
+  timeZone: string,
+  changeLabel: string,
+  csrf: string,
+): Html {
   const user =
     badge.userId === null
       ? html`<span class="warn">key not verified</span>`
@@ -29,12 +38,42 @@ function badgeItem(badge: BadgeSummary, now: number, timeZone: string, csrf: str
     badge.lastSeenAt === null ? 'never seen' : `last seen ${localTime(badge.lastSeenAt, now, timeZone)}`;
   return html`<li data-badge="${badge.uid}">
 <div class="grow"><b>${badge.label ?? html`<span class="muted">no label</span>`}</b> · ${user}<br>
-<span class="muted small"><code>${badge.uid}</code> · key ${badge.keyHint} · ${seen}</span></div>
+<span class="muted small"><code>${badge.uid}</code> · ${keyWords(badge)} · ${seen}</span></div>
 <form method="post" action="/badges/${badge.uid}/rename" class="rename">${csrfField(csrf)}
 <input type="text" name="label" value="${badge.label ?? ''}" aria-label="Label of ${badge.uid}" maxlength="100" required>
 <button type="submit" class="secondary">Rename</button></form>
-<div class="actions"><a class="button secondary" href="/badges/${badge.uid}/key">New key…</a><a class="button secondary" href="/badges/${badge.uid}/remove">Remove…</a></div>
+<div class="actions"><a class="button secondary" href="/badges/${badge.uid}/key">${changeLabel}</a><a class="button secondary" href="/badges/${badge.uid}/remove">Remove…</a></div>
 </li>`;
+}
+
+/** `key …1234`, or for a badge booked with the Staff key, that. */
+export function keyWords(badge: Pick<BadgeSummary, 'keyHint'>): string {
+  return badge.keyHint === 'none' ? 'booked with the Staff key' : `key ${badge.keyHint}`;
+}
+
+/** The badges kept in MOCO, as the kiosk's last sync read them: changed in MOCO, not here. */
+export function mocoBadgesBody(model: {
+  rows: MocoBadgeRow[];
+  field: string;
+  now: number;
+  timeZone: string;
+}): Html {
+  const { rows, field, now, timeZone } = model;
+  return html`<div class="actions top-actions"><a class="button" href="/badges/enrol">Enrol a badge by tapping it</a></div>
+<section aria-label="Badges">
+<p class="muted">The badges are kept in MOCO, in the users' <b>${field}</b> field, and read by every kiosk. Change or remove one there; the kiosks follow at their next sync.</p>
+${
+  rows.length === 0
+    ? html`<p class="muted">No badges in MOCO yet, as of the last sync.</p>`
+    : html`<ul class="list">${rows.map(
+        (row) => html`<li data-badge="${row.uid}">
+<div class="grow"><b>${row.userName}</b> <span class="muted">(MOCO user ${row.userId})</span>${row.conflict ? html` <span class="bad">also on another user: its taps count as unknown</span>` : null}<br>
+<span class="muted small"><code>${row.uid}</code> · ${row.lastSeenAt === null ? 'never seen' : `last seen ${localTime(row.lastSeenAt, now, timeZone)}`}</span></div>
+</li>`,
+      )}</ul>`
+}
+<p class="muted small">${rows.length} badge${rows.length === 1 ? '' : 's'}, booked with the Staff key.</p>
+</section>`;
 }
 
 export function enrolStartBody(daemonRunning: boolean, csrf: string): Html {
@@ -94,9 +133,17 @@ ${options.fields}
 }
 
 export function removeConfirmBody(badge: BadgeSummary, undelivered: number, csrf: string): Html {
+  // With the Staff key a tap goes with its user, not with the badge's key: taps taken already stay booked.
+  const staff = badge.keyHint === 'none';
   return html`<section>
 <p>Badge <code>${badge.uid}</code>${badge.label === null ? null : html` (<b>${badge.label}</b>)`}${badge.userName === null ? null : html` of ${badge.userName}`}: its taps will no longer be booked.</p>
-${undelivered === 0 ? null : html`<p class="bad">It has ${undelivered} tap${undelivered === 1 ? '' : 's'} not delivered yet: ${undelivered === 1 ? 'it' : 'they'} will fail once the badge is gone.</p>`}
+${
+  undelivered === 0
+    ? null
+    : staff
+      ? html`<p class="muted">It has ${undelivered} tap${undelivered === 1 ? '' : 's'} not delivered yet: ${undelivered === 1 ? 'it is' : 'they are'} still booked for ${badge.userName ?? 'its user'}.</p>`
+      : html`<p class="bad">It has ${undelivered} tap${undelivered === 1 ? '' : 's'} not delivered yet: ${undelivered === 1 ? 'it' : 'they'} will fail once the badge is gone.</p>`
+}
 <form method="post" action="/badges/${badge.uid}/remove" class="actions">${csrfField(csrf)}
 <input type="hidden" name="confirm" value="yes">
 <button type="submit" class="danger">Remove badge ${badge.uid}</button>

@@ -231,7 +231,7 @@ describe('identity', () => {
     expect(response.status).toBe(400);
   });
 
-  it('logs every received request with its query, body and acting user', async () => {
+  it('logs every received request with its query, body, acting user and answer', async () => {
     await call(sim, ANNA, 'GET', '/users/presences?from=2026-03-01&to=2026-03-02');
     await call(
       sim,
@@ -251,6 +251,7 @@ describe('identity', () => {
         query: 'from=2026-03-01&to=2026-03-02',
         body: undefined,
         userId: 1001,
+        status: 200,
       },
       {
         method: 'POST',
@@ -258,8 +259,10 @@ describe('identity', () => {
         query: '',
         body: { override: '2026-03-10 08:00' },
         userId: 1002,
+        impersonate: '1002',
+        status: 200,
       },
-      { method: 'GET', path: '/api/v1/session', query: '', body: undefined },
+      { method: 'GET', path: '/api/v1/session', query: '', body: undefined, status: 401 },
     ]);
   });
 

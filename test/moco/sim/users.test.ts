@@ -39,6 +39,24 @@ describe('loadUsersFile', () => {
     expect(loadUsersFile(path)).toEqual([{ id: 9, firstname: 'A', lastname: 'B', apiKey: 'k9' }]);
   });
 
+  it('reads custom properties, deactivation and the right to change users', () => {
+    const path = file(
+      'fleet.yaml',
+      '- id: 7\n  firstname: Eva\n  lastname: Roth\n  apiKey: k7\n  active: false\n  editsUsers: false\n  customProperties: { Badge: "04A1, 0BEEF" }\n',
+    );
+    expect(loadUsersFile(path)).toEqual([
+      {
+        id: 7,
+        firstname: 'Eva',
+        lastname: 'Roth',
+        apiKey: 'k7',
+        active: false,
+        editsUsers: false,
+        customProperties: { Badge: '04A1, 0BEEF' },
+      },
+    ]);
+  });
+
   it('names the entry and the field that is wrong', () => {
     const path = file(
       'missing-key.json',
