@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStores } from '../../src/store/open.js';
 import { systemClock } from '../../src/time/clock.js';
-import { ADMIN_USER, cli, createKiosk, ensureBuilt, type Kiosk, parseJson } from './harness.js';
+import { localToEpoch } from '../../src/time/local.js';
+import { ADMIN_USER, cli, createKiosk, ensureBuilt, type Kiosk, parseJson, TIME_ZONE } from './harness.js';
 
 /** Admin output that must not harm or mislead: the CSV export, a long queue, a dropped tap. */
 
@@ -75,7 +76,7 @@ describe('queue list of a large backlog', { timeout: 60_000 }, () => {
             uid: `B${i}`,
             userId: 1000 + i,
             userName: i === 3 ? 'A much longer name than the others' : `Person ${i}`,
-            atMs: Date.parse('2026-03-02T08:00:00Z') + i * 60_000,
+            atMs: localToEpoch('2026-03-02', '09:00', TIME_ZONE) + i * 60_000,
             localDate: '2026-03-02',
             localTime: '09:00',
             clockSynced: true,
