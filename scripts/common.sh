@@ -15,6 +15,9 @@ readonly UNIT_FILE=/etc/systemd/system/moco-timeclock.service
 readonly WEB_SERVICE=moco-timeclock-web
 readonly WEB_UNIT_FILE=/etc/systemd/system/moco-timeclock-web.service
 readonly UDEV_RULE=/etc/udev/rules.d/70-moco-timeclock.rules
+# What a build needs of the source: the installer copies it to the staging directory, a release
+# tarball (scripts/release.sh) carries it, with the documentation.
+readonly BUILD_ITEMS=(package.json package-lock.json tsconfig.json tsconfig.build.json src config systemd scripts)
 
 DRY_RUN=${DRY_RUN:-0}
 

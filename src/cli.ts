@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { CliError, EXIT } from './commands/common.js';
+import { describeError, EXIT } from './commands/common.js';
 import { VERSION } from './version.js';
 
 // Attendance records are personal data: nothing this process writes is for group or others.
@@ -13,6 +13,7 @@ process.umask(0o077);
 const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.js')).runCommand(),
   init: async () => (await import('./commands/init.js')).initCommand(),
+  config: async () => (await import('./commands/config.js')).configCommand(),
   badge: async () => (await import('./commands/badge.js')).badgeCommand(),
   queue: async () => (await import('./commands/queue.js')).queueCommand(),
   status: async () => (await import('./commands/status.js')).statusCommand(),
@@ -53,42 +54,14 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-const EXPECTED_ERRORS = new Set([
-  'MocoError',
-  'HidLibraryError',
-  'GpioUnavailableError',
-  'MasterKeyError',
-  'KeyCipherError',
-  'DatabaseError',
-  'BadgeError',
-  'StaffKeyError',
-]);
-/** Errors no restart can fix: systemd must not restart in a loop on them (RestartPreventExitStatus=78). */
-const CONFIG_ERRORS = new Set(['MasterKeyError', 'KeyCipherError', 'StaffKeyError']);
-
-/** A DatabaseError knows whether a restart can fix it (a full disk can, a damaged file cannot). */
-function restartCannotFix(error: Error): boolean {
-  return CONFIG_ERRORS.has(error.name) || (error as { restartCannotFix?: unknown }).restartCannotFix === true;
-}
-
 function exitCodeOf(error: unknown): number {
   if (error instanceof CommanderError) {
     // Help and version end with exit code 0; every other commander error is a usage error.
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
-  if (error instanceof CliError) {
-    process.stderr.write(`moco-timeclock: ${error.message}\n`);
-    return error.exitCode;
-  }
-  if (error instanceof Error && EXPECTED_ERRORS.has(error.name)) {
-    // A known failure with its fix in the message: the operator needs the sentence, not a stack.
-    process.stderr.write(`moco-timeclock: ${error.message}\n`);
-    return restartCannotFix(error) ? EXIT.config : EXIT.failure;
-  }
-  process.stderr.write(
-    `moco-timeclock: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  return EXIT.failure;
+  const { message, exitCode } = describeError(error);
+  process.stderr.write(`moco-timeclock: ${message}\n`);
+  return exitCode;
 }
 
 await main(process.argv);

@@ -10,7 +10,9 @@ import { localParts } from './time/local.js';
 
 /** What the pipeline needs of a badge: who it is. The key stays in the store until delivery. */
 export interface BadgeDirectory {
-  find(uid: string): { uid: string; userId: number | null; userName: string | null } | null;
+  find(
+    uid: string,
+  ): { uid: string; userId: number | null; userName: string | null; label?: string | null } | null;
   markSeen(uid: string, at: number): void;
 }
 
@@ -47,6 +49,7 @@ export async function handleRead(raw: string, deps: TapDeps): Promise<Outcome | 
 
   let tapId: number | undefined;
   let userId: number | undefined;
+  let person: Person = {};
   let tap: Tap;
   try {
     const badge = deps.badges.find(uid);
@@ -55,8 +58,9 @@ export async function handleRead(raw: string, deps: TapDeps): Promise<Outcome | 
       return finish(deps, 'unknown_badge', { uid });
     }
     userId = badge.userId ?? undefined;
+    person = { userName: badge.userName ?? undefined, label: badge.label ?? undefined };
     const lane = laneOf({ uid, userId: badge.userId });
-    if (deps.gate.repeated(lane)) return finish(deps, 'repeat_ignored', { uid, userId });
+    if (deps.gate.repeated(lane)) return finish(deps, 'repeat_ignored', { uid, userId }, person);
     const timing = deps.timing();
     const { date, time } = localParts(timing.atMs, deps.timeZone);
     // Durable before anything else: no signal is given and no request sent for a tap not on disk.
@@ -68,10 +72,10 @@ export async function handleRead(raw: string, deps: TapDeps): Promise<Outcome | 
     deps.gate.accepted(lane, deps.clock.now());
   } catch (error) {
     deps.logger.error({ uid, tapId, err: error }, 'tap failed locally');
-    return finish(deps, 'error', { uid, tapId, userId });
+    return finish(deps, 'error', { uid, tapId, userId }, person);
   }
   const fields = { uid, tapId, userId };
-  const outcome = await deps.courier.deliverLive(tap, (answer) => finish(deps, answer, fields));
+  const outcome = await deps.courier.deliverLive(tap, (answer) => finish(deps, answer, fields, person));
   try {
     // After the answer: a last-seen time is not worth a delay at the door.
     deps.badges.markSeen(uid, deps.clock.now());
@@ -81,12 +85,19 @@ export async function handleRead(raw: string, deps: TapDeps): Promise<Outcome | 
   return outcome;
 }
 
+/** Whose tap it was, as the badge says: MOCO's name for the person, the admin's label for the badge. */
+interface Person {
+  userName?: string;
+  label?: string;
+}
+
 function finish(
   deps: TapDeps,
   outcome: Outcome,
   fields: { uid: string; tapId?: number; userId?: number },
+  person: Person = {},
 ): Outcome {
-  deps.signals.show(outcome);
-  deps.logger.info({ ...fields, outcome }, 'scan');
+  deps.signals.show(outcome, person.userName ?? person.label);
+  deps.logger.info({ ...fields, userName: person.userName, outcome }, 'scan');
   return outcome;
 }

@@ -21,6 +21,8 @@ const BADGES = new Map([
   // Anna's key fob.
   ['A9', { uid: 'A9', userId: 1001, userName: 'Anna' }],
   ['X7', { uid: 'X7', userId: null, userName: null }],
+  // Added without asking MOCO: only the admin's label says whose it is.
+  ['L5', { uid: 'L5', userId: null, userName: null, label: "Lea's card" }],
 ]);
 
 let dir: string;
@@ -46,8 +48,10 @@ const committedTaps = () =>
 /** Signals that note what they showed and what the journal held on disk at that moment. */
 class RecordingSignals implements Signals {
   readonly shown: { outcome: Outcome; committed: number }[] = [];
-  show(outcome: Outcome): void {
+  readonly who: (string | undefined)[] = [];
+  show(outcome: Outcome, who?: string): void {
     this.shown.push({ outcome, committed: committedTaps().length });
+    this.who.push(who);
   }
   setIdle(): void {}
   async stop(): Promise<void> {}
@@ -174,6 +178,23 @@ describe('handleRead', () => {
       ['A9', 'repeat_ignored', 1001],
       ['X7', 'clocked_in', undefined],
     ]);
+  });
+
+  it('names the person in the scan line (userName) and to the signals, the label where MOCO was not asked', async () => {
+    const courier = answering('clocked_in');
+    const { deps: d, clock, logs, signals } = deps(courier);
+    await handleRead('A1', d);
+    clock.ms += 3_000;
+    await handleRead('A9', d);
+    await handleRead('L5', d);
+    await handleRead('ZZ', d);
+    expect(logs.withMsg('scan').map((l) => [l.uid, l.outcome, l.userName])).toEqual([
+      ['A1', 'clocked_in', 'Anna'],
+      ['A9', 'repeat_ignored', 'Anna'],
+      ['L5', 'clocked_in', undefined],
+      ['ZZ', 'unknown_badge', undefined],
+    ]);
+    expect(signals.who).toEqual(['Anna', 'Anna', "Lea's card", undefined]);
   });
 
   it('ignores what is not a UID, with a warning and no scan line', async () => {

@@ -1,4 +1,5 @@
 import type { MocoConfig } from '../config/index.js';
+import { explainKeyRefusal, explainMocoTrouble } from '../failures/explain.js';
 import { mocoBaseUrl } from '../moco/base-url.js';
 import { MocoClient } from '../moco/client.js';
 import { isMocoError } from '../moco/errors.js';
@@ -28,31 +29,27 @@ export const verifyKeyWithMoco: KeyVerifier = async (moco, apiKey) => {
   }
 };
 
+/**
+ * The error `badge add` (and the web page's enrolment) shows: MOCO as a whole in the words `doctor`
+ * uses, with what MOCO answered; a refused key with how to get the right one.
+ */
 export function verificationFailure(error: unknown, baseUrl: string): CliError {
   if (!isMocoError(error)) {
     return new CliError(
       `could not verify the key: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  switch (error.code) {
-    case 'unauthorized':
-      return new CliError(
-        `MOCO refused the key (401) at ${baseUrl}: copy the person's own API key from MOCO ` +
-          '(profile > Integrations) and check moco.domain in the configuration',
-      );
-    case 'forbidden':
-      return new CliError(
-        'MOCO accepted the key but refused access to the profile (403): is the account active?',
-      );
-    case 'unreachable':
-    case 'uncertain':
-      return new CliError(
-        `cannot reach MOCO at ${baseUrl} (${error.message}): check the network and moco.domain, or add ` +
-          'the badge with --no-verify and the first tap will show whether the key works',
-      );
-    case 'rate_limited':
-      return new CliError('MOCO says too many requests (429): wait a minute and try again');
-    default:
-      return new CliError(`MOCO could not verify the key (${error.code}): ${error.message}`);
+  const trouble = explainMocoTrouble(error.code, { baseUrl });
+  if (trouble === null) {
+    const refused = explainKeyRefusal(error.code, { baseUrl });
+    return new CliError(`could not verify the key: ${refused.meaning}: ${refused.action}`);
   }
+  // The key may well be right: it can be stored now and shown right or wrong by its first tap.
+  const unverified =
+    error.code === 'unreachable' || error.code === 'uncertain'
+      ? '; or add the badge with --no-verify and its first tap will show whether the key works'
+      : '';
+  return new CliError(
+    `could not verify the key: ${trouble.meaning} (${error.message}): ${trouble.action}${unverified}`,
+  );
 }

@@ -81,7 +81,7 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
     .description(
       "map a badge UID to a person's MOCO API key, or with moco.identity: impersonation to a MOCO user",
     )
-    .argument('[uid]', 'the badge UID as the reader reports it (see "reader-test")')
+    .argument('[uid]', 'the badge UID as the reader reports it (see "moco-timeclock reader test")')
     .option(
       '-k, --key <apiKey>',
       `the MOCO API key, or "-" to read one line from stdin (default: $${API_KEY_ENV})`,
@@ -142,12 +142,14 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
 
   badge
     .command('rename')
-    .description('change the label of a badge ("" clears it)')
+    .description('change the label of a badge')
     .argument('<uid>', 'the badge UID')
     .argument('<label>', 'the new label')
     .option('-c, --config <file>', CONFIG_HELP)
     .action((uid: string, label: string, options: { config?: string }) => {
       const normalized = usageUid(uid);
+      // A badge without a label shows as "-" in every list: an empty one is a slip, not a wish.
+      if (label.trim() === '') throw new CliError('the new label is empty: give the label text', EXIT.usage);
       return withStore(io, options.config, 'existing', ({ badges, mocoBadges, config }) => {
         if (config.badges.source === 'moco') throw keptInMoco(config, mocoBadges, normalized);
         badges.rename(normalized, label);
@@ -180,7 +182,9 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
             if (options.withKeys === true) {
               io.err('the export holds API keys in plain text: keep it safe, delete it soon\n');
             }
-            if (options.output !== undefined) io.err(`exported ${rows.length} badges to ${options.output}\n`);
+            if (options.output !== undefined) {
+              io.err(`exported ${rows.length} badge${rows.length === 1 ? '' : 's'} to ${options.output}\n`);
+            }
           },
           (path) => {
             write([]);

@@ -6,10 +6,17 @@ import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { type Daemon, startDaemon } from '../daemon.js';
-import { DEMO_BADGES, type DemoAction, demoGuide, parseDemoLine } from '../demo/keys.js';
-import { readableLogStream } from '../demo/log-view.js';
+import {
+  DEMO_BADGES,
+  DEMO_CLOCK_AHEAD_HOURS,
+  type DemoAction,
+  demoGuide,
+  parseDemoLine,
+} from '../demo/keys.js';
+import { DemoNarrator } from '../demo/narrator.js';
 import { KeyScrubber } from '../key-scrubber.js';
 import { createLogger } from '../log.js';
+import { logView } from '../log-view.js';
 import { DEMO_USERS, type Simulator, startSimulator } from '../moco/sim/index.js';
 import { openStores } from '../store/open.js';
 import { systemClock } from '../time/clock.js';
@@ -22,7 +29,8 @@ export function demoCommand(): Command {
   return new Command('demo')
     .description('a complete kiosk on this machine: embedded MOCO simulator, console signals, no hardware')
     .option('--timezone <zone>', 'time zone of the kiosk and the simulator', systemTimeZone())
-    .action(async (options: { timezone: string }) => {
+    .option('--verbose', 'every log line, each retry of a delivery too (debug level)')
+    .action(async (options: { timezone: string; verbose?: boolean }) => {
       if (!isValidTimeZone(options.timezone)) {
         throw new CliError(`--timezone: unknown time zone "${options.timezone}"`, EXIT.usage);
       }
@@ -32,7 +40,12 @@ export function demoCommand(): Command {
       process.once('SIGINT', interrupt);
       process.once('SIGTERM', interrupt);
       try {
-        await runDemo(options.timezone, process.stdin, process.stdout, interrupted.signal);
+        await runDemo(
+          { timeZone: options.timezone, verbose: options.verbose === true },
+          process.stdin,
+          process.stdout,
+          interrupted.signal,
+        );
       } finally {
         process.off('SIGINT', interrupt);
         process.off('SIGTERM', interrupt);
@@ -41,7 +54,7 @@ export function demoCommand(): Command {
 }
 
 async function runDemo(
-  timeZone: string,
+  { timeZone, verbose }: { timeZone: string; verbose: boolean },
   input: NodeJS.ReadableStream,
   out: NodeJS.WritableStream,
   interrupted: AbortSignal,
@@ -55,16 +68,25 @@ async function runDemo(
     enrolDemoBadges(config);
     const taps = new PassThrough();
     const scrubber = new KeyScrubber();
+    const narrator = new DemoNarrator(out, {
+      verbose,
+      columns: () => (out as { columns?: number }).columns,
+    });
     const daemon = await startDaemon({
       config,
       env: {},
-      logger: createLogger('info', readableLogStream(out), scrubber),
+      logger: createLogger(verbose ? 'debug' : 'info', logView(out, narrator.render), scrubber),
       scrubber,
       stdin: taps,
       signalsOut: out,
     });
+    narrator.attach({
+      connectivity: () => daemon.courier.status().connectivity,
+      waiting: () => daemon.stores.journal.counts().pending,
+    });
     out.write(demoGuide(sim.url));
     await readCommands(input, out, { sim, daemon, taps }, interrupted);
+    narrator.detach();
     await daemon.stop();
   } finally {
     await sim.close();
@@ -121,7 +143,7 @@ async function readCommands(
   if (interrupted.aborted) lines.close();
   else interrupted.addEventListener('abort', () => lines.close(), { once: true });
   let offline = false;
-  let aheadHours = 0;
+  let ahead = false;
   for await (const line of lines) {
     const action: DemoAction = parseDemoLine(line);
     switch (action.kind) {
@@ -137,10 +159,15 @@ async function readCommands(
         // Do not make the visitor wait out the backoff the outage built up.
         if (!offline) parts.daemon.courier.probeNow();
         break;
-      case 'later':
-        aheadHours += action.hours;
-        parts.sim.setOffsetMs(aheadHours * HOUR_MS);
-        out.write(`  the simulator's clock is now ${aheadHours} h ahead of the kiosk\n`);
+      case 'toggle-clock':
+        ahead = !ahead;
+        parts.sim.setOffsetMs(ahead ? DEMO_CLOCK_AHEAD_HOURS * HOUR_MS : 0);
+        out.write(
+          ahead
+            ? `  the simulator's clock is now ${DEMO_CLOCK_AHEAD_HOURS} h ahead of the kiosk's, as if the kiosk's\n` +
+                "  were wrong: from MOCO's next answer on, taps are booked by MOCO's clock (l: back)\n"
+            : "  the simulator's clock agrees with the kiosk's again\n",
+        );
         break;
       case 'presences':
         out.write(presenceTable(parts.sim));

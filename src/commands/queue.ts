@@ -1,8 +1,19 @@
 import { once } from 'node:events';
 import { Command } from 'commander';
-import type { Tap } from '../store/journal.js';
+import type { Config } from '../config/index.js';
+import type { Journal, Tap } from '../store/journal.js';
+import { readDaemonStatus } from '../store/status.js';
 import { formatOverride, localParts } from '../time/local.js';
 import { CliError, EXIT } from './common.js';
+import {
+  explainFailure,
+  failureText,
+  labelsOf,
+  nameOf,
+  openEarlier,
+  openEarlierLine,
+  openEarlierSummary,
+} from './kiosk-view.js';
 import { processIo, withStores } from './stores.js';
 
 /** How many taps the table shows unless `--limit` says otherwise: a screenful or two. */
@@ -30,21 +41,25 @@ export function queueCommand(): Command {
           noDatabase: (path) =>
             process.stdout.write(json ? '[]\n' : `no database yet at ${path}: nothing pending or failed\n`),
         },
-        async ({ journal }, config) => {
+        async ({ journal, badges, db }, config) => {
           const filter = { failedOnly: options.failed === true };
+          const view = { labelOf: labelsOf(badges), config };
           const shown = await writeAll(
             process.stdout,
             json
-              ? jsonLines(journal.openTaps(filter), limit)
-              : tableLines(journal.openTaps(filter), limit, config.timezone),
+              ? jsonLines(journal.openTaps(filter), limit, view)
+              : tableLines(journal.openTaps(filter), limit, view),
           );
-          // Only a full page can have more after it.
-          if (limit === 0 || shown.count < limit || shown.lastId === null) return;
-          const more = journal.countOpen({ ...filter, afterId: shown.lastId });
-          if (more === 0) return;
-          const line = `... and ${more} more not shown (--limit 0 shows all)\n`;
-          if (json) process.stderr.write(line);
-          else process.stdout.write(line);
+          const more = moreLine(journal, filter, limit, shown);
+          if (more !== null) (json ? process.stderr : process.stdout).write(more);
+          if (json) return;
+          // The JSON is the taps alone; the people to look after are for the table's readers.
+          const open = openEarlier(journal, view.labelOf, config, readDaemonStatus(db), Date.now());
+          if (open.length > 0) {
+            process.stdout.write(
+              `${openEarlierSummary(open.length)}\n${open.map((o) => `  ${openEarlierLine(o)}\n`).join('')}`,
+            );
+          }
         },
       );
     });
@@ -77,31 +92,54 @@ export function queueCommand(): Command {
     .action((id: string, options: { config?: string; yes?: boolean; json?: boolean }) => {
       if (options.yes !== true)
         throw new CliError('dropping loses the tap for good; confirm with --yes', EXIT.usage);
-      return withStores(processIo, { config: options.config, access: 'existing' }, ({ journal }, config) => {
-        const dropped = journal.drop(tapId(id));
-        if (dropped === null)
-          throw new CliError(`tap ${id} is not in the queue (unknown, or already delivered)`);
-        const droppedBy = process.env.SUDO_USER ?? process.env.USER ?? String(process.getuid?.());
-        if (options.json === true) {
-          const record = { ...jsonView(dropped), droppedBy, droppedAt: new Date().toISOString() };
-          process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
-          return;
-        }
-        const who =
-          dropped.userName ?? (dropped.userId === null ? 'unknown user' : `MOCO user ${dropped.userId}`);
-        process.stdout.write(
-          `dropped tap ${dropped.id} (badge ${dropped.uid}, ${who}, tapped ${formatTap(dropped, config.timezone)}, ` +
-            `${dropped.state}); dropped by ${droppedBy}\n`,
-        );
-        // Only what the journal recorded: the tap's last touch may have reached MOCO.
-        if (dropped.uncertain) {
+      return withStores(
+        processIo,
+        { config: options.config, access: 'existing' },
+        ({ journal, badges }, config) => {
+          const dropped = journal.drop(tapId(id));
+          if (dropped === null)
+            throw new CliError(`tap ${id} is not in the queue (unknown, or already delivered)`);
+          const droppedBy = process.env.SUDO_USER ?? process.env.USER ?? String(process.getuid?.());
+          if (options.json === true) {
+            const record = { ...jsonView(dropped), droppedBy, droppedAt: new Date().toISOString() };
+            process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+            return;
+          }
+          const who =
+            nameOf({ userName: dropped.userName, label: badges.identify(dropped.uid)?.label ?? null }) ??
+            (dropped.userId === null ? 'unknown user' : `MOCO user ${dropped.userId}`);
           process.stdout.write(
-            'note: its last touch got no answer, so MOCO may have booked it; check the presences in MOCO\n',
+            `dropped tap ${dropped.id} (badge ${dropped.uid}, ${who}, tapped ${formatTap(dropped, config.timezone)}, ` +
+              `${dropped.state}); dropped by ${droppedBy}\n`,
           );
-        }
-      });
+          // Only what the journal recorded: the tap's last touch may have reached MOCO.
+          if (dropped.uncertain) {
+            process.stdout.write(
+              'note: its last touch got no answer, so MOCO may have booked it; check the presences in MOCO\n',
+            );
+          }
+        },
+      );
     });
   return queue;
+}
+
+/** `... and N more`, when a full page was shown and there is more after it. */
+function moreLine(
+  journal: Journal,
+  filter: { failedOnly: boolean },
+  limit: number,
+  shown: Written,
+): string | null {
+  if (limit === 0 || shown.count < limit || shown.lastId === null) return null;
+  const more = journal.countOpen({ ...filter, afterId: shown.lastId });
+  return more === 0 ? null : `... and ${more} more not shown (--limit 0 shows all)\n`;
+}
+
+/** What the lines of a tap need beside the tap: the badge's label, the words for a failure. */
+interface TapView {
+  labelOf: (uid: string) => string | null;
+  config: Pick<Config, 'moco' | 'timezone'>;
 }
 
 function parseLimit(raw: string | undefined): number | null {
@@ -148,18 +186,18 @@ async function writeAll(out: NodeJS.WritableStream, pieces: Iterable<Piece>): Pr
 }
 
 /** Exactly what `JSON.stringify(taps, null, 2)` gives, one tap at a time. */
-function* jsonLines(taps: Iterable<Tap>, limit: number): Generator<Piece> {
+function* jsonLines(taps: Iterable<Tap>, limit: number, view: TapView): Generator<Piece> {
   let count = 0;
   for (const tap of taps) {
     if (limit > 0 && count === limit) break;
-    const item = JSON.stringify(jsonView(tap), null, 2).replace(/\n/g, '\n  ');
+    const item = JSON.stringify(listedView(tap, view), null, 2).replace(/\n/g, '\n  ');
     yield { text: `${count === 0 ? '[\n' : ',\n'}  ${item}`, tap };
     count += 1;
   }
   yield { text: count === 0 ? '[]\n' : '\n]\n' };
 }
 
-function* tableLines(taps: Iterable<Tap>, limit: number, timeZone: string): Generator<Piece> {
+function* tableLines(taps: Iterable<Tap>, limit: number, view: TapView): Generator<Piece> {
   const header = ['ID', 'UID', 'USER', 'TAPPED', 'STATE', 'ATTEMPTS', 'LAST ERROR'];
   const iterator = taps[Symbol.iterator]();
   const first: { tap: Tap; cells: string[] }[] = [];
@@ -167,7 +205,7 @@ function* tableLines(taps: Iterable<Tap>, limit: number, timeZone: string): Gene
   while (first.length < Math.min(budget, WIDTH_ROWS)) {
     const next = iterator.next();
     if (next.done === true) break;
-    first.push({ tap: next.value, cells: cellsOf(next.value, timeZone) });
+    first.push({ tap: next.value, cells: cellsOf(next.value, view) });
   }
   if (first.length === 0) {
     yield { text: 'nothing pending or failed\n' };
@@ -185,22 +223,34 @@ function* tableLines(taps: Iterable<Tap>, limit: number, timeZone: string): Gene
   while (count < budget) {
     const next = iterator.next();
     if (next.done === true) break;
-    yield { text: line(cellsOf(next.value, timeZone)), tap: next.value };
+    yield { text: line(cellsOf(next.value, view)), tap: next.value };
     count += 1;
   }
   iterator.return?.();
 }
 
-function cellsOf(tap: Tap, timeZone: string): string[] {
+function cellsOf(tap: Tap, view: TapView): string[] {
+  const name = nameOf({ userName: tap.userName, label: view.labelOf(tap.uid) });
   return [
     String(tap.id),
     tap.uid,
-    tap.userName ?? (tap.userId === null ? '-' : String(tap.userId)),
-    `${formatTap(tap, timeZone)}${tap.timeUncertain ? ' (time uncertain)' : ''}`,
+    name ?? (tap.userId === null ? '-' : String(tap.userId)),
+    `${formatTap(tap, view.config.timezone)}${tap.timeUncertain ? ' (time uncertain)' : ''}`,
     tap.state,
     String(tap.attempts),
-    tap.lastError ?? '',
+    tap.lastError === null ? '' : failureText(explainFailure(tap.lastError, view.config)),
   ];
+}
+
+/** A listed tap: the stored facts, the badge's label, and what its failure means (the stored text is `lastError`). */
+function listedView(tap: Tap, view: TapView) {
+  const failure = tap.lastError === null ? null : explainFailure(tap.lastError, view.config);
+  return {
+    ...jsonView(tap),
+    label: view.labelOf(tap.uid),
+    failure:
+      failure === null ? null : { kind: failure.kind, meaning: failure.meaning, action: failure.action },
+  };
 }
 
 function jsonView(tap: Tap) {

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { createLogger, type Logger } from '../log.js';
+import { commandLine, logView } from '../log-view.js';
 import { createReader, type ReaderDeps } from '../readers/factory.js';
 import { describeOpenFailure, type OpenFailure } from '../readers/open-failure.js';
 import type { CardReader } from '../readers/reader.js';
@@ -89,6 +90,13 @@ export async function runReaderTest(options: ReaderTestOptions): Promise<void> {
   }
 }
 
+/** What the reader logs when it cannot open the device: the test prints its own line for that. */
+const SAID_BY_THE_TEST = new Set(
+  (['missing', 'busy', 'permission', 'other'] as const).map((kind) =>
+    describeOpenFailure({ kind, message: '' }),
+  ),
+);
+
 /** `reader test`: checks the reader and the uid settings without the daemon. */
 export function readerTestCommand(): Command {
   const reader = new Command('reader').description('card reader');
@@ -98,8 +106,14 @@ export function readerTestCommand(): Command {
     .option('-c, --config <file>', 'configuration file')
     .action(async (opts: { config?: string }) => {
       const config = loadConfigForCommand(opts.config);
-      // Logs go to stderr so the UID lines on stdout stay readable.
-      const logger = createLogger(config.log.level, process.stderr);
+      // Warnings go to stderr so the UID lines on stdout stay readable; an open failure is said
+      // once, by the test itself.
+      const logger = createLogger(
+        config.log.level,
+        logView(process.stderr, (entry) =>
+          SAID_BY_THE_TEST.has(String(entry.msg)) ? null : commandLine(entry),
+        ),
+      );
       const controller = new AbortController();
       const abort = () => controller.abort();
       process.once('SIGINT', abort);

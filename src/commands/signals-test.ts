@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import { createLogger } from '../log.js';
+import { commandLine, logView } from '../log-view.js';
 import { createSignals } from '../signals/create-signals.js';
 import { isPatternName, PATTERN_NAMES, playSequence } from '../signals/sequence.js';
 import { CliError, EXIT, loadConfigForCommand } from './common.js';
@@ -21,7 +22,10 @@ export function signalsTestCommand(): Command {
         );
       }
       const config = loadConfigForCommand(opts.config);
-      const logger = createLogger(config.log.level).child({ part: 'signals' });
+      // Human lines on stderr: the pattern names on stdout stay readable.
+      const logger = createLogger(config.log.level, logView(process.stderr, commandLine)).child({
+        part: 'signals',
+      });
       // The sequence runs its own self-test, so the factory must not start a second one.
       const driver = await createSignals({ ...config.signals, selfTest: false }, { logger });
       if (config.signals.driver === 'gpio' && driver.kind !== 'gpio') {

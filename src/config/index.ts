@@ -1,7 +1,10 @@
 export {
   CONFIG_ENV,
   ConfigError,
+  type ConfigErrorCode,
   DEFAULT_CONFIG_PATH,
+  EXAMPLE_CONFIG_PATH,
+  indentProblems,
   loadConfig,
   parseConfig,
   resolveConfigPath,

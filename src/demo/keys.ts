@@ -2,7 +2,7 @@
 export type DemoAction =
   | { kind: 'tap'; uid: string }
   | { kind: 'toggle-offline' }
-  | { kind: 'later'; hours: number }
+  | { kind: 'toggle-clock' }
   | { kind: 'presences' }
   | { kind: 'help' }
   | { kind: 'quit' }
@@ -35,7 +35,7 @@ export function parseDemoLine(line: string): DemoAction {
     case 'o':
       return { kind: 'toggle-offline' };
     case 'l':
-      return { kind: 'later', hours: 3 };
+      return { kind: 'toggle-clock' };
     case 'p':
       return { kind: 'presences' };
     case 'h':
@@ -48,19 +48,26 @@ export function parseDemoLine(line: string): DemoAction {
   }
 }
 
+/** How far `l` puts the simulator's clock ahead of the kiosk's. */
+export const DEMO_CLOCK_AHEAD_HOURS = 3;
+
+/** The guide, every line within 80 columns: a terminal would break a longer one inside a word. */
 export function demoGuide(simUrl: string): string {
   const badges = DEMO_BADGES.map((b) => `    ${b.key} + Enter   tap ${b.name}'s badge (${b.uid})`).join('\n');
   return `
-  moco-timeclock demo: a complete kiosk with an embedded MOCO simulator at ${simUrl}
-  No hardware, no MOCO account. Type a key and press Enter:
+  moco-timeclock demo: a complete kiosk, no hardware, no MOCO account.
+  Its MOCO is a simulator at ${simUrl}
+  Type a key and press Enter:
 ${badges}
     x + Enter   tap a badge nobody enrolled (unknown badge)
-    o + Enter   switch the MOCO simulator offline / online: taps are queued, then delivered
-                at the minute they happened
-    l + Enter   move the simulator's clock 3 hours later (a late delivery still lands at the tap's minute)
+    o + Enter   switch the MOCO simulator offline / online: taps are stored,
+                then delivered at the minute they happened
+    l + Enter   put the simulator's clock ${DEMO_CLOCK_AHEAD_HOURS} hours ahead of the kiosk's, and
+                back: what a kiosk with a wrong clock does (it books taps
+                by MOCO's clock)
     p + Enter   show the presences MOCO has now
     h + Enter   this guide;   q + Enter   quit
-  Anything else you type is taken as a badge UID. A second tap of the same badge within the repeat
-  guard (60 s) is ignored, as at a real door.
+  Anything else you type is taken as a badge UID. A second tap of the same
+  person within the repeat guard (60 s) is ignored, as at a real door.
 `;
 }

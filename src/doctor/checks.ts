@@ -24,6 +24,8 @@ export interface Findings {
   db: Database | null;
   /** Set only when the master key decrypts this database's keys. */
   badges: BadgeStore | null;
+  /** MOCO's clock minus the kiosk's (ms), from the `Date` of the MOCO check's answers; unset before. */
+  mocoClockOffsetMs?: number | null;
 }
 
 export interface DoctorContext {

@@ -1,4 +1,5 @@
 import { EXIT } from '../commands/common.js';
+import { indentProblems } from '../config/index.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import type { ClockSyncProbe } from '../time/sync.js';
 import { badgesCheck } from './badges.js';
@@ -56,7 +57,7 @@ export async function runDoctor(options: {
   const loaded = checkConfig(configPath);
   out.write(`${formatResult('config', loaded.result)}\n`);
   if ('problems' in loaded) {
-    for (const problem of loaded.problems) out.write(`  ${problem}\n`);
+    out.write(`${indentProblems(loaded.problems)}\n`);
     return EXIT.config;
   }
   const ctx: DoctorContext = {

@@ -5,6 +5,7 @@ import { mocoBaseUrl } from '../moco/base-url.js';
 import { MocoClient, type MocoClientOptions } from '../moco/client.js';
 import { MocoError } from '../moco/errors.js';
 import type { Session } from '../moco/types.js';
+import { MocoWatch } from '../moco/watch.js';
 import type { BadgeStore, BadgeSummary } from '../store/badges.js';
 import { KeyCipherError } from '../store/secrets.js';
 import { type Clock, systemClock } from '../time/clock.js';
@@ -43,7 +44,17 @@ export function mocoCheck(deps: MocoCheckDeps = {}): Check {
     name: 'MOCO',
     async run({ config, found }) {
       const baseUrl = mocoBaseUrl(config.moco);
-      const client = createClient({ baseUrl, timeoutMs: config.moco.timeoutMs, caFile: config.moco.caFile });
+      // Every answer, a 401 to the probe too, carries MOCO's clock: the clock check compares it.
+      const watch = new MocoWatch(clock);
+      const client = createClient({
+        baseUrl,
+        timeoutMs: config.moco.timeoutMs,
+        caFile: config.moco.caFile,
+        onAnswer: (answer) => {
+          watch.record(answer);
+          found.mocoClockOffsetMs = watch.offsetMs();
+        },
+      });
       const limiter = new RateLimiter(doctorRateLimit(config.moco.rateLimit), clock, timers);
       const ask = async (apiKey: string) => {
         await limiter.acquire('drain');

@@ -96,7 +96,7 @@ async function checkSerial(
       case 'other':
         return fail(
           `cannot open serial ${path} (${failure.message})`,
-          'check reader.path and reader.baudRate; `moco-timeclock reader-test` shows what the reader sends',
+          'check reader.path and reader.baudRate; `moco-timeclock reader test` shows what the reader sends',
         );
     }
   }

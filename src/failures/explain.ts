@@ -1,8 +1,9 @@
+import { MAX_CLOCK_OFFSET_MS } from '../courier/time-trust.js';
 import type { MocoErrorCode } from '../moco/errors.js';
 
 /**
  * What a failure means and what to do about it, in the words of an office admin rather than of
- * HTTP. The one wording of these facts: `doctor`, the web page, and (issue 13) `status` and
+ * HTTP. The one wording of these facts: `doctor`, the web page, `badge add`, `status` and
  * `queue list` all take it from here.
  */
 export interface Explanation {
@@ -67,6 +68,29 @@ export function keyRejected(whose: string): Explanation {
     meaning: `MOCO rejects the key of ${whose} (401: revoked or mistyped)`,
     action: "enrol the badge again with the person's own new key",
   };
+}
+
+/**
+ * Why MOCO would not say whose a key is when a badge is enrolled (`badge add`, the web page's
+ * enrolment), for the codes that are about the key: MOCO as a whole is `explainMocoTrouble`'s.
+ */
+export function explainKeyRefusal(code: MocoErrorCode, { baseUrl }: ExplainContext): Explanation {
+  switch (code) {
+    case 'unauthorized':
+      return {
+        meaning: `MOCO refused the key (401) at ${baseUrl}`,
+        action:
+          "copy the person's own API key from MOCO (profile > Integrations), and check moco.domain: " +
+          "another MOCO account's key is refused too",
+      };
+    case 'forbidden':
+      return {
+        meaning: 'MOCO accepted the key but refused access to the profile (403)',
+        action: "check in MOCO that the person's account is active",
+      };
+    default:
+      return { meaning: `MOCO refused to say whose the key is (${code})`, action: 'see the detail' };
+  }
 }
 
 /**
@@ -203,4 +227,47 @@ function waiting(trouble: Explanation): Explanation {
     meaning: trouble.meaning,
     action: `nothing at first: the kiosk retries the tap by itself; if this lasts, ${trouble.action}`,
   };
+}
+
+/** A presence this kiosk opened on an earlier date and never saw closed. */
+export const FORGOTTEN_CLOCK_OUT: Explanation = {
+  meaning: 'left open since an earlier date (a forgotten clock-out?)',
+  action:
+    "look at the person's presence in MOCO (or on the web page's Today page) and close it at the time they left",
+};
+
+/** How the kiosk's clock stands against MOCO's: fine within a minute, else the way to fix it. */
+export interface ClockVerdict {
+  fine: boolean;
+  meaning: string;
+  /** Null when fine. */
+  action: string | null;
+}
+
+/**
+ * The kiosk's clock against MOCO's, from `offsetMs` (MOCO's clock minus the kiosk's, as the daemon
+ * and doctor read it from the `Date` of MOCO's answers). Off by more than a minute, the daemon books
+ * taps by MOCO's clock (time-trust.ts), but the kiosk's own clock should be fixed.
+ */
+export function explainClockOffset(offsetMs: number): ClockVerdict {
+  if (Math.abs(offsetMs) <= MAX_CLOCK_OFFSET_MS) {
+    return { fine: true, meaning: "kiosk clock agrees with MOCO's (within a minute)", action: null };
+  }
+  return {
+    fine: false,
+    meaning: `kiosk clock ${formatSpan(Math.abs(offsetMs))} ${offsetMs > 0 ? 'behind' : 'ahead of'} MOCO's`,
+    action: 'enable time sync (timedatectl set-ntp true)',
+  };
+}
+
+/** `3 h 2 min`, `45 min`, `2 days 3 h`: a clock's error as a person says it. */
+export function formatSpan(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const rest = minutes % 60;
+  if (days > 0)
+    return [`${days} day${days === 1 ? '' : 's'}`, hours > 0 ? `${hours} h` : ''].join(' ').trim();
+  if (hours > 0) return [`${hours} h`, rest > 0 ? `${rest} min` : ''].join(' ').trim();
+  return `${rest} min`;
 }

@@ -27,7 +27,7 @@ export function describeOpenFailure(failure: OpenFailure): string {
         '(stop it first: sudo systemctl stop moco-timeclock); if no daemon runs, check the device permissions'
       );
     case 'permission':
-      return 'permission denied on the reader device: add the service user to the dialout group or install the udev rule from the README';
+      return 'permission denied on the reader device: add the service user to the dialout group or install the udev rule (scripts/install.sh --vendor V --product P)';
     case 'missing':
       return 'reader device not found, waiting for it to be plugged in';
     case 'other':

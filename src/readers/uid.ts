@@ -34,7 +34,7 @@ function reverseHexBytes(hex: string): string {
 }
 
 /**
- * Brings a UID to the configured form, or returns null when it cannot be (see README, "UID normalisation").
+ * Brings a UID to the configured form, or returns null when it cannot be (see docs/hardware.md, "UID normalisation").
  * - always: trimmed, upper-case; empty is null.
  * - `as-read`: unchanged; with reverseBytes the UID is read as hex (digits included) and reversed.
  * - `hex`: hex without separators; a digits-only UID from a typing reader is a 32-bit decimal

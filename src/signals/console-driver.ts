@@ -47,8 +47,8 @@ export class ConsoleSignals implements SignalsDriver {
     });
   }
 
-  show(outcome: Outcome): void {
-    this.out.write(`${renderSignalLine(outcome, this.patterns[outcome], this.color)}\n`);
+  show(outcome: Outcome, who?: string): void {
+    this.out.write(`${renderSignalLine(outcome, this.patterns[outcome], this.color, who)}\n`);
     this.player.show(outcome);
   }
 

@@ -27,10 +27,10 @@ const RESET = `${ESC}0m`;
 const LED_LETTER: Readonly<Record<LedName, string>> = { green: 'G', red: 'R', yellow: 'Y' };
 
 /**
- * One line summarising a pattern: the LEDs it lights, the word, and its beeps. Without colour
- * (a log file, NO_COLOR) each lit LED shows as its letter so the line still says which.
+ * One line summarising a pattern: the LEDs it lights, the word, whose tap it was, and its beeps.
+ * Without colour (a log file, NO_COLOR) each lit LED shows as its letter so the line still says which.
  */
-export function renderSignalLine(name: PatternName, pattern: Pattern, color: boolean): string {
+export function renderSignalLine(name: PatternName, pattern: Pattern, color: boolean, who?: string): string {
   const lit = ledsOf(pattern);
   const dots = LED_NAMES.map((led) => {
     if (!lit.includes(led)) return color ? `${DIM}○${RESET}` : '·';
@@ -40,5 +40,6 @@ export function renderSignalLine(name: PatternName, pattern: Pattern, color: boo
   const beeps = beepsOf(pattern).map((ms) => (ms >= LONG_BEEP_MS ? 'long' : 'short'));
   const sound = beeps.length === 0 ? '' : `  beep: ${beeps.join(' ')}`;
   const word = color ? `${BOLD}${label}${RESET}` : label;
-  return `[${dots}] ${word}${sound}`.trimEnd();
+  const person = who === undefined ? '' : `  ${who}`;
+  return `[${dots}] ${word}${person}${sound}`.trimEnd();
 }

@@ -8,7 +8,8 @@ export type SignalIdle = IdleState;
  * background, a new outcome interrupts it, and the idle state resumes after it.
  */
 export interface Signals {
-  show(outcome: Outcome): void;
+  /** `who`: the person the tap was for, where a driver can show a name (the demo's console). */
+  show(outcome: Outcome, who?: string): void;
   setIdle(state: SignalIdle): void;
   /** Switches every output off and releases the hardware. */
   stop(): Promise<void>;

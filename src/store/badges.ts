@@ -170,9 +170,11 @@ export class BadgeStore {
    * Who a badge belongs to, without decrypting its key: what a tap needs before it is journaled.
    * The key is decrypted once, by the courier, when the tap is sent.
    */
-  identify(uid: string): Pick<Badge, 'uid' | 'userId' | 'userName'> | null {
+  identify(uid: string): Pick<Badge, 'uid' | 'userId' | 'userName' | 'label'> | null {
     const row = this.#find.get(uid.trim().toUpperCase());
-    return row === undefined ? null : { uid: row.uid, userId: row.user_id, userName: row.user_name };
+    return row === undefined
+      ? null
+      : { uid: row.uid, userId: row.user_id, userName: row.user_name, label: row.label };
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { AxiosInstance } from 'axios';
 import type { FastifyInstance } from 'fastify';
 import { type KeyVerifier, verifyKeyWithMoco } from '../commands/badge-verify.js';
-import { buildReport } from '../commands/status.js';
+import { buildReport, readStatusFacts } from '../commands/status.js';
 import type { Config } from '../config/index.js';
 import { parseListen } from '../config/listen.js';
 import { enrolInMoco } from '../directory/enrol.js';
@@ -9,7 +9,6 @@ import { configuredStaffKey } from '../identity/staff-key.js';
 import type { Logger } from '../log.js';
 import { createTypedUidNormalizer } from '../readers/uid.js';
 import { openStores, type Stores } from '../store/open.js';
-import { readDaemonStatus } from '../store/status.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { systemTimers, type Timers } from '../time/timers.js';
 import { budgetedStaff, impersonationIdentity, userKeysIdentity } from './enrol.js';
@@ -81,13 +80,7 @@ export async function composeWeb(options: WebOptions): Promise<WebParts> {
   });
   try {
     const passwords = new PasswordStore(stores.db);
-    const daemonStatus = () =>
-      buildReport(
-        readDaemonStatus(stores.db),
-        stores.journal.counts(),
-        stores.journal.failureReasons(),
-        clock.now(),
-      );
+    const daemonStatus = () => buildReport(readStatusFacts(stores, config, clock.now()));
     const staff = staffKey === null ? null : budgetedStaff(moco.client, staffKey, moco.budget);
     const inMoco =
       config.badges.source === 'moco' && staff !== null

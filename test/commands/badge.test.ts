@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { explainMocoTrouble } from '../../src/failures/explain.js';
 import { startSimulator } from '../../src/moco/sim/server.js';
 import type { Simulator } from '../../src/moco/sim/types.js';
 import { DEMO_USERS } from '../../src/moco/sim/users.js';
@@ -133,11 +134,25 @@ describe('badge add', SLOW, () => {
     const w = workspace('http://127.0.0.1:9/api/v1');
     const failed = await w.badge(['add', '04A1B2', '--key', ANNA.apiKey]);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toContain('cannot reach MOCO');
+    expect(failed.stderr).toContain('cannot reach http://127.0.0.1:9/api/v1 (');
     expect(failed.stderr).toContain('--no-verify');
     const added = await w.ok(['add', '04A1B2', '--key', ANNA.apiKey, '--no-verify']);
     expect(added.stdout).toContain('key not verified');
     expect(w.stored()).toMatchObject([{ uid: '04A1B2', userId: null, userName: null, apiKey: ANNA.apiKey }]);
+  });
+
+  it('says of a wrong address what doctor says, and stores nothing', async () => {
+    const wrong = `${sim.url}/not-the-api/v1`;
+    const w = workspace(wrong);
+    const result = await w.badge(['add', '04A1B2', '--key', ANNA.apiKey]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `moco-timeclock: could not verify the key: ${wrong} does not answer like the MOCO API ` +
+        `(MOCO GET /not-the-api/v1/session answered 404 (not_found)): ` +
+        'check moco.domain (the subdomain of mocoapp.com) or moco.baseUrl',
+    );
+    expect(result.stderr).toContain(explainMocoTrouble('not_found', { baseUrl: wrong })?.meaning);
+    expect(w.stored()).toEqual([]);
   });
 
   it('refuses a mapped UID unless --replace', async () => {
@@ -235,7 +250,17 @@ describe('badge list, rename, remove', SLOW, () => {
   it('renames and removes, failing on an unknown badge', async () => {
     const w = workspace();
     await w.ok(['add', '04A1B2', '--key', ANNA.apiKey]);
-    await w.ok(['rename', '04a1b2', 'Anna S.']);
+    const renamed = await w.ok(['rename', '04a1b2', 'Anna S.']);
+    expect(renamed.stdout).toBe('badge 04A1B2 is now labelled "Anna S."\n');
+    expect(w.stored()).toMatchObject([{ label: 'Anna S.' }]);
+    // An empty label is a slip: refused before anything is opened, the label kept.
+    for (const empty of ['', '  ']) {
+      expect(await w.badge(['rename', '04A1B2', empty])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: 'moco-timeclock: the new label is empty: give the label text\n',
+      });
+    }
     expect(w.stored()).toMatchObject([{ label: 'Anna S.' }]);
     const [renameUnknown, removed] = await Promise.all([
       w.badge(['rename', 'FFFF', 'x']),
@@ -248,6 +273,18 @@ describe('badge list, rename, remove', SLOW, () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('there is no badge 04A1B2');
     expect(w.stored()).toEqual([]);
+  });
+});
+
+describe('badge help and counts', SLOW, () => {
+  it('names the reader test command as it is typed, and counts one badge as one', async () => {
+    const help = await workspace().badge(['add', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('(see "moco-timeclock reader test")');
+    expect(help.stdout).not.toContain('reader-test');
+    const w = workspace();
+    await w.ok(['add', '04A1B2', '--key', ANNA.apiKey]);
+    const file = join(w.dir, 'one.csv');
+    expect((await w.ok(['export', '--output', file])).stderr).toBe(`exported 1 badge to ${file}\n`);
   });
 });
 
@@ -268,7 +305,9 @@ describe('badge export and import', SLOW, () => {
     expect(withoutKeys.stdout).toBe(
       'uid,label,user_id,user_name,api_key\n04A1B2,"Schmidt, Anna",1001,Anna Schmidt,\n05C3D4,,1002,Ben Meyer,\n',
     );
-    expect(exported.stderr).toContain('plain text');
+    expect(exported.stderr).toBe(
+      `the export holds API keys in plain text: keep it safe, delete it soon\nexported 2 badges to ${file}\n`,
+    );
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(file, 'utf8')).not.toContain('old content');
     expect(readFileSync(file, 'utf8')).toContain(`04A1B2,"Schmidt, Anna",1001,Anna Schmidt,${ANNA.apiKey}`);

@@ -89,9 +89,26 @@ describe('moco-timeclock doctor', () => {
     ]);
     expect(line(result, 'MOCO')).toBe(`OK   MOCO: ${sim.baseUrl} reachable; 1 of 1 badge keys valid`);
     // The one check this test cannot arrange is the host's own clock; the status follows it.
-    const clock = line(result, 'clock');
+    const [clock, againstMoco] = result.lines.filter((l) => l.slice(5).startsWith('clock:'));
     expect(clock).toMatch(/^(OK {2}|FAIL) clock: /);
+    expect(againstMoco).toBe("OK   clock: kiosk clock agrees with MOCO's (within a minute)");
     expect(result.code).toBe(clock?.startsWith('OK') ? 0 : 1);
+  });
+
+  it("fails a kiosk clock hours off MOCO's, from the Date of MOCO's answers", async () => {
+    const ctx = install(`moco:\n  baseUrl: ${sim.baseUrl}\n`);
+    enrol(ctx, [{ uid: '04A1', label: 'Anna', userId: ANNA.id, apiKey: ANNA.apiKey }]);
+    sim.setOffsetMs((3 * 60 + 2) * 60_000);
+    let result: Result;
+    try {
+      result = await doctor(ctx.configPath);
+    } finally {
+      sim.setOffsetMs(0);
+    }
+    expect(result.code).toBe(1);
+    expect(result.lines).toContain(
+      "FAIL clock: kiosk clock 3 h 2 min behind MOCO's — fix: enable time sync (timedatectl set-ntp true)",
+    );
   });
 
   it('exits 1 with a FAIL line and its fix for each problem', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,8 @@ import {
   ConfigError,
   configSchema,
   DEFAULT_CONFIG_PATH,
+  EXAMPLE_CONFIG_PATH,
+  indentProblems,
   loadConfig,
   parseConfig,
   resolveConfigPath,
@@ -92,11 +94,48 @@ describe('parseConfig', () => {
     expect(config.timezone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
   });
 
-  it('names an unknown key with its path and value', () => {
+  it('names an unknown key with its path and value, and the known key it most likely means', () => {
     expect(problemsOf('moco: { domain: acme, timeoutMS: 10 }\n')).toEqual([
-      'moco.timeoutMS: unknown key (got 10)',
+      'moco.timeoutMS: unknown key (got 10); did you mean moco.timeoutMs?',
     ]);
-    expect(problemsOf('moco: { domain: acme }\nreadr: {}\n')).toEqual(['readr: unknown key (got {})']);
+    expect(problemsOf('moco: { domain: acme }\nreadr: {}\n')).toEqual([
+      'readr: unknown key (got {}); did you mean reader?',
+    ]);
+    expect(problemsOf('moco: { domain: acme, rateLimit: { requets: 5 } }\n')).toEqual([
+      'moco.rateLimit.requets: unknown key (got 5); did you mean moco.rateLimit.requests?',
+    ]);
+    expect(
+      problemsOf('moco: { domain: acme }\nreader: { type: serial, path: /dev/x, baudrate: 9600 }\n'),
+    ).toEqual(['reader.baudrate: unknown key (got 9600); did you mean reader.baudRate?']);
+    // Nothing close enough: no guess.
+    expect(problemsOf('moco: { domain: acme }\ncolour: red\n')).toEqual(['colour: unknown key (got "red")']);
+  });
+
+  it('runs the checks across keys on every valid section while others have errors', () => {
+    const problems = problemsOf(
+      [
+        'moco: { domain: acme, timeoutMs: "5s", timeoutMS: 1 }',
+        'reader: { type: serial, baudrate: 9600 }',
+        'scan: { debounceMs: -1 }',
+        'signals: { driver: gpio, leds: { green: 17 } }',
+        '',
+      ].join('\n'),
+    );
+    expect(problems).toEqual([
+      'moco.timeoutMs: Invalid input: expected number, received string (got "5s")',
+      'moco.timeoutMS: unknown key (got 1); did you mean moco.timeoutMs?',
+      'reader.baudrate: unknown key (got 9600); did you mean reader.baudRate?',
+      expect.stringMatching(/^scan\.debounceMs: .*>=0 \(got -1\)$/),
+      'reader.path: a serial reader needs a device path (got nothing)',
+      'signals.leds.red: the gpio driver needs a BCM pin number here (got nothing)',
+    ]);
+  });
+
+  it('checks a section with only an unknown key across keys too', () => {
+    expect(problemsOf('moco: { timeoutMS: 10 }\n')).toEqual([
+      'moco.timeoutMS: unknown key (got 10); did you mean moco.timeoutMs?',
+      'moco.domain: set moco.domain or moco.baseUrl (got nothing)',
+    ]);
   });
 
   it('reports every problem at once, not only the first', () => {
@@ -214,9 +253,25 @@ describe('parseConfig', () => {
     ]);
   });
 
-  it('refuses YAML syntax errors and duplicate keys', () => {
-    expect(problemsOf('moco: [\n')[0]).toMatch(/^YAML syntax: /);
-    expect(problemsOf('moco: { domain: a }\nmoco: { domain: b }\n')[0]).toMatch(/^YAML syntax: .*unique/i);
+  it('refuses YAML syntax errors and duplicate keys, showing the line with a caret under the spot', () => {
+    expect(problemsOf('moco:\n  domain: acme\n timeoutMs: 3\n')).toEqual([
+      [
+        'YAML syntax at line 3, column 1: All mapping items must start at the same column',
+        '    domain: acme',
+        '   timeoutMs: 3',
+        '  ^',
+      ].join('\n'),
+    ]);
+    expect(problemsOf('moco: [\n')[0]).toMatch(/^YAML syntax at line 2, column 1: .*\S$/m);
+    expect(problemsOf('moco: { domain: a }\nmoco: { domain: b }\n')[0]).toMatch(
+      /^YAML syntax at line 2, column 1: Map keys must be unique\n {2}moco: \{ domain: a \}\n/,
+    );
+  });
+
+  it('prints a problem of several lines indented as a whole', () => {
+    expect(indentProblems(['a: wrong', 'YAML syntax at line 1, column 1: x\n  line\n  ^'])).toBe(
+      '  a: wrong\n  YAML syntax at line 1, column 1: x\n    line\n    ^',
+    );
   });
 });
 
@@ -227,9 +282,27 @@ describe('loadConfig and resolveConfigPath', () => {
     try {
       loadConfig(missing);
     } catch (error) {
+      expect((error as ConfigError).code).toBe('unreadable');
       expect((error as ConfigError).problems).toEqual([`${missing}: file not found`]);
     }
   });
+
+  it.skipIf(existsSync(DEFAULT_CONFIG_PATH))(
+    'says how to go on when there is nothing at the default path: --config, and the template',
+    () => {
+      expect(() => loadConfig(DEFAULT_CONFIG_PATH)).toThrow(ConfigError);
+      try {
+        loadConfig(DEFAULT_CONFIG_PATH);
+      } catch (error) {
+        expect((error as ConfigError).problems).toEqual([
+          '/etc/moco-timeclock/config.yaml: file not found',
+          'that is the default; give another with --config FILE (or $MOCO_TIMECLOCK_CONFIG), or install with sudo scripts/install.sh',
+          `the template is ${EXAMPLE.pathname}: copy it, set moco.domain and dataDir, and pass the copy with --config`,
+        ]);
+        expect(existsSync(EXAMPLE_CONFIG_PATH)).toBe(true);
+      }
+    },
+  );
 
   it('says why a configuration path cannot be read, in one line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));

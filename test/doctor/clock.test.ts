@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clockCheck } from '../../src/doctor/clock.js';
-import { context, single } from './helpers.js';
+import { context, results, single } from './helpers.js';
 
 const probe = (answer: boolean | null) => ({ synchronized: async () => answer });
 
@@ -23,5 +23,23 @@ describe('clockCheck', () => {
       status: 'ok',
       detail: 'cannot tell (no timesyncd/timedated); trusted',
     });
+  });
+
+  it("compares the kiosk's clock with MOCO's as the MOCO check saw it, in status's words", async () => {
+    const ctx = context();
+    ctx.found.mocoClockOffsetMs = (3 * 60 + 2) * 60_000;
+    expect(await results(clockCheck(probe(true)), ctx)).toEqual([
+      { status: 'ok', detail: 'the system clock is synchronised' },
+      {
+        status: 'fail',
+        detail: "kiosk clock 3 h 2 min behind MOCO's",
+        fix: 'enable time sync (timedatectl set-ntp true)',
+      },
+    ]);
+    ctx.found.mocoClockOffsetMs = 4_000;
+    expect(await results(clockCheck(probe(null)), ctx)).toEqual([
+      { status: 'ok', detail: 'cannot tell (no timesyncd/timedated); trusted' },
+      { status: 'ok', detail: "kiosk clock agrees with MOCO's (within a minute)" },
+    ]);
   });
 });

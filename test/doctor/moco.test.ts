@@ -79,6 +79,18 @@ describe('mocoCheck', () => {
     ).toEqual([ANNA.id, BEN.id]);
   });
 
+  it("reads MOCO's clock from the answers it gets, for the clock check", async () => {
+    const ctx = await withBadges([]);
+    sim.setOffsetMs(3 * 3_600_000);
+    try {
+      await results(mocoCheck(), ctx);
+    } finally {
+      sim.setOffsetMs(0);
+    }
+    // The Date header has whole seconds.
+    expect(Math.abs((ctx.found.mocoClockOffsetMs ?? 0) - 3 * 3_600_000)).toBeLessThan(2_000);
+  });
+
   it('fails a revoked key, naming the badge, its person and the command that replaces the key', async () => {
     const ctx = await withBadges([anna, { ...ben, apiKey: 'revoked-key-of-ben' }]);
     expect(await results(mocoCheck(), ctx)).toEqual([

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { explainMocoTrouble, explainTapFailure } from '../../src/failures/explain.js';
+import {
+  explainClockOffset,
+  explainKeyRefusal,
+  explainMocoTrouble,
+  explainTapFailure,
+  formatSpan,
+} from '../../src/failures/explain.js';
 
 const context = { baseUrl: 'https://acme.mocoapp.com/api/v1' };
 
@@ -95,5 +101,52 @@ describe('explainMocoTrouble', () => {
     for (const code of ['unauthorized', 'forbidden', 'invalid', 'locked'] as const) {
       expect(explainMocoTrouble(code, context)).toBeNull();
     }
+  });
+});
+
+describe('explainClockOffset', () => {
+  it("says how far the kiosk's clock is off MOCO's, and how to fix it, beyond a minute", () => {
+    expect(explainClockOffset((3 * 60 + 2) * 60_000)).toEqual({
+      fine: false,
+      meaning: "kiosk clock 3 h 2 min behind MOCO's",
+      action: 'enable time sync (timedatectl set-ntp true)',
+    });
+    expect(explainClockOffset(-45 * 60_000).meaning).toBe("kiosk clock 45 min ahead of MOCO's");
+    expect(explainClockOffset(2 * 86_400_000 + 3_600_000).meaning).toBe(
+      "kiosk clock 2 days 1 h behind MOCO's",
+    );
+  });
+
+  it('is fine within a minute either way', () => {
+    for (const offset of [0, 59_999, -60_000]) {
+      expect(explainClockOffset(offset)).toEqual({
+        fine: true,
+        meaning: "kiosk clock agrees with MOCO's (within a minute)",
+        action: null,
+      });
+    }
+  });
+});
+
+describe('formatSpan', () => {
+  it.each([
+    [61_000, '1 min'],
+    [3_600_000, '1 h'],
+    [86_400_000, '1 day'],
+    [90_000_000, '1 day 1 h'],
+  ])('%i ms is %s', (ms, text) => {
+    expect(formatSpan(ms)).toBe(text);
+  });
+});
+
+describe('explainKeyRefusal', () => {
+  it('sends a refused key back to MOCO for the right one, naming the address', () => {
+    expect(explainKeyRefusal('unauthorized', context)).toEqual({
+      meaning: 'MOCO refused the key (401) at https://acme.mocoapp.com/api/v1',
+      action:
+        "copy the person's own API key from MOCO (profile > Integrations), and check moco.domain: " +
+        "another MOCO account's key is refused too",
+    });
+    expect(explainKeyRefusal('forbidden', context).meaning).toContain('(403)');
   });
 });

@@ -41,7 +41,16 @@ const run = (...args: string[]) => cli([...args, '--config', kiosk.configPath]);
 
 describe('a tap MOCO refuses (401: wrong key)', () => {
   it('fails, shows up for the admin, and is delivered after the key is fixed and the tap retried', async () => {
-    const enrolled = await run('badge', 'add', BEN_UID, '--key', 'not-bens-key', '--no-verify');
+    const enrolled = await run(
+      'badge',
+      'add',
+      BEN_UID,
+      '--key',
+      'not-bens-key',
+      '--no-verify',
+      '--name',
+      'Ben',
+    );
     expect(enrolled.code).toBe(0);
     daemon = await runDaemon(kiosk);
     daemon.tap(BEN_UID);
@@ -57,13 +66,49 @@ describe('a tap MOCO refuses (401: wrong key)', () => {
     ]);
     expect(failed[0]?.lastError).toMatch(/^401 unauthorized/);
 
+    expect(failed[0]).toMatchObject({
+      userName: null,
+      label: 'Ben',
+      failure: {
+        kind: 'unauthorized',
+        meaning: 'MOCO rejects the key of this badge (401: revoked or mistyped)',
+        action: "enrol the badge again with the person's own new key, then retry the tap",
+      },
+    });
+    // The table names the badge by its label, and says what the failure means and what to do.
+    const table = (await run('queue', 'list')).stdout.split('\n');
+    expect(table[1]).toMatch(
+      new RegExp(
+        `^${scan.tapId}\\s+${BEN_UID}\\s+Ben\\s+${failed[0]?.localDate} ${failed[0]?.localTime}\\s+failed\\s+1\\s+` +
+          "MOCO rejects the key of this badge \\(401: revoked or mistyped\\): enrol the badge again with the person's own new key, then retry the tap$",
+      ),
+    );
+
     const status = await run('status', '--json');
     expect(status.code).toBe(1);
     expect(parseJson<StatusReport>(status).taps).toEqual({
       pending: 0,
       failed: 1,
-      failures: [{ reason: failed[0]?.lastError, count: 1 }],
+      failures: [
+        {
+          reason: failed[0]?.lastError,
+          count: 1,
+          kind: 'unauthorized',
+          meaning: 'MOCO rejects the key of this badge (401: revoked or mistyped)',
+          action: "enrol the badge again with the person's own new key, then retry the tap",
+        },
+      ],
     });
+    const text = await run('status');
+    expect(text.code).toBe(1);
+    expect(text.stdout.split('\n')).toEqual(
+      expect.arrayContaining([
+        'health:    NEEDS ATTENTION: 1 failed tap needs an admin',
+        'failed:    1 tap(s) need an admin (see `moco-timeclock queue list --failed`)',
+        "             1 x MOCO rejects the key of this badge (401: revoked or mistyped): enrol the badge again with the person's own new key, then retry the tap",
+      ]),
+    );
+    expect(text.stdout).not.toContain('answered 401');
 
     expect((await run('badge', 'add', BEN_UID, '--key', BEN.apiKey, '--replace', '--no-verify')).code).toBe(
       0,

@@ -159,7 +159,8 @@ describe.each(['honoured', 'ignored'] as const)(
       expect(table[0]).toMatch(/^ID\s+UID\s+USER\s+TAPPED\s+STATE\s+ATTEMPTS\s+LAST ERROR$/);
       expect(table[1]).toMatch(
         new RegExp(
-          `^${tap.id}\\s+${ANNA_UID}\\s+Anna Schmidt\\s+${tap.localDate} ${tap.localTime}\\s+pending\\s+\\d+\\s+unreachable`,
+          `^${tap.id}\\s+${ANNA_UID}\\s+Anna Schmidt\\s+${tap.localDate} ${tap.localTime}\\s+pending\\s+\\d+\\s+` +
+            `cannot reach ${sim.baseUrl}: nothing at first: the kiosk retries the tap by itself`,
         ),
       );
       expect(table).toHaveLength(2);

@@ -137,6 +137,58 @@ describe('scripts/install.sh --dry-run', () => {
     },
   );
 
+  it.skipIf(HAS_INSTALLED_CONFIG)(
+    'checks the configuration before anything and refuses one that does not validate, with every problem',
+    () => {
+      const config = tempFile(
+        'config.yaml',
+        'moco: { domain: acme, timeoutMS: 5 }\nreader: { type: serial }\n',
+      );
+      const { status, stdout, stderr } = run(INSTALL, ['--dry-run', '--config', config]);
+
+      expect(status).toBe(78);
+      expect(stdout).toContain(`==> checking the configuration ${config}`);
+      // Nothing planned: the check comes before the first step.
+      expect(stdout).not.toMatch(/^\+ /m);
+      expect(stdout).not.toContain('A real run would');
+      expect(stderr).toContain(
+        [
+          `moco-timeclock: invalid configuration in ${config}`,
+          '  moco.timeoutMS: unknown key (got 5); did you mean moco.timeoutMs?',
+          '  reader.path: a serial reader needs a device path (got nothing)',
+          `error: ${config} does not validate: nothing was changed; correct it and run me again`,
+        ].join('\n'),
+      );
+    },
+  );
+
+  it.skipIf(HAS_INSTALLED_CONFIG)(
+    'ends a dry run with what a real run would do, not with "installed", and checks before the restart',
+    () => {
+      const config = tempFile('config.yaml', 'moco:\n  domain: acme\nreader:\n  type: stdin\n');
+      const { status, stdout } = run(INSTALL, ['--dry-run', '--config', config]);
+
+      expect(status).toBe(0);
+      expect(stdout).not.toContain('is installed');
+      const summary = stdout.slice(stdout.indexOf('dry run: nothing was changed. A real run would:'));
+      expect(summary.split('\n').slice(1)).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(
+            /^ {2}- build moco-timeclock \d+\.\d+\.\d+ from \S+ in \/opt\/moco-timeclock\.new and put it in place of \/opt\/moco-timeclock$/,
+          ),
+          `  - install the configuration /etc/moco-timeclock/config.yaml from ${config} (checked: valid)`,
+          '  - install no udev rule (no HID reader ids configured)',
+          '  - check /etc/moco-timeclock/config.yaml with the installed build once more, then restart moco-timeclock',
+        ]),
+      );
+      const check = stdout.indexOf(
+        '+ /usr/local/bin/moco-timeclock config check --config /etc/moco-timeclock/config.yaml',
+      );
+      expect(check).toBeGreaterThan(0);
+      expect(check).toBeLessThan(stdout.indexOf('+ systemctl restart moco-timeclock'));
+    },
+  );
+
   it.skipIf(HAS_INSTALLED_CONFIG)('installs no udev rule when no HID reader ids are configured', () => {
     const { status, stdout } = run(INSTALL, ['--dry-run']);
 
@@ -145,12 +197,16 @@ describe('scripts/install.sh --dry-run', () => {
     expect(stdout).not.toContain('70-moco-timeclock.rules (');
   });
 
-  it.skipIf(HAS_INSTALLED_CONFIG)('stops on reader ids that YAML reads as numbers', () => {
-    const config = tempFile('config.yaml', 'reader:\n  type: hid\n  vendorId: 0x08ff\n  productId: 1234\n');
-    const { status, stderr } = run(INSTALL, ['--dry-run', '--config', config]);
+  it.skipIf(HAS_INSTALLED_CONFIG)('stops on reader ids that YAML reads as numbers, before any step', () => {
+    const config = tempFile(
+      'config.yaml',
+      'moco: { domain: acme }\nreader:\n  type: hid\n  vendorId: 0x08ff\n  productId: 1234\n',
+    );
+    const { status, stdout, stderr } = run(INSTALL, ['--dry-run', '--config', config]);
 
-    expect(status).toBe(1);
-    expect(stderr).toContain('must be quoted strings');
+    expect(status).toBe(78);
+    expect(stdout).not.toMatch(/^\+ /m);
+    expect(stderr).toMatch(/^ {2}reader\.vendorId: .* \(got 2303\)$/m);
   });
 
   it.each([

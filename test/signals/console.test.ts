@@ -40,6 +40,15 @@ describe('renderSignalLine', () => {
     );
   });
 
+  it('names whose tap it was after the word, so that someone trying the demo sees it', () => {
+    expect(renderSignalLine('clocked_in', patterns.clocked_in, false, 'Anna Schmidt')).toBe(
+      '[G · ·] CLOCKED IN          Anna Schmidt  beep: short',
+    );
+    expect(renderSignalLine('repeat_ignored', patterns.repeat_ignored, false, 'Anna Schmidt')).toBe(
+      '[G · ·] ALREADY RECORDED    Anna Schmidt',
+    );
+  });
+
   it('draws lit LEDs as coloured dots and dark ones dim', () => {
     const line = renderSignalLine('unknown_badge', patterns.unknown_badge, true);
     expect(line).toContain('\x1b[2m○\x1b[0m \x1b[31m●\x1b[0m \x1b[2m○\x1b[0m');

@@ -1,0 +1,22 @@
+import { Command } from 'commander';
+import { loadConfigForCommand } from './common.js';
+
+/**
+ * `config check`: whether a configuration file would be accepted, touching nothing else: what the
+ * installer asks before it changes anything, and what an admin runs after editing the file.
+ */
+export function configCommand(): Command {
+  const config = new Command('config').description('the configuration file');
+  config
+    .command('check')
+    .description('validate the configuration and print every problem (exit 78), or that it is valid')
+    .option(
+      '-c, --config <file>',
+      'configuration file (default: $MOCO_TIMECLOCK_CONFIG or /etc/moco-timeclock/config.yaml)',
+    )
+    .action((options: { config?: string }) => {
+      const { configPath } = loadConfigForCommand(options.config);
+      process.stdout.write(`${configPath}: valid configuration\n`);
+    });
+  return config;
+}
