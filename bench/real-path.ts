@@ -1,0 +1,276 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import BetterSqlite3 from 'better-sqlite3';
+import { DelayProxy } from './delay-proxy.js';
+import { BENCH_CLI, type BenchKiosk, benchKiosk } from './fixture.js';
+import { PtyReader } from './pty-reader.js';
+import { ms, percentile } from './stats.js';
+import { selfSignedCertificate } from './tls.js';
+
+/** After each answer: at a door taps are seconds apart, and the previous tap's after-work must not be billed to the next. */
+const GAP_MS = 20;
+/** Taps (and floor requests) before the timed ones: JIT, prepared statements, the pool. */
+const WARM_UP = 20;
+
+type Transport = 'http' | 'https';
+type Connection = 'warm' | 'cold';
+
+export interface Figures {
+  p50: number;
+  p99: number;
+}
+
+export interface Scenario extends Figures {
+  /** New TCP connections through the proxy per timed tap. */
+  connectionsPerTap: number;
+}
+
+export interface RealPathRow {
+  transport: Transport;
+  roundTripMs: number;
+  floor: Figures;
+  warm: Scenario;
+  cold: Scenario;
+}
+
+export interface RealPathResult {
+  taps: number;
+  rows: RealPathRow[];
+  /** One-minute load average when the run started and when it ended. */
+  load: [number, number];
+}
+
+/**
+ * The tap through the real process: a serial reader on a pseudo-terminal, `moco-timeclock run`
+ * as a child, the simulator as another, a delaying proxy between them; for plain HTTP and HTTPS,
+ * with each round-trip time, on a warm connection (taps close together) and a cold one (the
+ * proxy closes every connection after each answer, as a server's idle timeout does between taps
+ * minutes apart). Beside each, the floor over the same proxy and transport.
+ */
+export async function benchRealPath(taps: number, roundTrips: number[]): Promise<RealPathResult> {
+  const start = loadavg()[0] as number;
+  const rows: RealPathRow[] = [];
+  for (const transport of ['http', 'https'] as const)
+    rows.push(...(await benchTransport(transport, taps, roundTrips)));
+  return { taps, rows, load: [start, loadavg()[0] as number] };
+}
+
+async function benchTransport(
+  transport: Transport,
+  taps: number,
+  roundTrips: number[],
+): Promise<RealPathRow[]> {
+  const certDir = mkdtempSync(join(tmpdir(), 'moco-bench-tls-'));
+  const tls = transport === 'https' ? selfSignedCertificate(certDir) : null;
+  const pty = await PtyReader.open();
+  let proxy: DelayProxy | undefined;
+  const perScenario = WARM_UP + taps;
+  // Every tap and every floor request is another person's first of the day: each is a clock-in.
+  const kiosk = await benchKiosk(perScenario * 3 * roundTrips.length, {
+    separateSim: true,
+    simArgs: tls === null ? [] : ['--tls-cert', tls.certFile, '--tls-key', tls.keyFile],
+    route: async (simBaseUrl) => {
+      const url = new URL(simBaseUrl);
+      proxy = await DelayProxy.start({ host: url.hostname, port: Number(url.port) });
+      url.port = String(proxy.port);
+      return url.href;
+    },
+    reader: `{ type: serial, path: "${pty.path}", protocol: rdm6300 }`,
+    // The figures of the daemon as it answers a tap, not of what keeps its connection open.
+    moco: [...(tls === null ? [] : [`caFile: "${tls.certFile}"`]), 'keepWarm: { share: 0 }'],
+  });
+  const daemon = await DaemonProcess.start(kiosk);
+  try {
+    const via = proxy as DelayProxy;
+    const floor = new Floor(kiosk, tls?.certFile ?? null, join(kiosk.dir, 'floor.db'));
+    const rows: RealPathRow[] = [];
+    let next = 0;
+    const people = (count: number) => {
+      const first = next;
+      next += count;
+      return Array.from({ length: count }, (_, i) => first + i);
+    };
+    for (const roundTripMs of roundTrips) {
+      via.setRoundTripMs(roundTripMs);
+      const floorFigures = figures(await floor.measure(people(perScenario)));
+      const scenario = async (connection: Connection): Promise<Scenario> => {
+        const samples: number[] = [];
+        let connectionsBefore = 0;
+        for (const [i, person] of people(perScenario).entries()) {
+          if (i === WARM_UP) connectionsBefore = via.connections;
+          const latency = await daemon.tap(pty, kiosk.uidOf(person));
+          if (i >= WARM_UP) samples.push(latency);
+          if (connection === 'cold') via.dropConnections();
+        }
+        return { ...figures(samples), connectionsPerTap: (via.connections - connectionsBefore) / taps };
+      };
+      const warm = await scenario('warm');
+      const cold = await scenario('cold');
+      rows.push({ transport, roundTripMs, floor: floorFigures, warm, cold });
+    }
+    floor.close();
+    return rows;
+  } finally {
+    await daemon.stop();
+    pty.close();
+    await proxy?.close();
+    await kiosk.cleanup();
+    rmSync(certDir, { recursive: true, force: true });
+  }
+}
+
+function figures(samples: number[]): Figures {
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+}
+
+/** `moco-timeclock run` as a child, its scan lines stamped the moment they arrive here. */
+class DaemonProcess {
+  private readonly waiting = new Map<string, (at: bigint) => void>();
+  private readonly exited: Promise<void>;
+
+  private constructor(private readonly child: ChildProcess) {
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+
+  static async start(kiosk: BenchKiosk): Promise<DaemonProcess> {
+    const child = spawn(process.execPath, [BENCH_CLI, 'run', '--config', kiosk.config.configPath], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const daemon = new DaemonProcess(child);
+    let started = () => {};
+    const ready = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let seen = '';
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      const at = process.hrtime.bigint();
+      if (line.includes('"msg":"scan"')) {
+        const uid = (JSON.parse(line) as { uid: string }).uid;
+        daemon.waiting.get(uid)?.(at);
+        daemon.waiting.delete(uid);
+      } else {
+        seen += `${line}\n`;
+        // The reader opens its port before the daemon says ready.
+        if (line.includes('"msg":"ready"')) started();
+      }
+    });
+    await Promise.race([
+      ready,
+      daemon.exited.then(() => {
+        throw new Error(`moco-timeclock run exited before ready:\n${seen}`);
+      }),
+    ]);
+    return daemon;
+  }
+
+  /** Milliseconds from the frame written to the pty to the tap's scan line. */
+  async tap(pty: PtyReader, uid: string): Promise<number> {
+    await new Promise((resolve) => setTimeout(resolve, GAP_MS));
+    const scanned = new Promise<bigint>((resolve) => this.waiting.set(uid, resolve));
+    const gone = this.exited.then(() => {
+      throw new Error(`moco-timeclock run exited while ${uid} waited for its answer`);
+    });
+    const [written, answered] = await Promise.race([Promise.all([pty.tap(uid), scanned]), gone]);
+    return Number(answered - written) / 1e6;
+  }
+
+  async stop(): Promise<void> {
+    this.child.kill('SIGTERM');
+    await this.exited;
+  }
+}
+
+/**
+ * The best any client can do, in this process: one durable insert (WAL, synchronous=FULL, as the
+ * journal opens SQLite), then one touch on a connection that is already open, through the same
+ * proxy and transport.
+ */
+class Floor {
+  private readonly db: BetterSqlite3.Database;
+  private readonly insert: BetterSqlite3.Statement;
+  private readonly agent: http.Agent;
+  private readonly url: URL;
+
+  constructor(
+    private readonly kiosk: BenchKiosk,
+    certFile: string | null,
+    file: string,
+  ) {
+    this.db = new BetterSqlite3(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.exec('CREATE TABLE taps (id INTEGER PRIMARY KEY, uid TEXT, at INTEGER)');
+    this.insert = this.db.prepare('INSERT INTO taps (uid, at) VALUES (?, ?)');
+    const baseUrl = kiosk.config.moco.baseUrl as string;
+    this.url = new URL(`${baseUrl}/users/presences/touch`);
+    this.agent =
+      certFile === null
+        ? new http.Agent({ keepAlive: true })
+        : new https.Agent({ keepAlive: true, ca: readFileSync(certFile) });
+  }
+
+  async measure(people: number[]): Promise<number[]> {
+    const samples: number[] = [];
+    for (const [index, person] of people.entries()) {
+      await new Promise((resolve) => setTimeout(resolve, GAP_MS));
+      const key = (this.kiosk.users[person] as { apiKey: string }).apiKey;
+      const started = performance.now();
+      this.insert.run(key, Date.now());
+      await this.touch(key);
+      if (index >= WARM_UP) samples.push(performance.now() - started);
+    }
+    return samples;
+  }
+
+  close(): void {
+    this.agent.destroy();
+    this.db.close();
+  }
+
+  private touch(key: string): Promise<void> {
+    const send = this.url.protocol === 'https:' ? https.request : http.request;
+    return new Promise<void>((resolve, reject) => {
+      const req = send(
+        this.url,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: { authorization: `Token token=${key}`, 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve());
+        },
+      );
+      req.on('error', reject);
+      req.end('{}');
+    });
+  }
+}
+
+export function describeRealPath(result: RealPathResult): string {
+  const row = (label: string, f: Figures, floor?: Figures, perTap?: number) =>
+    [
+      `    ${label.padEnd(6)}p50 ${ms(f.p50).padStart(9)}  p99 ${ms(f.p99).padStart(9)}`,
+      floor === undefined
+        ? '  (durable insert + request on an open connection, no daemon)'
+        : `  ${(f.p50 / floor.p50).toFixed(2)}x / ${(f.p99 / floor.p99).toFixed(2)}x the floor, ${perTap?.toFixed(2)} connections per tap`,
+    ].join('');
+  const lines = [
+    `real path, ${result.taps} taps each: RDM6300 frame written to a pty -> moco-timeclock run -> proxy -> moco-timeclock sim -> scan line`,
+    `  (load average ${result.load[0].toFixed(2)} at the start, ${result.load[1].toFixed(2)} at the end; ratios are p50 / p99 against the floor's)`,
+  ];
+  for (const r of result.rows) {
+    lines.push(`  ${r.transport.toUpperCase()}, ${r.roundTripMs} ms round trip added:`);
+    lines.push(row('floor', r.floor));
+    lines.push(row('warm', r.warm, r.floor, r.warm.connectionsPerTap));
+    lines.push(row('cold', r.cold, r.floor, r.cold.connectionsPerTap));
+  }
+  return lines.join('\n');
+}
