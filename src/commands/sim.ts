@@ -21,6 +21,7 @@ export interface SimCliOptions {
   deleteAnswer?: string;
   tlsCert?: string;
   tlsKey?: string;
+  keepAliveSeconds?: string;
 }
 
 function choice<T extends string>(
@@ -89,6 +90,9 @@ export function simulatorOptionsFrom(cli: SimCliOptions): SimulatorOptions {
         : { deleteAnswer: choice('delete-answer', cli.deleteAnswer, DELETE_ANSWER) }),
     },
     ...(tls === undefined ? {} : { tls }),
+    ...(cli.keepAliveSeconds === undefined
+      ? {}
+      : { keepAliveSeconds: integerOption('keep-alive-seconds', cli.keepAliveSeconds, 1, 3600) }),
   };
 }
 
@@ -158,6 +162,7 @@ export function simCommand(): Command {
     )
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', "the certificate's PEM private key")
+    .option('--keep-alive-seconds <n>', 'close a connection idle this long (default 5)')
     .action(async (cli: SimCliOptions) => {
       const options = simulatorOptionsFrom(cli);
       await runSimulator(options, {

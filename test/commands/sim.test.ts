@@ -6,6 +6,7 @@ import { CliError } from '../../src/commands/common.js';
 import { runSimulator, type SimCliOptions, simulatorOptionsFrom } from '../../src/commands/sim.js';
 import { createLogger } from '../../src/log.js';
 import { MocoClient } from '../../src/moco/client.js';
+import { startSimulator } from '../../src/moco/sim/server.js';
 import { DEMO_USERS } from '../../src/moco/sim/users.js';
 import { TEST_CERT_FILE, TEST_KEY_FILE } from '../moco/counting-server.js';
 
@@ -50,6 +51,11 @@ describe('simulatorOptionsFrom', () => {
     ['a missing users file', { users: '/nonexistent/users.yaml' }, /users\.yaml/],
     ['an unknown override reading', { override: 'maybe' }, /--override must be one of honoured, ignored/],
     ['an unknown delete answer', { deleteAnswer: '201' }, /--delete-answer must be one of object, empty/],
+    [
+      'an idle time of 0',
+      { keepAliveSeconds: '0' },
+      /--keep-alive-seconds must be an integer from 1 to 3600/,
+    ],
     ['a certificate without its key', { tlsCert: TEST_CERT_FILE }, /--tls-cert and --tls-key go together/],
     [
       'an unreadable key',
@@ -60,6 +66,20 @@ describe('simulatorOptionsFrom', () => {
     const error = usageError(cli);
     expect(error.exitCode).toBe(2);
     expect(error.message).toMatch(message);
+  });
+
+  it('keeps idle connections open as long as told, and says so in Keep-Alive', async () => {
+    expect(simulatorOptionsFrom({ keepAliveSeconds: '60' }).keepAliveSeconds).toBe(60);
+    expect(simulatorOptionsFrom({}).keepAliveSeconds).toBeUndefined();
+    const sim = await startSimulator({ port: 0, timeZone: 'UTC', keepAliveSeconds: 60 });
+    try {
+      const response = await fetch(`${sim.baseUrl}/session`, {
+        headers: { authorization: 'Token token=demo-key-ben' },
+      });
+      expect(response.headers.get('keep-alive')).toBe('timeout=60');
+    } finally {
+      await sim.close();
+    }
   });
 
   it('loads the users file', () => {

@@ -104,6 +104,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   };
   const server =
     options.tls === undefined ? createServer(onRequest) : createHttpsServer(options.tls, onRequest);
+  if (options.keepAliveSeconds !== undefined) server.keepAliveTimeout = options.keepAliveSeconds * 1000;
   const port = await listen(server, options.port ?? 0, host);
   const scheme = options.tls === undefined ? 'http' : 'https';
   const origin = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;

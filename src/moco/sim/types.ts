@@ -91,6 +91,8 @@ export interface SimulatorOptions {
   logger?: Logger;
   /** Serve HTTPS with this certificate and key (PEM), as MOCO does; absent: plain HTTP. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** How long an idle connection stays open, said in `Keep-Alive: timeout=N`; default 5, Node's. */
+  keepAliveSeconds?: number;
 }
 
 /** Which requests lose their answer: a path pattern (any method), or a test of method and path. */
