@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { loadConfig } from '../src/config/index.js';
 import { type SimUser, type Simulator, startSimulator } from '../src/moco/sim/index.js';
 import { openStores } from '../src/store/open.js';
@@ -14,6 +15,8 @@ export interface BenchKiosk {
   config: ReturnType<typeof loadConfig> & { configPath: string };
   users: SimUser[];
   uidOf(index: number): string;
+  /** With `separateSim`: the requests it answered so far, by `METHOD /path`. */
+  simRequests: ReadonlyMap<string, number>;
   cleanup(): Promise<void>;
 }
 
@@ -45,11 +48,12 @@ export async function benchKiosk(count: number, options: BenchKioskOptions = {})
   }));
   let sim: Simulator | null = null;
   let child: ChildProcess | null = null;
+  const simRequests = new Map<string, number>();
   let baseUrl: string;
   if (options.separateSim) {
     const usersFile = join(dir, 'users.json');
     writeFileSync(usersFile, JSON.stringify(users));
-    ({ child, baseUrl } = await spawnSimulator(usersFile, options.simArgs ?? []));
+    ({ child, baseUrl } = await spawnSimulator(usersFile, options.simArgs ?? [], simRequests));
   } else {
     sim = await startSimulator({ port: 0, timeZone: 'UTC', users });
     baseUrl = sim.baseUrl;
@@ -96,6 +100,7 @@ export async function benchKiosk(count: number, options: BenchKioskOptions = {})
     config,
     users,
     uidOf,
+    simRequests,
     cleanup: async () => {
       await sim?.close();
       child?.kill();
@@ -110,6 +115,7 @@ export const BENCH_CLI = new URL('../src/cli.js', import.meta.url).pathname;
 async function spawnSimulator(
   usersFile: string,
   args: string[],
+  requests: Map<string, number>,
 ): Promise<{ child: ChildProcess; baseUrl: string }> {
   const child = spawn(
     process.execPath,
@@ -131,7 +137,20 @@ async function spawnSimulator(
     child.stdout?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`simulator exited with ${code}: ${seen}`)));
   });
-  // The simulator logs a line per request; nobody reads them here.
-  child.stdout?.resume();
+  // The simulator logs a line per request: counted by method and path, for what a run cost MOCO.
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    const entry = parseRequestLine(line);
+    if (entry !== null) requests.set(entry, (requests.get(entry) ?? 0) + 1);
+  });
   return { child, baseUrl };
+}
+
+/** `GET /api/v1/session` of one of the simulator's request lines, or null for any other line. */
+function parseRequestLine(line: string): string | null {
+  try {
+    const entry = JSON.parse(line) as { msg?: string; method?: string; path?: string };
+    return entry.msg === 'request' ? `${entry.method} ${entry.path}` : null;
+  } catch {
+    return null;
+  }
 }

@@ -124,6 +124,108 @@ async function benchTransport(
   }
 }
 
+/** The scaled MOCO of the silence scenario: idle connections closed after IDLE_SECONDS, a 12 s window. */
+const IDLE_SECONDS = 7;
+const SILENCE_LIMIT = { requests: 120, perSeconds: 12 };
+const SHARE = 0.03;
+
+export interface SilenceResult {
+  taps: number;
+  silenceMs: number;
+  roundTripMs: number;
+  floor: Figures;
+  tap: Scenario;
+  /** Keep-warm requests (GET /session) MOCO answered while the timed taps were silent. */
+  keepWarmRequests: number;
+  spanMs: number;
+}
+
+/**
+ * Taps after silences longer than the server keeps an idle connection, with keep-warm on: over
+ * HTTPS with the added round trip, at a time scale of 1:10 (a MOCO closing idle connections after
+ * 60 s and a rate limit of 120 per 120 s become 6 s and 120 per 12 s, so a silence of 20 s stands
+ * for one of 200 s; a longer silence changes nothing once the connection is kept).
+ */
+export async function benchSilence(
+  taps: number,
+  silenceMs: number,
+  roundTripMs: number,
+): Promise<SilenceResult> {
+  const certDir = mkdtempSync(join(tmpdir(), 'moco-bench-tls-'));
+  const tls = selfSignedCertificate(certDir);
+  const pty = await PtyReader.open();
+  let proxy: DelayProxy | undefined;
+  const kiosk = await benchKiosk(WARM_UP * 2 + taps + 1, {
+    separateSim: true,
+    simArgs: [
+      '--tls-cert',
+      tls.certFile,
+      '--tls-key',
+      tls.keyFile,
+      '--keep-alive-seconds',
+      String(IDLE_SECONDS),
+    ],
+    route: async (simBaseUrl) => {
+      const url = new URL(simBaseUrl);
+      proxy = await DelayProxy.start({ host: url.hostname, port: Number(url.port) });
+      url.port = String(proxy.port);
+      return url.href;
+    },
+    reader: `{ type: serial, path: "${pty.path}", protocol: rdm6300 }`,
+    rateLimit: SILENCE_LIMIT,
+    moco: [`caFile: "${tls.certFile}"`, `keepWarm: { share: ${SHARE}, idleSeconds: ${IDLE_SECONDS} }`],
+  });
+  const daemon = await DaemonProcess.start(kiosk);
+  try {
+    if (!daemon.startup.includes('"msg":"keeping a connection to MOCO ready"')) {
+      throw new Error(`keep-warm is off in the silence scenario:\n${daemon.startup}`);
+    }
+    const via = proxy as DelayProxy;
+    via.setRoundTripMs(roundTripMs);
+    const floor = new Floor(kiosk, tls.certFile, join(kiosk.dir, 'floor.db'));
+    const floorFigures = figures(await floor.measure(Array.from({ length: WARM_UP * 2 }, (_, i) => i)));
+    floor.close();
+    const person = (i: number) => WARM_UP * 2 + i;
+    // The first tap gives keep-warm a key MOCO accepted: until then it has nothing to ask with.
+    await daemon.tap(pty, kiosk.uidOf(person(0)));
+    const sessions = () => kiosk.simRequests.get('GET /api/v1/session') ?? 0;
+    const sessionsBefore = sessions();
+    const connectionsBefore = via.connections;
+    const started = performance.now();
+    const samples: number[] = [];
+    for (let i = 1; i <= taps; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, silenceMs));
+      samples.push(await daemon.tap(pty, kiosk.uidOf(person(i))));
+    }
+    return {
+      taps,
+      silenceMs,
+      roundTripMs,
+      floor: floorFigures,
+      tap: { ...figures(samples), connectionsPerTap: (via.connections - connectionsBefore) / taps },
+      keepWarmRequests: sessions() - sessionsBefore,
+      spanMs: performance.now() - started,
+    };
+  } finally {
+    await daemon.stop();
+    pty.close();
+    await proxy?.close();
+    await kiosk.cleanup();
+    rmSync(certDir, { recursive: true, force: true });
+  }
+}
+
+export function describeSilence(r: SilenceResult): string {
+  const windows = r.spanMs / (SILENCE_LIMIT.perSeconds * 1000);
+  const perWindow = r.keepWarmRequests / windows;
+  return [
+    `after silence, keep-warm on (HTTPS, ${r.roundTripMs} ms round trip added, at 1:10 time: MOCO closes idle connections after ${IDLE_SECONDS} s, rate limit ${SILENCE_LIMIT.requests} per ${SILENCE_LIMIT.perSeconds} s, share ${SHARE * 100} %):`,
+    `    floor p50 ${ms(r.floor.p50).padStart(9)}  p99 ${ms(r.floor.p99).padStart(9)}`,
+    `    ${r.taps} taps, each after ${r.silenceMs / 1000} s of silence: p50 ${ms(r.tap.p50)}  max ${ms(r.tap.p99)}  ${(r.tap.p50 / r.floor.p50).toFixed(2)}x / ${(r.tap.p99 / r.floor.p99).toFixed(2)}x the floor, ${r.tap.connectionsPerTap.toFixed(2)} connections per tap`,
+    `    keep-warm: ${r.keepWarmRequests} requests in ${(r.spanMs / 1000).toFixed(0)} s = ${perWindow.toFixed(2)} per window, ${((perWindow / SILENCE_LIMIT.requests) * 100).toFixed(1)} % of the rate limit`,
+  ].join('\n');
+}
+
 function figures(samples: number[]): Figures {
   return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
 }
@@ -132,6 +234,9 @@ function figures(samples: number[]): Figures {
 class DaemonProcess {
   private readonly waiting = new Map<string, (at: bigint) => void>();
   private readonly exited: Promise<void>;
+
+  /** What the daemon logged up to `ready`. */
+  startup = '';
 
   private constructor(private readonly child: ChildProcess) {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
@@ -157,7 +262,10 @@ class DaemonProcess {
       } else {
         seen += `${line}\n`;
         // The reader opens its port before the daemon says ready.
-        if (line.includes('"msg":"ready"')) started();
+        if (line.includes('"msg":"ready"')) {
+          daemon.startup = seen;
+          started();
+        }
       }
     });
     await Promise.race([

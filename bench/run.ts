@@ -3,7 +3,7 @@ import { benchBacklog, describeBacklog } from './backlog.js';
 import { benchDrain, describeDrain } from './drain.js';
 import { benchFleet, describeFleet } from './fleet.js';
 import { benchLatency, describeLatency } from './latency.js';
-import { benchRealPath, describeRealPath } from './real-path.js';
+import { benchRealPath, benchSilence, describeRealPath, describeSilence } from './real-path.js';
 import { benchScrubber, describeScrubber } from './scrubber.js';
 
 /**
@@ -24,6 +24,8 @@ const fleetUsers = Number(process.env.BENCH_FLEET_USERS ?? 250);
 const parts: Record<string, () => Promise<string>> = {
   latency: async () => describeLatency(await benchLatency(taps)),
   'real-path': async () => describeRealPath(await benchRealPath(pathTaps, [0, roundTripMs])),
+  silence: async () =>
+    describeSilence(await benchSilence(Number(process.env.BENCH_SILENT_TAPS ?? 10), 20_000, roundTripMs)),
   scrubber: async () => describeScrubber(benchScrubber([10, 250, 2000])),
   backlog: async () => describeBacklog(await benchBacklog(badges, pending, 2_000, drainSeconds)),
   drain: async () => describeDrain(await benchDrain(8, 30, { requests: 12, perSeconds: 12 }, limitedSeconds)),
