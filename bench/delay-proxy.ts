@@ -87,7 +87,10 @@ class DelayedPipe {
     const due = Math.max(now + this.delayMs(), this.notBefore, this.lastDue);
     this.lastDue = due;
     // Without a delay, straight through: a timer of 0 ms would still cost a turn of the loop.
-    if (due <= now && this.queue.length === 0) return this.write(chunk);
+    if (due <= now && this.queue.length === 0) {
+      this.write(chunk);
+      return;
+    }
     this.queue.push({ due, chunk });
     if (this.timer === null) this.arm(now);
   }
