@@ -231,7 +231,7 @@ function figures(samples: number[]): Figures {
 }
 
 /** `moco-timeclock run` as a child, its scan lines stamped the moment they arrive here. */
-class DaemonProcess {
+export class DaemonProcess {
   private readonly waiting = new Map<string, (at: bigint) => void>();
   private readonly exited: Promise<void>;
 
@@ -275,6 +275,10 @@ class DaemonProcess {
       }),
     ]);
     return daemon;
+  }
+
+  get pid(): number {
+    return this.child.pid as number;
   }
 
   /** Milliseconds from the frame written to the pty to the tap's scan line. */

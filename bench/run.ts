@@ -2,6 +2,7 @@ import { benchImportWait, benchQueueList, describeImportWait, describeQueueList 
 import { benchBacklog, describeBacklog } from './backlog.js';
 import { benchDrain, describeDrain } from './drain.js';
 import { benchFleet, describeFleet } from './fleet.js';
+import { benchIdle, describeIdle } from './idle.js';
 import { benchLatency, describeLatency } from './latency.js';
 import { benchRealPath, benchSilence, describeRealPath, describeSilence } from './real-path.js';
 import { benchScrubber, describeScrubber } from './scrubber.js';
@@ -26,6 +27,10 @@ const parts: Record<string, () => Promise<string>> = {
   'real-path': async () => describeRealPath(await benchRealPath(pathTaps, [0, roundTripMs])),
   silence: async () =>
     describeSilence(await benchSilence(Number(process.env.BENCH_SILENT_TAPS ?? 10), 20_000, roundTripMs)),
+  idle: async () => {
+    const seconds = Number(process.env.BENCH_IDLE_SECONDS ?? 120);
+    return describeIdle(seconds, await benchIdle(seconds));
+  },
   scrubber: async () => describeScrubber(benchScrubber([10, 250, 2000])),
   backlog: async () => describeBacklog(await benchBacklog(badges, pending, 2_000, drainSeconds)),
   drain: async () => describeDrain(await benchDrain(8, 30, { requests: 12, perSeconds: 12 }, limitedSeconds)),
