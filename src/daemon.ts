@@ -5,6 +5,7 @@ import { RateLimiter } from './courier/rate-limiter.js';
 import { TimeTrust } from './courier/time-trust.js';
 import { createBadgeSource } from './directory/source.js';
 import { Gate } from './gate.js';
+import { HEARTBEAT_MS } from './heartbeat.js';
 import { configuredStaffKey } from './identity/staff-key.js';
 import type { KeyScrubber } from './key-scrubber.js';
 import type { Logger } from './log.js';
@@ -36,7 +37,6 @@ import { VERSION } from './version.js';
 const RATE_WINDOW_MARGIN_MS = 1_000;
 /** Forgotten clock-outs are few; each is looked up hourly (RECHECK_MS), this only says when to look. */
 const RECHECK_FORGOTTEN_MS = 10 * 60_000;
-const HEARTBEAT_MS = 5_000;
 const CLOCK_PROBE_MS = 30_000;
 const PRUNE_MS = 3_600_000;
 const DAY_MS = 86_400_000;

@@ -2,6 +2,7 @@ import type { Logger } from '../log.js';
 import type { Clock } from '../time/clock.js';
 import { systemTimers, type Timers } from '../time/timers.js';
 import { type HidModule, HidReader } from './hid-reader.js';
+import { loadHid, loadSerialPort } from './native.js';
 import type { OpenFailure } from './open-failure.js';
 import type { CardReader } from './reader.js';
 import { type SerialPortConstructor, SerialReader } from './serial-reader.js';
@@ -21,24 +22,6 @@ export interface ReaderDeps {
 }
 
 const monotonicClock: Clock = { now: () => performance.now() };
-
-// Loaded on demand so a machine without the native modules still runs the stdin reader and the rest.
-async function loadSerialPort(): Promise<SerialPortConstructor> {
-  try {
-    return (await import('serialport')).SerialPort;
-  } catch (error) {
-    throw new Error(`cannot load the serialport package: ${(error as Error).message}`);
-  }
-}
-
-async function loadHid(): Promise<HidModule> {
-  try {
-    const hid: HidModule = (await import('node-hid')).default;
-    return hid;
-  } catch (error) {
-    throw new Error(`cannot load the node-hid package: ${(error as Error).message}`);
-  }
-}
 
 const HEX_ID = /^(0x)?[0-9a-f]{1,4}$/i;
 
