@@ -1,11 +1,10 @@
 import { isHeartbeatFresh } from '../heartbeat.js';
-import { parseUsbId } from '../readers/factory.js';
+import { parseUsbId, type ReaderConfig } from '../readers/config.js';
 import type { HidModule } from '../readers/hid-reader.js';
 import { LIBUSB_INSTALL, selectHidDevice } from '../readers/hid-reader.js';
 import { importHid, importSerialPort } from '../readers/native.js';
 import { classifySerialOpenError } from '../readers/open-failure.js';
 import type { SerialPortConstructor } from '../readers/serial-reader.js';
-import type { ReaderConfig } from '../readers/types.js';
 import { readDaemonStatus } from '../store/status.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { type Check, type CheckResult, type DoctorContext, fail, ok } from './checks.js';

@@ -1,4 +1,4 @@
-import type { ReaderConfig, UidConfig } from './types.js';
+import type { ReaderConfig, UidConfig } from './config.js';
 
 /**
  * What a reader's UID text is known to be. `hex`: always hexadecimal (RDM6300 frames), so a UID made
