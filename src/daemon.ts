@@ -15,7 +15,7 @@ import { MocoWatch } from './moco/watch.js';
 import type { IdleState, Outcome } from './outcome.js';
 import { createReader, type ReaderDeps } from './readers/factory.js';
 import type { ReaderState } from './readers/reader.js';
-import { createUidNormalizer } from './readers/uid.js';
+import { createUidNormalizer, type Uid } from './readers/uid.js';
 import { createSignals, type SignalsDeps } from './signals/create-signals.js';
 import { daemonBusyTimeoutMs, databasePath } from './store/database.js';
 import { StorageHealth } from './store/health.js';
@@ -251,10 +251,10 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   const inFlight = new Set<Promise<unknown>>();
   // Last-seen times are bookkeeping, not attendance: they are written with the heartbeat, so a
   // tap costs one commit before its answer, not three.
-  const lastSeen = new Map<string, number>();
+  const lastSeen = new Map<Uid, number>();
   const badgeDirectory = {
-    find: (uid: string) => badgeSource.find(uid),
-    markSeen: (uid: string, at: number) => lastSeen.set(uid, at),
+    find: (uid: Uid) => badgeSource.find(uid),
+    markSeen: (uid: Uid, at: number) => lastSeen.set(uid, at),
   };
   const heartbeat = () => {
     // Kept when the write failed: the next beat records them. No write, no attempt: an empty

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { apiKeyProblem } from '../moco/api-key.js';
+import type { Uid } from '../readers/uid.js';
 import type { Clock } from '../time/clock.js';
 import { BadgeError, blankToNull, type ImportProblem, normalizeBadgeUid } from './badges-input.js';
 import { BADGE_COLUMNS, type BadgeRow } from './badges-table.js';
@@ -26,7 +27,7 @@ export interface ImportResult {
 
 /** A checked import row as staged: `set*` says whether the file had the column (else it is kept). */
 interface StagedRow {
-  uid: string;
+  uid: Uid;
   label: string | null;
   setLabel: 0 | 1;
   userId: number | null;
@@ -47,7 +48,7 @@ export interface ImportContext {
   db: Database;
   cipher: KeyCipher;
   clock: Clock;
-  find: (uid: string) => BadgeRow | undefined;
+  find: (uid: Uid) => BadgeRow | undefined;
 }
 
 /**
@@ -161,7 +162,7 @@ function mergeStaged(db: Database, now: number, staffKey: boolean): ImportResult
 
 interface CheckedRow {
   input: ImportRow;
-  uid: string;
+  uid: Uid;
   userId: number | null | undefined;
   apiKey: string;
 }
@@ -177,10 +178,10 @@ export function checkImportRows(rows: readonly ImportRow[]): {
 } {
   const problems: ImportProblem[] = [];
   const checked: CheckedRow[] = [];
-  const seen = new Map<string, number>();
+  const seen = new Map<Uid, number>();
   for (const input of rows) {
     const problem = (message: string) => problems.push({ line: input.line, message });
-    let uid: string;
+    let uid: Uid;
     try {
       uid = normalizeBadgeUid(input.uid);
     } catch (error) {

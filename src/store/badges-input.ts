@@ -1,3 +1,5 @@
+import { badgeUid, type Uid } from '../readers/uid.js';
+
 /** What the badge store refuses, and the checks of what an admin hands it that the store and its import share. */
 
 export type BadgeErrorCode =
@@ -29,11 +31,9 @@ export class BadgeError extends Error {
   }
 }
 
-const UID_RE = /^[A-Z0-9:-]{1,64}$/;
-
-export function normalizeBadgeUid(raw: string): string {
-  const uid = raw.trim().toUpperCase();
-  if (!UID_RE.test(uid)) {
+export function normalizeBadgeUid(raw: string): Uid {
+  const uid = badgeUid(raw);
+  if (uid === null) {
     throw new BadgeError(
       'malformed_uid',
       `${JSON.stringify(raw)} is not a badge UID: use 1 to 64 letters, digits, "-" or ":"`,

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { apiKeyProblem } from '../moco/api-key.js';
+import type { Uid } from '../readers/uid.js';
 import type { Clock } from '../time/clock.js';
 import { type ImportResult, type ImportRow, importBadgeRows } from './badges-import.js';
 import { BadgeError, blankToNull, normalizeBadgeUid } from './badges-input.js';
@@ -88,8 +89,8 @@ export class BadgeStore {
    * Who a badge belongs to, without decrypting its key: what a tap needs before it is journaled.
    * The key is decrypted once, by the courier, when the tap is sent.
    */
-  identify(uid: string): Pick<Badge, 'uid' | 'userId' | 'userName' | 'label'> | null {
-    const row = this.#find.get(uid.trim().toUpperCase());
+  identify(uid: Uid): Pick<Badge, 'uid' | 'userId' | 'userName' | 'label'> | null {
+    const row = this.#find.get(uid);
     return row === undefined
       ? null
       : { uid: row.uid, userId: row.user_id, userName: row.user_name, label: row.label };
@@ -162,8 +163,8 @@ export class BadgeStore {
     if (result.changes === 0) throw new BadgeError('not_found', `there is no badge ${normalized}`);
   }
 
-  markSeen(uid: string, at: number): void {
-    this.#db.prepare('UPDATE badges SET last_seen_at = ? WHERE uid = ?').run(at, uid.trim().toUpperCase());
+  markSeen(uid: Uid, at: number): void {
+    this.#db.prepare('UPDATE badges SET last_seen_at = ? WHERE uid = ?').run(at, uid);
   }
 
   count(): number {
