@@ -33,7 +33,7 @@ export const uidConfigSchema = z.strictObject({
 export type ReaderConfig = z.output<typeof readerConfigSchema>;
 export type UidConfig = z.output<typeof uidConfigSchema>;
 
-/** A configured USB vendor or product id as a number; one that did not come through the schema is checked here. */
+/** A configured USB vendor or product id as a number; one that did not come through the schema is refused. */
 export function parseUsbId(name: string, value: string | null): number | null {
   if (value === null) return null;
   if (!USB_ID.test(value)) throw new Error(`reader.${name} must be a hex id as lsusb prints it, e.g. "ffff"`);

@@ -1,6 +1,9 @@
 import { badgeUid, type Uid } from '../readers/uid.js';
 
-/** What the badge store refuses, and the checks of what an admin hands it that the store and its import share. */
+/**
+ * What the badge store refuses, and the checks on what an admin hands it that the store and its
+ * import share.
+ */
 
 export type BadgeErrorCode =
   | 'malformed_uid'
