@@ -115,6 +115,12 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   const { journal, unknownScans, db } = stores;
 
   const watch = new MocoWatch(clock);
+  // MOCO counts a request when it arrives, a moment after it left here: a second's margin keeps
+  // the kiosk's window from closing before MOCO's does.
+  const rateWindow = {
+    requests: config.moco.rateLimit.requests,
+    windowMs: config.moco.rateLimit.perSeconds * 1000 + RATE_WINDOW_MARGIN_MS,
+  };
   const client = new MocoClient({
     baseUrl: mocoBaseUrl(config.moco),
     timeoutMs: config.moco.timeoutMs,
@@ -122,30 +128,27 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     clock,
     onAnswer: (answer) => watch.record(answer),
     scrubber: options.scrubber,
+    caFile: config.moco.caFile,
+    keepWarm: {
+      settings: config.moco.keepWarm,
+      limit: rateWindow,
+      // Below every waiting request: it takes a slot only when nothing waits for one.
+      tryAcquire: () => limiter.tryAcquire('sync'),
+      timers,
+    },
   });
   started.push({ stop: () => client.close() });
   const sendLog = new SendLogFile(config.dataDir);
   started.push({ stop: () => sendLog.close() });
   let sendLogFailing = false;
-  const limiter = new RateLimiter(
-    // MOCO counts a request when it arrives, a moment after it left here: a second's margin keeps
-    // the kiosk's window from closing before MOCO's does.
-    {
-      requests: config.moco.rateLimit.requests,
-      windowMs: config.moco.rateLimit.perSeconds * 1000 + RATE_WINDOW_MARGIN_MS,
-    },
-    clock,
-    timers,
-    sendLog,
-    (error) => {
-      if (sendLogFailing) return;
-      sendLogFailing = true;
-      part('moco').warn(
-        { err: error },
-        'cannot record when requests went out; a restart may exceed the rate limit',
-      );
-    },
-  );
+  const limiter = new RateLimiter(rateWindow, clock, timers, sendLog, (error) => {
+    if (sendLogFailing) return;
+    sendLogFailing = true;
+    part('moco').warn(
+      { err: error },
+      'cannot record when requests went out; a restart may exceed the rate limit',
+    );
+  });
   const timeTrust = new TimeTrust({
     probe: options.clockProbe ?? systemClockProbe(),
     mono: options.monotonic ?? processMonotonic,

@@ -64,6 +64,9 @@ export async function handleRead(raw: string, deps: TapDeps): Promise<Outcome | 
     if (deps.gate.repeated(lane)) return finish(deps, 'repeat_ignored', { uid, userId }, person);
     const timing = deps.timing();
     const { date, time } = localParts(timing.atMs, deps.timeZone);
+    // Node issues a connect on its next tick: yielding once lets the handshake run in the kernel
+    // while the commit's fsync blocks this thread. Only ticks and microtasks run here, no other read.
+    if (deps.courier.warmUp()) await null;
     // Durable before anything else: no signal is given and no request sent for a tap not on disk.
     tap = deps.journal.append(
       { uid, userId: badge.userId, userName: badge.userName, localDate: date, localTime: time, ...timing },

@@ -43,6 +43,16 @@ describe('KeyScrubber', () => {
     expect(new KeyScrubber().scrub('first-key-1234')).toBe('first-key-1234');
   });
 
+  it('scrubs each of many keys, also where keys begin alike, taking the longest that matches', () => {
+    const scrubber = new KeyScrubber();
+    const keys = Array.from({ length: 300 }, (_, i) => `shared-prefix-${i}`);
+    for (const key of keys) scrubber.add(key);
+    scrubber.add('shared-prefix-1-and-more');
+    expect(scrubber.scrub(keys.map((key) => `<${key}>`).join(''))).toBe('<[redacted]>'.repeat(300));
+    expect(scrubber.scrub('x shared-prefix-1-and-more y shared-prefix-1')).toBe('x [redacted] y [redacted]');
+    expect(scrubber.scrub('shared-prefix-')).toBe('shared-prefix-');
+  });
+
   it('does not match ordinary words with the short encodings of a short key', () => {
     const scrubber = new KeyScrubber();
     scrubber.add('k1');

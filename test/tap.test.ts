@@ -61,7 +61,10 @@ class RecordingSignals implements Signals {
   async stop(): Promise<void> {}
 }
 
-function deps(courier: Pick<Courier, 'deliverLive' | 'touchFor'>, overrides: Partial<TapDeps> = {}) {
+function deps(
+  courier: Pick<Courier, 'deliverLive' | 'touchFor' | 'warmUp'>,
+  overrides: Partial<TapDeps> = {},
+) {
   const clock = new ManualClock(Date.parse('2026-03-02T07:00:00Z'));
   const logs = new LogCapture();
   const signals = new RecordingSignals();
@@ -86,8 +89,15 @@ function deps(courier: Pick<Courier, 'deliverLive' | 'touchFor'>, overrides: Par
 /** A courier that answers at once and notes whether the tap was on disk when it got it. */
 function answering(outcome: Outcome) {
   const received: { tap: Tap; committed: boolean }[] = [];
+  /** How many taps were on disk each time a connection was opened ahead of one. */
+  const warmedAt: number[] = [];
   return {
     received,
+    warmedAt,
+    warmUp: () => {
+      warmedAt.push(committedTaps().length);
+      return true;
+    },
     touchFor: () => ({ intent: { op: 'touch' as const, closes: null }, at: 0 }),
     deliverLive: async (tap: Tap, onOutcome: (o: Outcome) => void = () => {}) => {
       received.push({ tap, committed: committedTaps().some((row) => row.id === tap.id) });
@@ -148,6 +158,17 @@ describe('handleRead', () => {
     expect(await handleRead('A1', d)).toBe('queued');
     expect(courier.received.map((r) => r.committed)).toEqual([true]);
     expect(signals.shown).toEqual([{ outcome: 'queued', committed: 1 }]);
+  });
+
+  it('opens the connection to MOCO before the commit, once per tap that is journaled', async () => {
+    const courier = answering('clocked_in');
+    const { deps: d, clock } = deps(courier);
+    await handleRead('A1', d);
+    clock.ms += 5_000;
+    await handleRead('ZZ', d); // a stranger: nothing will be sent
+    await handleRead('B2', d);
+    expect(courier.warmedAt).toEqual([0, 1]);
+    expect(courier.received.map((r) => r.committed)).toEqual([true, true]);
   });
 
   it('ends in error, shown and logged, when the tap cannot be journaled, and starts no repeat guard', async () => {

@@ -16,7 +16,7 @@ export type KeyVerifier = (moco: MocoConfig, apiKey: string) => Promise<Verified
 
 export const verifyKeyWithMoco: KeyVerifier = async (moco, apiKey) => {
   const baseUrl = mocoBaseUrl(moco);
-  const client = new MocoClient({ baseUrl, timeoutMs: moco.timeoutMs });
+  const client = new MocoClient({ baseUrl, timeoutMs: moco.timeoutMs, caFile: moco.caFile });
   try {
     const api = client.forKey(apiKey);
     await api.session();

@@ -333,7 +333,7 @@ async function addForUser(
   // Before the stores: they drop root, and the Staff key is root's.
   const staffKey = readStaffKey(io.env, config);
   const baseUrl = mocoBaseUrl(config.moco);
-  const client = new MocoClient({ baseUrl, timeoutMs: config.moco.timeoutMs });
+  const client = new MocoClient({ baseUrl, timeoutMs: config.moco.timeoutMs, caFile: config.moco.caFile });
   try {
     const staff = client.forKey(staffKey);
     await withStore(io, options.config, 'enrol', async ({ badges, mocoBadges, unknownScans }) => {

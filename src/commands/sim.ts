@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { createLogger, type Logger } from '../log.js';
 import { startSimulator } from '../moco/sim/server.js';
@@ -18,6 +19,9 @@ export interface SimCliOptions {
   legacyEmptyTouch?: boolean;
   override?: string;
   deleteAnswer?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  keepAliveSeconds?: string;
 }
 
 function choice<T extends string>(
@@ -38,7 +42,24 @@ function integerOption(name: string, raw: string, min: number, max: number): num
   return value;
 }
 
-/** Checks the options and reads the users file; every problem is a usage error (exit 2). */
+function readOptionFile(name: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new CliError(`--${name}: cannot read ${path} (${code})`, EXIT.usage);
+  }
+}
+
+function tlsFrom(cli: SimCliOptions): SimulatorOptions['tls'] {
+  if (cli.tlsCert === undefined && cli.tlsKey === undefined) return undefined;
+  if (cli.tlsCert === undefined || cli.tlsKey === undefined) {
+    throw new CliError('--tls-cert and --tls-key go together', EXIT.usage);
+  }
+  return { cert: readOptionFile('tls-cert', cli.tlsCert), key: readOptionFile('tls-key', cli.tlsKey) };
+}
+
+/** Checks the options and reads the users and TLS files; every problem is a usage error (exit 2). */
 export function simulatorOptionsFrom(cli: SimCliOptions): SimulatorOptions {
   const timeZone = cli.timezone ?? systemTimeZone();
   if (!isValidTimeZone(timeZone))
@@ -51,6 +72,7 @@ export function simulatorOptionsFrom(cli: SimCliOptions): SimulatorOptions {
       throw new CliError(error instanceof Error ? error.message : String(error), EXIT.usage);
     }
   }
+  const tls = tlsFrom(cli);
   const offsetMinutes =
     cli.offsetMinutes === undefined
       ? 0
@@ -67,6 +89,10 @@ export function simulatorOptionsFrom(cli: SimCliOptions): SimulatorOptions {
         ? {}
         : { deleteAnswer: choice('delete-answer', cli.deleteAnswer, DELETE_ANSWER) }),
     },
+    ...(tls === undefined ? {} : { tls }),
+    ...(cli.keepAliveSeconds === undefined
+      ? {}
+      : { keepAliveSeconds: integerOption('keep-alive-seconds', cli.keepAliveSeconds, 1, 3600) }),
   };
 }
 
@@ -134,6 +160,9 @@ export function simCommand(): Command {
       'DELETE of a presence: object (200 with it, as MOCO answers since 2026) or empty (204, as recorded until 2022)',
       DEFAULT_VARIANTS.deleteAnswer,
     )
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
+    .option('--tls-key <file>', "the certificate's PEM private key")
+    .option('--keep-alive-seconds <n>', 'close a connection idle this long (default 5)')
     .action(async (cli: SimCliOptions) => {
       const options = simulatorOptionsFrom(cli);
       await runSimulator(options, {

@@ -153,6 +153,21 @@ export class Courier {
   }
 
   /**
+   * Opens the connection to MOCO, or finds it open, when a request will follow: connecting sends
+   * nothing about a tap, so it may start before the tap's commit. True when it started.
+   */
+  warmUp(): boolean {
+    if (!this.sendsNow()) return false;
+    try {
+      // Nothing of a connection made early may cost the tap its commit.
+      this.deps.client.warm().catch(() => false);
+    } catch (error) {
+      this.deps.logger.debug({ err: error }, 'could not open a connection to MOCO ahead of a tap');
+    }
+    return true;
+  }
+
+  /**
    * The touch a tap of this lane journaled now goes out with, or null when the tap is to be
    * written at its minute later: MOCO is not known to answer, something older of the person is
    * pending, or the person has a presence open from an earlier date (what touch does with one is

@@ -41,13 +41,21 @@ export class RateLimiter {
   }
 
   acquire(priority: Priority): Promise<void> {
-    if (this.waiters.length === 0 && this.tryTake(priority)) return Promise.resolve();
+    if (this.tryAcquire(priority)) return Promise.resolve();
     return new Promise((resolve) => {
       const waiter = { priority, resolve };
       const firstBelow = this.waiters.findIndex((w) => RANK[w.priority] > RANK[priority]);
       this.waiters.splice(firstBelow === -1 ? this.waiters.length : firstBelow, 0, waiter);
       this.schedule();
     });
+  }
+
+  /**
+   * A slot now, or false without waiting: below every waiter, for a request that is worth nothing
+   * later (keeping a connection open). Counted like any other.
+   */
+  tryAcquire(priority: Priority): boolean {
+    return this.waiters.length === 0 && this.tryTake(priority);
   }
 
   /** Requests still allowed in the current window. */

@@ -49,6 +49,7 @@ export function mocoCheck(deps: MocoCheckDeps = {}): Check {
       const client = createClient({
         baseUrl,
         timeoutMs: config.moco.timeoutMs,
+        caFile: config.moco.caFile,
         onAnswer: (answer) => {
           watch.record(answer);
           found.mocoClockOffsetMs = watch.offsetMs();

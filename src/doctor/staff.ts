@@ -54,7 +54,7 @@ export function staffKeyCheck(deps: StaffCheckDeps = {}): Check {
       }
       const exposed = exposedFile(path);
       const baseUrl = mocoBaseUrl(config.moco);
-      const client = createClient({ baseUrl, timeoutMs: config.moco.timeoutMs });
+      const client = createClient({ baseUrl, timeoutMs: config.moco.timeoutMs, caFile: config.moco.caFile });
       const limiter = new RateLimiter(
         doctorRateLimit(config.moco.rateLimit),
         deps.clock ?? systemClock,

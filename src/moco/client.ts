@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { KeyScrubber } from '../key-scrubber.js';
 import type { Logger } from '../log.js';
 import { type Clock, systemClock } from '../time/clock.js';
+import type { Timers } from '../time/timers.js';
 import { apiKeyProblem } from './api-key.js';
 import { createTrackedAgents, type TrackedAgents } from './connections.js';
 import {
@@ -16,6 +17,7 @@ import {
 } from './decode.js';
 import { MocoError } from './errors.js';
 import { errorFromStatus, errorFromTransport, protocolError, readBody } from './http-errors.js';
+import { KeepWarm, type KeepWarmSettings, keepWarmPlan, type RateWindow } from './keep-warm.js';
 import { MAX_PER_PAGE, nextPageUrl } from './pagination.js';
 import type { MocoUser, Presence, PresenceInput, Profile, Session, TouchInput } from './types.js';
 import type { MocoAnswer } from './watch.js';
@@ -32,6 +34,19 @@ export interface MocoClientOptions {
   onAnswer?: (answer: MocoAnswer) => void;
   /** Learns every key this client sends, to take them out of answers (and, shared, out of the log). */
   scrubber?: KeyScrubber;
+  /** `moco.caFile`: certificates trusted beside Node's built-in roots. */
+  caFile?: string | null;
+  /**
+   * The daemon's: keeps the connection open between taps with a `GET /session` shortly before MOCO
+   * would close it (keep-warm.ts), asked with the key of the last request MOCO accepted.
+   */
+  keepWarm?: {
+    settings: KeepWarmSettings;
+    /** The rate limiter's window, which keep-warm spends its share of. */
+    limit: RateWindow;
+    tryAcquire: () => boolean;
+    timers: Timers;
+  };
 }
 
 export interface PresenceQuery {
@@ -128,6 +143,15 @@ export class MocoClient {
     );
   }
 
+  /**
+   * Opens a connection to MOCO, or finds one open, without sending anything on it (see
+   * TrackedAgents.warm): nothing about a tap may go out before its commit, but a connection may.
+   * False when it could not be opened, or the axios instance was injected.
+   */
+  warm(): Promise<boolean> {
+    return this.transport.warm();
+  }
+
   /** Closes pooled sockets so the process can exit. An injected axios instance is the caller's. */
   close(): void {
     this.transport.close();
@@ -142,6 +166,9 @@ class Transport {
   private readonly clock: Clock;
   private readonly timeoutMs: number;
   private readonly onAnswer: ((answer: MocoAnswer) => void) | undefined;
+  private readonly keepWarm: KeepWarm | undefined;
+  /** Keep-warm asks with these: the key of the last request MOCO accepted, acting for no one. */
+  private pingWith: MocoCredentials | null = null;
   readonly scrubber: KeyScrubber;
 
   constructor(options: MocoClientOptions, http: AxiosInstance | undefined) {
@@ -151,17 +178,57 @@ class Transport {
     this.log = options.logger?.child({ part: 'moco' });
     this.clock = options.clock ?? systemClock;
     this.timeoutMs = options.timeoutMs;
+    const warmth = options.keepWarm;
+    const plan = warmth === undefined ? undefined : keepWarmPlan(warmth.settings, warmth.limit);
     if (http === undefined) {
-      this.agents = createTrackedAgents();
+      this.agents = createTrackedAgents({
+        caFile: options.caFile,
+        idleSocketMs: plan?.on === true ? plan.idleSocketMs : undefined,
+      });
       this.http = axios.create({ httpAgent: this.agents.httpAgent, httpsAgent: this.agents.httpsAgent });
     } else {
       this.http = http;
     }
+    if (warmth === undefined || plan === undefined) return;
+    if (!plan.on) {
+      this.log?.info({ reason: plan.reason }, 'not keeping a connection to MOCO ready');
+      return;
+    }
+    this.log?.info({ everySeconds: plan.everyMs / 1000 }, 'keeping a connection to MOCO ready');
+    this.keepWarm = new KeepWarm({
+      plan,
+      limit: warmth.limit,
+      share: warmth.settings.share,
+      tryAcquire: warmth.tryAcquire,
+      canPing: () => this.pingWith !== null,
+      ping: () => this.ping(),
+      timers: warmth.timers,
+      logger: this.log,
+    });
+  }
+
+  warm(): Promise<boolean> {
+    return this.agents?.warm(this.base.origin) ?? Promise.resolve(false);
   }
 
   close(): void {
-    this.agents?.httpAgent.destroy();
-    this.agents?.httpsAgent.destroy();
+    this.keepWarm?.stop();
+    this.agents?.destroy();
+  }
+
+  /**
+   * `GET /session`: changes nothing, needs no right beyond a valid key, and answers two fields
+   * whatever the account holds (session-200.json), so it is the cheapest request MOCO has.
+   */
+  private async ping(): Promise<void> {
+    const credentials = this.pingWith;
+    if (credentials === null) return;
+    try {
+      await this.send(credentials, 'GET', this.url('/session'));
+    } catch (error) {
+      if (error instanceof MocoError && error.code === 'unauthorized') this.pingWith = null;
+      throw error;
+    }
   }
 
   /** `/users/presences` -> absolute URL under the base path. */
@@ -207,6 +274,8 @@ class Transport {
     }
     this.log?.debug({ request: label, status: response.status, ms: elapsed(started) }, 'moco request');
     this.onAnswer?.({ status: response.status, date: headerValue(response.headers.date) });
+    if (response.status >= 200 && response.status <= 299) this.pingWith = { apiKey: credentials.apiKey };
+    this.keepWarm?.answered(headerValue(response.headers['keep-alive']));
     // A server that echoes our request must not put a key into an error's body or message.
     const text = typeof response.data === 'string' ? this.scrubber.scrub(response.data) : '';
     const parsedBody = readBody(text);

@@ -1,5 +1,7 @@
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { absolutePath, httpUrl } from '../config/fields.js';
+import { caFileProblem } from './ca-file.js';
 
 /** The `moco` section of the configuration file. */
 export const mocoConfigSchema = z.strictObject({
@@ -26,6 +28,32 @@ export const mocoConfigSchema = z.strictObject({
     .strictObject({
       requests: z.number().int().min(1).max(10_000).default(120),
       perSeconds: z.number().int().min(1).max(3600).default(120),
+    })
+    .prefault({}),
+  /**
+   * A PEM file of certificates trusted beside Node's built-in ones: the root of a TLS-inspecting
+   * proxy, or of a test server. Checked when the configuration is read, so a missing file stops
+   * every command at once instead of every request failing later.
+   */
+  caFile: absolutePath
+    .superRefine((path, ctx) => {
+      // A path refused above is not read as well: one problem, said once.
+      if (!isAbsolute(path) || path.includes('\0')) return;
+      const problem = caFileProblem(path);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .nullable()
+    .default(null),
+  /**
+   * One connection kept open between taps, so the next tap costs one round trip instead of three
+   * (TCP, TLS, the request): a `GET /session` just before MOCO would close the idle connection.
+   */
+  keepWarm: z
+    .strictObject({
+      /** At most this share of `rateLimit.requests` per window; 0 turns it off. */
+      share: z.number().min(0).max(0.2).default(0.03),
+      /** How long MOCO keeps an idle connection open; a `Keep-Alive: timeout=N` answer lowers it. */
+      idleSeconds: z.number().int().min(3).max(3600).default(60),
     })
     .prefault({}),
 });

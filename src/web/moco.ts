@@ -112,7 +112,7 @@ export function createWebMoco(options: {
   http?: AxiosInstance;
 }): WebMoco {
   const { moco, clock } = options;
-  const agents = options.http === undefined ? createTrackedAgents() : null;
+  const agents = options.http === undefined ? createTrackedAgents({ caFile: moco.caFile }) : null;
   const http = options.http ?? axios.create({ httpAgent: agents?.httpAgent, httpsAgent: agents?.httpsAgent });
   const clockWatch = new MocoClockWatch(clock);
   http.interceptors.response.use((response) => {

@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/commands/common.js';
 import { runSimulator, type SimCliOptions, simulatorOptionsFrom } from '../../src/commands/sim.js';
 import { createLogger } from '../../src/log.js';
+import { MocoClient } from '../../src/moco/client.js';
+import { startSimulator } from '../../src/moco/sim/server.js';
 import { DEMO_USERS } from '../../src/moco/sim/users.js';
+import { TEST_CERT_FILE, TEST_KEY_FILE } from '../moco/counting-server.js';
 
 function usageError(cli: SimCliOptions): CliError {
   try {
@@ -48,10 +51,35 @@ describe('simulatorOptionsFrom', () => {
     ['a missing users file', { users: '/nonexistent/users.yaml' }, /users\.yaml/],
     ['an unknown override reading', { override: 'maybe' }, /--override must be one of honoured, ignored/],
     ['an unknown delete answer', { deleteAnswer: '201' }, /--delete-answer must be one of object, empty/],
+    [
+      'an idle time of 0',
+      { keepAliveSeconds: '0' },
+      /--keep-alive-seconds must be an integer from 1 to 3600/,
+    ],
+    ['a certificate without its key', { tlsCert: TEST_CERT_FILE }, /--tls-cert and --tls-key go together/],
+    [
+      'an unreadable key',
+      { tlsCert: TEST_CERT_FILE, tlsKey: '/nonexistent/key.pem' },
+      /--tls-key: cannot read \/nonexistent\/key\.pem \(ENOENT\)/,
+    ],
   ])('refuses %s with exit code 2', (_name, cli, message) => {
     const error = usageError(cli);
     expect(error.exitCode).toBe(2);
     expect(error.message).toMatch(message);
+  });
+
+  it('keeps idle connections open as long as told, and says so in Keep-Alive', async () => {
+    expect(simulatorOptionsFrom({ keepAliveSeconds: '60' }).keepAliveSeconds).toBe(60);
+    expect(simulatorOptionsFrom({}).keepAliveSeconds).toBeUndefined();
+    const sim = await startSimulator({ port: 0, timeZone: 'UTC', keepAliveSeconds: 60 });
+    try {
+      const response = await fetch(`${sim.baseUrl}/session`, {
+        headers: { authorization: 'Token token=demo-key-ben' },
+      });
+      expect(response.headers.get('keep-alive')).toBe('timeout=60');
+    } finally {
+      await sim.close();
+    }
   });
 
   it('loads the users file', () => {
@@ -69,6 +97,32 @@ describe('simulatorOptionsFrom', () => {
 });
 
 describe('runSimulator', () => {
+  it('serves HTTPS with --tls-cert and --tls-key, to a client trusting the certificate', async () => {
+    let output = '';
+    let stop = (): void => {};
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const options = simulatorOptionsFrom({ timezone: 'UTC', tlsCert: TEST_CERT_FILE, tlsKey: TEST_KEY_FILE });
+    const running = runSimulator(options, {
+      out: (text) => {
+        output += text;
+      },
+      logger: createLogger('silent'),
+      untilStopped: () => stopped,
+    });
+    while (output === '') await new Promise((resolve) => setTimeout(resolve, 5));
+    const baseUrl = /listening: (https:\/\/127\.0\.0\.1:\d+\/api\/v1)/.exec(output)?.[1] as string;
+    const moco = new MocoClient({ baseUrl, timeoutMs: 2000, caFile: TEST_CERT_FILE });
+    try {
+      await expect(moco.forKey('demo-key-ben').session()).resolves.toMatchObject({ id: 1002 });
+    } finally {
+      moco.close();
+      stop();
+      await running;
+    }
+  });
+
   it('prints the base URL and the users, logs each request and stops when told', async () => {
     let output = '';
     const logLines: string[] = [];

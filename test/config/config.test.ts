@@ -15,6 +15,8 @@ import {
   resolveConfigPath,
 } from '../../src/config/index.js';
 
+import { TEST_CERT_FILE } from '../moco/counting-server.js';
+
 const EXAMPLE = new URL('../../config/config.example.yaml', import.meta.url);
 
 function problemsOf(yaml: string): string[] {
@@ -218,6 +220,36 @@ describe('parseConfig', () => {
     ]);
     expect(problemsOf('moco: { domain: acme }\nreader: { type: serial, path: "/dev/tty\\0" }\n')).toEqual([
       'reader.path: must not contain a NUL byte (got "/dev/tty\\u0000")',
+    ]);
+  });
+
+  it('takes a readable moco.caFile, and says what is wrong with any other', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-ca-'));
+    const empty = join(dir, 'empty.pem');
+    writeFileSync(empty, 'no certificate here\n');
+    const garbled = join(dir, 'garbled.pem');
+    writeFileSync(garbled, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+    const caFile = (path: string) => `moco: { domain: acme, caFile: "${path}" }\n`;
+
+    expect(parseConfig(caFile(TEST_CERT_FILE)).moco.caFile).toBe(TEST_CERT_FILE);
+    expect(parseConfig('moco: { domain: acme }\n').moco.caFile).toBeNull();
+    expect(problemsOf(caFile('/nonexistent/ca.pem'))).toEqual([
+      'moco.caFile: /nonexistent/ca.pem: file not found (got "/nonexistent/ca.pem")',
+    ]);
+    expect(problemsOf(caFile(dir))[0]).toMatch(/^moco\.caFile: .*: is a directory; give the PEM file/);
+    expect(problemsOf(caFile(empty))[0]).toMatch(/^moco\.caFile: .*empty\.pem: holds no PEM certificate/);
+    expect(problemsOf(caFile(garbled))[0]).toMatch(/^moco\.caFile: .*: certificate 1 of 1 is not readable/);
+    expect(problemsOf(caFile('ca.pem'))).toEqual([
+      expect.stringMatching(/^moco\.caFile: must be an absolute path/),
+    ]);
+  });
+
+  it('keeps a connection warm with 3 % of the rate limit unless told otherwise', () => {
+    expect(parseConfig('moco: { domain: acme }\n').moco.keepWarm).toEqual({ share: 0.03, idleSeconds: 60 });
+    expect(parseConfig('moco: { domain: acme, keepWarm: { share: 0 } }\n').moco.keepWarm.share).toBe(0);
+    expect(problemsOf('moco: { domain: acme, keepWarm: { share: 0.5, idleSeconds: 2 } }\n')).toEqual([
+      expect.stringMatching(/^moco\.keepWarm\.share: /),
+      expect.stringMatching(/^moco\.keepWarm\.idleSeconds: /),
     ]);
   });
 

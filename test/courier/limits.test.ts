@@ -95,6 +95,21 @@ describe('RateLimiter', () => {
     limiter.stop();
   });
 
+  it('grants tryAcquire only when the window has room and nobody waits, and counts it', async () => {
+    const limiter = new RateLimiter({ requests: 2, windowMs: 1_000 }, clock, systemTimers);
+    const log: string[] = [];
+    expect(limiter.tryAcquire('sync')).toBe(true);
+    expect(limiter.available()).toBe(1);
+    await limiter.acquire('drain');
+    void track(limiter, 'live', 'l1', log);
+    expect(limiter.tryAcquire('live')).toBe(false);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(log).toEqual(['l1@1000']);
+    expect(limiter.tryAcquire('sync')).toBe(true);
+    expect(limiter.tryAcquire('sync')).toBe(false);
+    limiter.stop();
+  });
+
   it('lets a tap that arrives behind a waiting sync go as soon as the window has room for it', async () => {
     const limiter = new RateLimiter({ requests: 10, windowMs: 1_000 }, clock, systemTimers);
     const log: string[] = [];

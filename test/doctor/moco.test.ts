@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DoctorContext } from '../../src/doctor/checks.js';
 import { databaseCheck } from '../../src/doctor/database.js';
 import { doctorRateLimit, mocoCheck } from '../../src/doctor/moco.js';
 import { DEMO_USERS, type Simulator, startSimulator } from '../../src/moco/sim/index.js';
+import { TEST_CERT_FILE, TEST_KEY_FILE } from '../moco/counting-server.js';
 import { ManualTimers } from '../readers/helpers.js';
 import { context, removeTempDirs, results, single } from './helpers.js';
 import { enrol, notRoot, readMasterKey } from './stores.js';
@@ -44,6 +46,26 @@ async function withBadges(badges: Parameters<typeof enrol>[1], mocoYaml = ''): P
 const sessionRequests = () => sim.requests().filter((r) => r.path === '/api/v1/session');
 
 describe('mocoCheck', () => {
+  it('trusts the certificates of moco.caFile, as the daemon does', async () => {
+    const tls = await startSimulator({
+      port: 0,
+      timeZone: 'Europe/Berlin',
+      tls: { cert: readFileSync(TEST_CERT_FILE), key: readFileSync(TEST_KEY_FILE) },
+    });
+    try {
+      const ctx = context(`moco:\n  baseUrl: ${tls.baseUrl}\n  caFile: ${TEST_CERT_FILE}\n`);
+      contexts.push(ctx);
+      enrol(ctx, [anna]);
+      ctx.found.masterKey = readMasterKey(ctx);
+      await databaseCheck({ process: notRoot }).run(ctx);
+      expect(await results(mocoCheck(), ctx)).toEqual([
+        { status: 'ok', detail: `${tls.baseUrl} reachable; 1 of 1 badge keys valid` },
+      ]);
+    } finally {
+      await tls.close();
+    }
+  });
+
   it('passes when MOCO answers and every key is valid for its user', async () => {
     const ctx = await withBadges([anna, ben]);
     const before = sessionRequests().length;

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { systemClock } from '../../time/clock.js';
 import { isValidTimeZone, localParts } from '../../time/local.js';
@@ -59,7 +60,7 @@ function write(res: ServerResponse, response: SimResponse, now: number): void {
   res.end(payload);
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+function listen(server: Server | HttpsServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error): void => reject(error);
     server.once('error', onError);
@@ -70,7 +71,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-function stopListening(server: Server): Promise<void> {
+function stopListening(server: Server | HttpsServer): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
     server.close(() => resolve());
@@ -95,14 +96,18 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   let offline = false;
   let closed = false;
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
       logger?.error({ err: error }, 'simulator request failed');
       if (!res.headersSent && !res.destroyed) write(res, { status: 500 }, now());
     });
-  });
+  };
+  const server =
+    options.tls === undefined ? createServer(onRequest) : createHttpsServer(options.tls, onRequest);
+  if (options.keepAliveSeconds !== undefined) server.keepAliveTimeout = options.keepAliveSeconds * 1000;
   const port = await listen(server, options.port ?? 0, host);
-  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const scheme = options.tls === undefined ? 'http' : 'https';
+  const origin = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const context: RouteContext = {
     state,
     localNow: () => localParts(now(), timeZone),

@@ -89,6 +89,10 @@ export interface SimulatorOptions {
   enforceRateLimit?: { requests: number; windowMs: number } | null;
   /** When given, one line per answered request. */
   logger?: Logger;
+  /** Serve HTTPS with this certificate and key (PEM), as MOCO does; absent: plain HTTP. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** How long an idle connection stays open, said in `Keep-Alive: timeout=N`; default 5, Node's. */
+  keepAliveSeconds?: number;
 }
 
 /** Which requests lose their answer: a path pattern (any method), or a test of method and path. */
@@ -129,7 +133,7 @@ export interface SimRequest {
 }
 
 export interface Simulator {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT`, or `https://` with `tls` */
   url: string;
   /** `${url}/api/v1` */
   baseUrl: string;

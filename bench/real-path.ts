@@ -1,0 +1,388 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import BetterSqlite3 from 'better-sqlite3';
+import { DelayProxy } from './delay-proxy.js';
+import { BENCH_CLI, type BenchKiosk, benchKiosk } from './fixture.js';
+import { PtyReader } from './pty-reader.js';
+import { ms, percentile } from './stats.js';
+import { selfSignedCertificate } from './tls.js';
+
+/** After each answer: at a door taps are seconds apart, and the previous tap's after-work must not be billed to the next. */
+const GAP_MS = 20;
+/** Taps (and floor requests) before the timed ones: JIT, prepared statements, the pool. */
+const WARM_UP = 20;
+
+type Transport = 'http' | 'https';
+type Connection = 'warm' | 'cold';
+
+export interface Figures {
+  p50: number;
+  p99: number;
+}
+
+export interface Scenario extends Figures {
+  /** New TCP connections through the proxy per timed tap. */
+  connectionsPerTap: number;
+}
+
+export interface RealPathRow {
+  transport: Transport;
+  roundTripMs: number;
+  floor: Figures;
+  warm: Scenario;
+  cold: Scenario;
+}
+
+export interface RealPathResult {
+  taps: number;
+  rows: RealPathRow[];
+  /** One-minute load average when the run started and when it ended. */
+  load: [number, number];
+}
+
+/**
+ * The tap through the real process: a serial reader on a pseudo-terminal, `moco-timeclock run`
+ * as a child, the simulator as another, a delaying proxy between them; for plain HTTP and HTTPS,
+ * with each round-trip time, on a warm connection (taps close together) and a cold one (the
+ * proxy closes every connection after each answer, as a server's idle timeout does between taps
+ * minutes apart). Beside each, the floor over the same proxy and transport.
+ */
+export async function benchRealPath(taps: number, roundTrips: number[]): Promise<RealPathResult> {
+  const start = loadavg()[0] as number;
+  const rows: RealPathRow[] = [];
+  for (const transport of ['http', 'https'] as const)
+    rows.push(...(await benchTransport(transport, taps, roundTrips)));
+  return { taps, rows, load: [start, loadavg()[0] as number] };
+}
+
+async function benchTransport(
+  transport: Transport,
+  taps: number,
+  roundTrips: number[],
+): Promise<RealPathRow[]> {
+  const certDir = mkdtempSync(join(tmpdir(), 'moco-bench-tls-'));
+  const tls = transport === 'https' ? selfSignedCertificate(certDir) : null;
+  const pty = await PtyReader.open();
+  let proxy: DelayProxy | undefined;
+  const perScenario = WARM_UP + taps;
+  // Every tap and every floor request is another person's first of the day: each is a clock-in.
+  const kiosk = await benchKiosk(perScenario * 3 * roundTrips.length, {
+    separateSim: true,
+    simArgs: tls === null ? [] : ['--tls-cert', tls.certFile, '--tls-key', tls.keyFile],
+    route: async (simBaseUrl) => {
+      const url = new URL(simBaseUrl);
+      proxy = await DelayProxy.start({ host: url.hostname, port: Number(url.port) });
+      url.port = String(proxy.port);
+      return url.href;
+    },
+    reader: `{ type: serial, path: "${pty.path}", protocol: rdm6300 }`,
+    // The figures of the daemon as it answers a tap, not of what keeps its connection open.
+    moco: [...(tls === null ? [] : [`caFile: "${tls.certFile}"`]), 'keepWarm: { share: 0 }'],
+  });
+  const daemon = await DaemonProcess.start(kiosk);
+  try {
+    const via = proxy as DelayProxy;
+    const floor = new Floor(kiosk, tls?.certFile ?? null, join(kiosk.dir, 'floor.db'));
+    const rows: RealPathRow[] = [];
+    let next = 0;
+    const people = (count: number) => {
+      const first = next;
+      next += count;
+      return Array.from({ length: count }, (_, i) => first + i);
+    };
+    for (const roundTripMs of roundTrips) {
+      via.setRoundTripMs(roundTripMs);
+      const floorFigures = figures(await floor.measure(people(perScenario)));
+      const scenario = async (connection: Connection): Promise<Scenario> => {
+        const samples: number[] = [];
+        let connectionsBefore = 0;
+        for (const [i, person] of people(perScenario).entries()) {
+          if (i === WARM_UP) connectionsBefore = via.connections;
+          const latency = await daemon.tap(pty, kiosk.uidOf(person));
+          if (i >= WARM_UP) samples.push(latency);
+          if (connection === 'cold') via.dropConnections();
+        }
+        return { ...figures(samples), connectionsPerTap: (via.connections - connectionsBefore) / taps };
+      };
+      const warm = await scenario('warm');
+      const cold = await scenario('cold');
+      rows.push({ transport, roundTripMs, floor: floorFigures, warm, cold });
+    }
+    floor.close();
+    return rows;
+  } finally {
+    await daemon.stop();
+    pty.close();
+    await proxy?.close();
+    await kiosk.cleanup();
+    rmSync(certDir, { recursive: true, force: true });
+  }
+}
+
+/** The scaled MOCO of the silence scenario: idle connections closed after IDLE_SECONDS, a 12 s window. */
+const IDLE_SECONDS = 7;
+const SILENCE_LIMIT = { requests: 120, perSeconds: 12 };
+const SHARE = 0.03;
+
+export interface SilenceResult {
+  taps: number;
+  silenceMs: number;
+  roundTripMs: number;
+  floor: Figures;
+  tap: Scenario;
+  /** Keep-warm requests (GET /session) MOCO answered while the timed taps were silent. */
+  keepWarmRequests: number;
+  spanMs: number;
+}
+
+/**
+ * Taps after silences longer than the server keeps an idle connection, with keep-warm on: over
+ * HTTPS with the added round trip, at a time scale of 1:10 (a MOCO closing idle connections after
+ * 60 s and a rate limit of 120 per 120 s become 6 s and 120 per 12 s, so a silence of 20 s stands
+ * for one of 200 s; a longer silence changes nothing once the connection is kept).
+ */
+export async function benchSilence(
+  taps: number,
+  silenceMs: number,
+  roundTripMs: number,
+): Promise<SilenceResult> {
+  const certDir = mkdtempSync(join(tmpdir(), 'moco-bench-tls-'));
+  const tls = selfSignedCertificate(certDir);
+  const pty = await PtyReader.open();
+  let proxy: DelayProxy | undefined;
+  const kiosk = await benchKiosk(WARM_UP * 2 + taps + 1, {
+    separateSim: true,
+    simArgs: [
+      '--tls-cert',
+      tls.certFile,
+      '--tls-key',
+      tls.keyFile,
+      '--keep-alive-seconds',
+      String(IDLE_SECONDS),
+    ],
+    route: async (simBaseUrl) => {
+      const url = new URL(simBaseUrl);
+      proxy = await DelayProxy.start({ host: url.hostname, port: Number(url.port) });
+      url.port = String(proxy.port);
+      return url.href;
+    },
+    reader: `{ type: serial, path: "${pty.path}", protocol: rdm6300 }`,
+    rateLimit: SILENCE_LIMIT,
+    moco: [`caFile: "${tls.certFile}"`, `keepWarm: { share: ${SHARE}, idleSeconds: ${IDLE_SECONDS} }`],
+  });
+  const daemon = await DaemonProcess.start(kiosk);
+  try {
+    if (!daemon.startup.includes('"msg":"keeping a connection to MOCO ready"')) {
+      throw new Error(`keep-warm is off in the silence scenario:\n${daemon.startup}`);
+    }
+    const via = proxy as DelayProxy;
+    via.setRoundTripMs(roundTripMs);
+    const floor = new Floor(kiosk, tls.certFile, join(kiosk.dir, 'floor.db'));
+    const floorFigures = figures(await floor.measure(Array.from({ length: WARM_UP * 2 }, (_, i) => i)));
+    floor.close();
+    const person = (i: number) => WARM_UP * 2 + i;
+    // The first tap gives keep-warm a key MOCO accepted: until then it has nothing to ask with.
+    await daemon.tap(pty, kiosk.uidOf(person(0)));
+    const sessions = () => kiosk.simRequests.get('GET /api/v1/session') ?? 0;
+    const sessionsBefore = sessions();
+    const connectionsBefore = via.connections;
+    const started = performance.now();
+    const samples: number[] = [];
+    for (let i = 1; i <= taps; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, silenceMs));
+      samples.push(await daemon.tap(pty, kiosk.uidOf(person(i))));
+    }
+    return {
+      taps,
+      silenceMs,
+      roundTripMs,
+      floor: floorFigures,
+      tap: { ...figures(samples), connectionsPerTap: (via.connections - connectionsBefore) / taps },
+      keepWarmRequests: sessions() - sessionsBefore,
+      spanMs: performance.now() - started,
+    };
+  } finally {
+    await daemon.stop();
+    pty.close();
+    await proxy?.close();
+    await kiosk.cleanup();
+    rmSync(certDir, { recursive: true, force: true });
+  }
+}
+
+export function describeSilence(r: SilenceResult): string {
+  const windows = r.spanMs / (SILENCE_LIMIT.perSeconds * 1000);
+  const perWindow = r.keepWarmRequests / windows;
+  return [
+    `after silence, keep-warm on (HTTPS, ${r.roundTripMs} ms round trip added, at 1:10 time: MOCO closes idle connections after ${IDLE_SECONDS} s, rate limit ${SILENCE_LIMIT.requests} per ${SILENCE_LIMIT.perSeconds} s, share ${SHARE * 100} %):`,
+    `    floor p50 ${ms(r.floor.p50).padStart(9)}  p99 ${ms(r.floor.p99).padStart(9)}`,
+    `    ${r.taps} taps, each after ${r.silenceMs / 1000} s of silence: p50 ${ms(r.tap.p50)}  max ${ms(r.tap.p99)}  ${(r.tap.p50 / r.floor.p50).toFixed(2)}x / ${(r.tap.p99 / r.floor.p99).toFixed(2)}x the floor, ${r.tap.connectionsPerTap.toFixed(2)} connections per tap`,
+    `    keep-warm: ${r.keepWarmRequests} requests in ${(r.spanMs / 1000).toFixed(0)} s = ${perWindow.toFixed(2)} per window, ${((perWindow / SILENCE_LIMIT.requests) * 100).toFixed(1)} % of the rate limit`,
+  ].join('\n');
+}
+
+function figures(samples: number[]): Figures {
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+}
+
+/** `moco-timeclock run` as a child, its scan lines stamped the moment they arrive here. */
+export class DaemonProcess {
+  private readonly waiting = new Map<string, (at: bigint) => void>();
+  private readonly exited: Promise<void>;
+
+  /** What the daemon logged up to `ready`. */
+  startup = '';
+
+  private constructor(private readonly child: ChildProcess) {
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+
+  static async start(kiosk: BenchKiosk): Promise<DaemonProcess> {
+    const child = spawn(process.execPath, [BENCH_CLI, 'run', '--config', kiosk.config.configPath], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const daemon = new DaemonProcess(child);
+    let started = () => {};
+    const ready = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let seen = '';
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      const at = process.hrtime.bigint();
+      if (line.includes('"msg":"scan"')) {
+        const uid = (JSON.parse(line) as { uid: string }).uid;
+        daemon.waiting.get(uid)?.(at);
+        daemon.waiting.delete(uid);
+      } else {
+        seen += `${line}\n`;
+        // The reader opens its port before the daemon says ready.
+        if (line.includes('"msg":"ready"')) {
+          daemon.startup = seen;
+          started();
+        }
+      }
+    });
+    await Promise.race([
+      ready,
+      daemon.exited.then(() => {
+        throw new Error(`moco-timeclock run exited before ready:\n${seen}`);
+      }),
+    ]);
+    return daemon;
+  }
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  /** Milliseconds from the frame written to the pty to the tap's scan line. */
+  async tap(pty: PtyReader, uid: string): Promise<number> {
+    await new Promise((resolve) => setTimeout(resolve, GAP_MS));
+    const scanned = new Promise<bigint>((resolve) => this.waiting.set(uid, resolve));
+    const gone = this.exited.then(() => {
+      throw new Error(`moco-timeclock run exited while ${uid} waited for its answer`);
+    });
+    const [written, answered] = await Promise.race([Promise.all([pty.tap(uid), scanned]), gone]);
+    return Number(answered - written) / 1e6;
+  }
+
+  async stop(): Promise<void> {
+    this.child.kill('SIGTERM');
+    await this.exited;
+  }
+}
+
+/**
+ * The best any client can do, in this process: one durable insert (WAL, synchronous=FULL, as the
+ * journal opens SQLite), then one touch on a connection that is already open, through the same
+ * proxy and transport.
+ */
+class Floor {
+  private readonly db: BetterSqlite3.Database;
+  private readonly insert: BetterSqlite3.Statement;
+  private readonly agent: http.Agent;
+  private readonly url: URL;
+
+  constructor(
+    private readonly kiosk: BenchKiosk,
+    certFile: string | null,
+    file: string,
+  ) {
+    this.db = new BetterSqlite3(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.exec('CREATE TABLE taps (id INTEGER PRIMARY KEY, uid TEXT, at INTEGER)');
+    this.insert = this.db.prepare('INSERT INTO taps (uid, at) VALUES (?, ?)');
+    const baseUrl = kiosk.config.moco.baseUrl as string;
+    this.url = new URL(`${baseUrl}/users/presences/touch`);
+    this.agent =
+      certFile === null
+        ? new http.Agent({ keepAlive: true })
+        : new https.Agent({ keepAlive: true, ca: readFileSync(certFile) });
+  }
+
+  async measure(people: number[]): Promise<number[]> {
+    const samples: number[] = [];
+    for (const [index, person] of people.entries()) {
+      await new Promise((resolve) => setTimeout(resolve, GAP_MS));
+      const key = (this.kiosk.users[person] as { apiKey: string }).apiKey;
+      const started = performance.now();
+      this.insert.run(key, Date.now());
+      await this.touch(key);
+      if (index >= WARM_UP) samples.push(performance.now() - started);
+    }
+    return samples;
+  }
+
+  close(): void {
+    this.agent.destroy();
+    this.db.close();
+  }
+
+  private touch(key: string): Promise<void> {
+    const send = this.url.protocol === 'https:' ? https.request : http.request;
+    return new Promise<void>((resolve, reject) => {
+      const req = send(
+        this.url,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: { authorization: `Token token=${key}`, 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve());
+        },
+      );
+      req.on('error', reject);
+      req.end('{}');
+    });
+  }
+}
+
+export function describeRealPath(result: RealPathResult): string {
+  const row = (label: string, f: Figures, floor?: Figures, perTap?: number) =>
+    [
+      `    ${label.padEnd(6)}p50 ${ms(f.p50).padStart(9)}  p99 ${ms(f.p99).padStart(9)}`,
+      floor === undefined
+        ? '  (durable insert + request on an open connection, no daemon)'
+        : `  ${(f.p50 / floor.p50).toFixed(2)}x / ${(f.p99 / floor.p99).toFixed(2)}x the floor, ${perTap?.toFixed(2)} connections per tap`,
+    ].join('');
+  const lines = [
+    `real path, ${result.taps} taps each: RDM6300 frame written to a pty -> moco-timeclock run -> proxy -> moco-timeclock sim -> scan line`,
+    `  (load average ${result.load[0].toFixed(2)} at the start, ${result.load[1].toFixed(2)} at the end; ratios are p50 / p99 against the floor's)`,
+  ];
+  for (const r of result.rows) {
+    lines.push(`  ${r.transport.toUpperCase()}, ${r.roundTripMs} ms round trip added:`);
+    lines.push(row('floor', r.floor));
+    lines.push(row('warm', r.warm, r.floor, r.warm.connectionsPerTap));
+    lines.push(row('cold', r.cold, r.floor, r.cold.connectionsPerTap));
+  }
+  return lines.join('\n');
+}
