@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
-import { describeError, EXIT } from './commands/common.js';
+import { Command } from 'commander';
+import { reportFailure } from './exit.js';
 import { VERSION } from './version.js';
 
 // Attendance records are personal data: nothing this process writes is for group or others.
@@ -50,18 +50,8 @@ async function main(argv: string[]): Promise<void> {
   try {
     await (await buildProgram(argv[2])).parseAsync(argv);
   } catch (error) {
-    process.exitCode = exitCodeOf(error);
+    process.exitCode = reportFailure(error, process.stderr);
   }
-}
-
-function exitCodeOf(error: unknown): number {
-  if (error instanceof CommanderError) {
-    // Help and version end with exit code 0; every other commander error is a usage error.
-    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  }
-  const { message, exitCode } = describeError(error);
-  process.stderr.write(`moco-timeclock: ${message}\n`);
-  return exitCode;
 }
 
 await main(process.argv);

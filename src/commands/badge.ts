@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { Config } from '../config/index.js';
 import { enrolInMoco, type MocoEnrolment, manualInstruction } from '../directory/enrol.js';
-import { configuredStaffKey, StaffKeyError } from '../identity/staff-key.js';
+import { CliError, EXIT } from '../exit.js';
+import { configuredStaffKey } from '../identity/staff-key.js';
 import { findActiveUser, nameOf } from '../identity/users.js';
 import { apiKeyProblem } from '../moco/api-key.js';
 import { mocoBaseUrl } from '../moco/base-url.js';
@@ -26,7 +27,7 @@ import { type Clock, systemClock } from '../time/clock.js';
 import { formatOverride, localParts } from '../time/local.js';
 import { badgesToCsv, csvToImportRows } from './badge-csv.js';
 import { type KeyVerifier, verifyKeyWithMoco } from './badge-verify.js';
-import { CliError, EXIT, loadConfigForCommand } from './common.js';
+import { loadConfigForCommand } from './common.js';
 import { withStores } from './stores.js';
 
 export const API_KEY_ENV = 'MOCO_API_KEY';
@@ -132,7 +133,7 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
     .argument('<uid>', 'the badge UID')
     .option('-c, --config <file>', CONFIG_HELP)
     .action((uid: string, options: { config?: string }) => {
-      const normalized = usageUid(uid);
+      const normalized = normalizeBadgeUid(uid);
       return withStore(io, options.config, 'existing', ({ badges, mocoBadges, config }) => {
         if (config.badges.source === 'moco') throw keptInMoco(config, mocoBadges, normalized);
         if (!badges.remove(normalized)) throw new CliError(`there is no badge ${normalized}`);
@@ -147,7 +148,7 @@ export function badgeCommand(deps: BadgeCommandDeps = {}): Command {
     .argument('<label>', 'the new label')
     .option('-c, --config <file>', CONFIG_HELP)
     .action((uid: string, label: string, options: { config?: string }) => {
-      const normalized = usageUid(uid);
+      const normalized = normalizeBadgeUid(uid);
       // A badge without a label shows as "-" in every list: an empty one is a slip, not a wish.
       if (label.trim() === '') throw new CliError('the new label is empty: give the label text', EXIT.usage);
       return withStore(io, options.config, 'existing', ({ badges, mocoBadges, config }) => {
@@ -252,7 +253,7 @@ async function addBadge(io: Io, uidArgument: string | undefined, options: AddOpt
       EXIT.usage,
     );
   }
-  const typedUid = uidArgument === undefined ? undefined : usageUid(uidArgument);
+  const typedUid = uidArgument === undefined ? undefined : normalizeBadgeUid(uidArgument);
   const preloaded = loadConfigForCommand(options.config);
   if (options.user !== undefined || preloaded.moco.identity === 'impersonation') {
     return addForUser(io, preloaded, typedUid, options);
@@ -331,7 +332,7 @@ async function addForUser(
     throw new CliError('--user is always checked in MOCO: leave out --no-verify', EXIT.usage);
   const who = options.user;
   // Before the stores: they drop root, and the Staff key is root's.
-  const staffKey = readStaffKey(io.env, config);
+  const staffKey = configuredStaffKey(config, io.env) as string;
   const baseUrl = mocoBaseUrl(config.moco);
   const client = new MocoClient({ baseUrl, timeoutMs: config.moco.timeoutMs });
   try {
@@ -373,15 +374,6 @@ async function addForUser(
     });
   } finally {
     client.close();
-  }
-}
-
-function readStaffKey(env: NodeJS.ProcessEnv, config: Config & { configPath: string }): string {
-  try {
-    return configuredStaffKey(config, env) as string;
-  } catch (error) {
-    if (error instanceof StaffKeyError) throw new CliError(error.message, EXIT.config);
-    throw error;
   }
 }
 
@@ -527,16 +519,7 @@ function importFailure(file: string, error: unknown): unknown {
   return error;
 }
 
-/** A malformed UID typed on the command line is a usage error; checked before touching any state. */
-function usageUid(raw: string): string {
-  try {
-    return normalizeBadgeUid(raw);
-  } catch (error) {
-    throw new CliError((error as Error).message, EXIT.usage);
-  }
-}
-
-/** The shared `withStores` with the badge commands' context and their errors as CLI errors. */
+/** The shared `withStores` with the badge commands' context. */
 async function withStore(
   io: Io,
   configOption: string | undefined,
@@ -544,20 +527,14 @@ async function withStore(
   action: (context: Context) => void | Promise<void>,
   noDatabase?: (path: string) => void,
 ): Promise<void> {
-  try {
-    await withStores(io, { config: configOption, access, noDatabase }, (stores, config) =>
-      action({
-        config,
-        badges: stores.badges,
-        mocoBadges: stores.mocoBadges,
-        unknownScans: stores.unknownScans,
-      }),
-    );
-  } catch (error) {
-    if (error instanceof BadgeError)
-      throw new CliError(error.message, error.code === 'malformed_uid' ? EXIT.usage : EXIT.failure);
-    throw error;
-  }
+  await withStores(io, { config: configOption, access, noDatabase }, (stores, config) =>
+    action({
+      config,
+      badges: stores.badges,
+      mocoBadges: stores.mocoBadges,
+      unknownScans: stores.unknownScans,
+    }),
+  );
 }
 
 function describeOwner(badge: { label: string | null; userName: string | null }): string {

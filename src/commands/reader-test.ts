@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { CliError } from '../exit.js';
 import { createLogger, type Logger } from '../log.js';
 import { commandLine, logView } from '../log-view.js';
 import { createReader, type ReaderDeps } from '../readers/factory.js';
@@ -6,7 +7,7 @@ import { describeOpenFailure, type OpenFailure } from '../readers/open-failure.j
 import type { CardReader } from '../readers/reader.js';
 import type { ReaderConfig, UidConfig } from '../readers/types.js';
 import { normalizeUid, uidOrigin } from '../readers/uid.js';
-import { CliError, loadConfigForCommand } from './common.js';
+import { loadConfigForCommand } from './common.js';
 
 export interface ReaderTestOptions {
   reader: ReaderConfig;

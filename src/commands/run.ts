@@ -1,9 +1,10 @@
 import { Command } from 'commander';
 import { type Daemon, startDaemon } from '../daemon.js';
+import { EXIT } from '../exit.js';
 import { KeyScrubber } from '../key-scrubber.js';
 import { createLogger, type Logger } from '../log.js';
 import { createNotifier } from '../systemd/notify.js';
-import { EXIT, loadConfigForCommand } from './common.js';
+import { loadConfigForCommand } from './common.js';
 
 /** A stop that hangs (a device that never closes) must still end the process, so systemd can restart it. */
 const HARD_EXIT_MS = 10_000;

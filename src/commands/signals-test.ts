@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
+import { CliError, EXIT } from '../exit.js';
 import { createLogger } from '../log.js';
 import { commandLine, logView } from '../log-view.js';
 import { createSignals } from '../signals/create-signals.js';
 import { isPatternName, PATTERN_NAMES, playSequence } from '../signals/sequence.js';
-import { CliError, EXIT, loadConfigForCommand } from './common.js';
+import { loadConfigForCommand } from './common.js';
 
 /** `signals test [outcome]`: plays the patterns on the configured driver, for installation. */
 export function signalsTestCommand(): Command {

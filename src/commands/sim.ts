@@ -1,10 +1,10 @@
 import { Command } from 'commander';
+import { CliError, EXIT } from '../exit.js';
 import { createLogger, type Logger } from '../log.js';
 import { startSimulator } from '../moco/sim/server.js';
 import { DEFAULT_VARIANTS, type SimulatorOptions } from '../moco/sim/types.js';
 import { DEMO_USERS, loadUsersFile } from '../moco/sim/users.js';
 import { isValidTimeZone, systemTimeZone } from '../time/local.js';
-import { CliError, EXIT } from './common.js';
 
 const OVERRIDE = ['honoured', 'ignored'] as const;
 const DELETE_ANSWER = ['object', 'empty'] as const;

@@ -1,11 +1,12 @@
 import type { Config } from '../config/index.js';
+import { CliError, EXIT } from '../exit.js';
 import { describeFailure } from '../store/database.js';
 import { DatabaseError } from '../store/errors.js';
 import { openStores, type StoreAccess, type Stores } from '../store/open.js';
 import type { PrivilegedProcess } from '../store/privileges.js';
 import { KeyCipherError, masterKeyPath } from '../store/secrets.js';
 import { type Clock, systemClock } from '../time/clock.js';
-import { CliError, EXIT, loadConfigForCommand } from './common.js';
+import { loadConfigForCommand } from './common.js';
 
 export interface StoreIo {
   env: NodeJS.ProcessEnv;

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { CliError, EXIT } from '../exit.js';
 import { createLogger } from '../log.js';
 import { openStores } from '../store/open.js';
 import { createNotifier } from '../systemd/notify.js';
@@ -6,7 +7,7 @@ import { systemClock } from '../time/clock.js';
 import { startWeb, WebError } from '../web/app.js';
 import { hashPassword, MIN_PASSWORD_LENGTH, PasswordStore } from '../web/password.js';
 import { readLine } from './badge.js';
-import { CliError, EXIT, loadConfigForCommand } from './common.js';
+import { loadConfigForCommand } from './common.js';
 
 const CONFIG_HELP = 'configuration file (default: $MOCO_TIMECLOCK_CONFIG or /etc/moco-timeclock/config.yaml)';
 /** A stop that hangs must still end the process, so systemd can restart it. */

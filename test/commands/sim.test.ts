@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CliError } from '../../src/commands/common.js';
 import { runSimulator, type SimCliOptions, simulatorOptionsFrom } from '../../src/commands/sim.js';
+import { CliError } from '../../src/exit.js';
 import { createLogger } from '../../src/log.js';
 import { DEMO_USERS } from '../../src/moco/sim/users.js';
 
