@@ -27,7 +27,7 @@ import { type Clock, systemClock } from '../time/clock.js';
 import { formatOverride, localParts } from '../time/local.js';
 import { badgesToCsv, csvToImportRows } from './badge-csv.js';
 import { type KeyVerifier, verifyKeyWithMoco } from './badge-verify.js';
-import { loadConfigForCommand } from './common.js';
+import { loadConfigForCommand } from './load-config.js';
 import { withStores } from './stores.js';
 
 export const API_KEY_ENV = 'MOCO_API_KEY';
@@ -254,7 +254,7 @@ async function addBadge(io: Io, uidArgument: string | undefined, options: AddOpt
     );
   }
   const typedUid = uidArgument === undefined ? undefined : normalizeBadgeUid(uidArgument);
-  const preloaded = loadConfigForCommand(options.config);
+  const preloaded = loadConfigForCommand(options.config, io.env);
   if (options.user !== undefined || preloaded.moco.identity === 'impersonation') {
     return addForUser(io, preloaded, typedUid, options);
   }

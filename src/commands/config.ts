@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { loadConfigForCommand } from './common.js';
+import { loadConfigForCommand } from './load-config.js';
 
 /**
  * `config check`: whether a configuration file would be accepted, touching nothing else: what the
@@ -15,7 +15,7 @@ export function configCommand(): Command {
       'configuration file (default: $MOCO_TIMECLOCK_CONFIG or /etc/moco-timeclock/config.yaml)',
     )
     .action((options: { config?: string }) => {
-      const { configPath } = loadConfigForCommand(options.config);
+      const { configPath } = loadConfigForCommand(options.config, process.env);
       process.stdout.write(`${configPath}: valid configuration\n`);
     });
   return config;

@@ -7,7 +7,7 @@ import { describeOpenFailure, type OpenFailure } from '../readers/open-failure.j
 import type { CardReader } from '../readers/reader.js';
 import type { ReaderConfig, UidConfig } from '../readers/types.js';
 import { normalizeUid, uidOrigin } from '../readers/uid.js';
-import { loadConfigForCommand } from './common.js';
+import { loadConfigForCommand } from './load-config.js';
 
 export interface ReaderTestOptions {
   reader: ReaderConfig;
@@ -106,7 +106,7 @@ export function readerTestCommand(): Command {
     .description('open the configured reader alone and print each UID as it is read, until Ctrl-C')
     .option('-c, --config <file>', 'configuration file')
     .action(async (opts: { config?: string }) => {
-      const config = loadConfigForCommand(opts.config);
+      const config = loadConfigForCommand(opts.config, process.env);
       // Warnings go to stderr so the UID lines on stdout stay readable; an open failure is said
       // once, by the test itself.
       const logger = createLogger(

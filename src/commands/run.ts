@@ -4,7 +4,7 @@ import { EXIT } from '../exit.js';
 import { KeyScrubber } from '../key-scrubber.js';
 import { createLogger, type Logger } from '../log.js';
 import { createNotifier } from '../systemd/notify.js';
-import { loadConfigForCommand } from './common.js';
+import { loadConfigForCommand } from './load-config.js';
 
 /** A stop that hangs (a device that never closes) must still end the process, so systemd can restart it. */
 const HARD_EXIT_MS = 10_000;
@@ -14,7 +14,7 @@ export function runCommand(): Command {
     .description('run the time clock daemon (what the systemd service starts)')
     .option('-c, --config <file>', 'configuration file')
     .action(async (options: { config?: string }) => {
-      const config = loadConfigForCommand(options.config);
+      const config = loadConfigForCommand(options.config, process.env);
       const scrubber = new KeyScrubber();
       const logger = createLogger(config.log.level, undefined, scrubber);
       const notifier = createNotifier({ env: process.env, logger });

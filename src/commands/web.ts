@@ -7,7 +7,7 @@ import { systemClock } from '../time/clock.js';
 import { startWeb, WebError } from '../web/app.js';
 import { hashPassword, MIN_PASSWORD_LENGTH, PasswordStore } from '../web/password.js';
 import { readLine } from './badge.js';
-import { loadConfigForCommand } from './common.js';
+import { loadConfigForCommand } from './load-config.js';
 
 const CONFIG_HELP = 'configuration file (default: $MOCO_TIMECLOCK_CONFIG or /etc/moco-timeclock/config.yaml)';
 /** A stop that hangs must still end the process, so systemd can restart it. */
@@ -39,7 +39,7 @@ export function webCommand(deps: WebCommandDeps = {}): Command {
       const stdin = deps.stdin ?? process.stdin;
       const err = deps.stderr ?? process.stderr;
       const password = await readNewPassword(stdin, err);
-      const config = loadConfigForCommand(options.config);
+      const config = loadConfigForCommand(options.config, env);
       const hash = await hashPassword(password);
       const stores = openStores({ config, env, clock: systemClock });
       try {
@@ -55,7 +55,7 @@ export function webCommand(deps: WebCommandDeps = {}): Command {
 }
 
 async function serve(configOption: string | undefined, env: NodeJS.ProcessEnv): Promise<void> {
-  const config = loadConfigForCommand(configOption);
+  const config = loadConfigForCommand(configOption, env);
   if (!config.web.enabled) {
     throw new CliError(`the web page is off: set web.enabled: true in ${config.configPath}`, EXIT.config);
   }

@@ -1,0 +1,14 @@
+import { type Config, loadConfig, resolveConfigPath } from '../config/index.js';
+
+/**
+ * Loads the configuration for a command: `--config`, else $MOCO_TIMECLOCK_CONFIG of `env`, else the
+ * default path. An unusable one throws its ConfigError, which the CLI prints with every problem and
+ * ends with exit 78, before the command touches any state.
+ */
+export function loadConfigForCommand(
+  cliPath: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Config & { configPath: string } {
+  const path = resolveConfigPath(cliPath, env);
+  return { ...loadConfig(path), configPath: path };
+}
