@@ -14,7 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.js')).runCommand(),
   init: async () => (await import('./commands/init.js')).initCommand(),
   config: async () => (await import('./commands/config.js')).configCommand(),
-  badge: async () => (await import('./commands/badge.js')).badgeCommand(),
+  badge: async () => (await import('./commands/badge/index.js')).badgeCommand(),
   queue: async () => (await import('./commands/queue.js')).queueCommand(),
   status: async () => (await import('./commands/status.js')).statusCommand(),
   reader: async () => (await import('./commands/reader-test.js')).readerTestCommand(),

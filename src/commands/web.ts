@@ -6,7 +6,7 @@ import { createNotifier } from '../systemd/notify.js';
 import { systemClock } from '../time/clock.js';
 import { startWeb, WebError } from '../web/app.js';
 import { hashPassword, MIN_PASSWORD_LENGTH, PasswordStore } from '../web/password.js';
-import { readLine } from './badge.js';
+import { readLine } from './key-input.js';
 import { loadConfigForCommand } from './load-config.js';
 
 const CONFIG_HELP = 'configuration file (default: $MOCO_TIMECLOCK_CONFIG or /etc/moco-timeclock/config.yaml)';

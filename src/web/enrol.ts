@@ -1,4 +1,4 @@
-import type { KeyVerifier } from '../commands/badge-verify.js';
+import type { KeyVerifier } from '../commands/badge/verify.js';
 import type { MocoConfig } from '../config/index.js';
 import { CliError } from '../exit.js';
 import { findActiveUser, nameOf } from '../identity/users.js';

@@ -1,9 +1,9 @@
-import type { MocoConfig } from '../config/index.js';
-import { CliError } from '../exit.js';
-import { explainKeyRefusal, explainMocoTrouble } from '../failures/explain.js';
-import { mocoBaseUrl } from '../moco/base-url.js';
-import { MocoClient } from '../moco/client.js';
-import { isMocoError } from '../moco/errors.js';
+import type { MocoConfig } from '../../config/index.js';
+import { CliError } from '../../exit.js';
+import { explainKeyRefusal, explainMocoTrouble } from '../../failures/explain.js';
+import { mocoBaseUrl } from '../../moco/base-url.js';
+import { MocoClient } from '../../moco/client.js';
+import { isMocoError } from '../../moco/errors.js';
 
 export interface VerifiedUser {
   userId: number;

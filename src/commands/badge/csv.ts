@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { BadgeError, type ExportRow, type ImportRow } from '../store/badges.js';
+import { BadgeError, type ExportRow, type ImportRow } from '../../store/badges.js';
 
 /** The columns of `badge export`, in order; `badge import` accepts any subset that includes `uid`. */
 export const CSV_COLUMNS = ['uid', 'label', 'user_id', 'user_name', 'api_key'] as const;
