@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
-import { reportFailure } from './exit.js';
-import { VERSION } from './version.js';
+import type { Command } from 'commander';
+import { createProgram, runProgram } from './commands/program.js';
 
 // Attendance records are personal data: nothing this process writes is for group or others.
 process.umask(0o077);
@@ -25,33 +24,22 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   web: async () => (await import('./commands/web.js')).webCommand(),
 };
 
-async function buildProgram(requested: string | undefined): Promise<Command> {
-  const program = new Command('moco-timeclock')
-    .description('RFID time clock for MOCO: badge taps become MOCO presences')
-    .version(VERSION)
-    .showHelpAfterError();
+/** The commands of one run: only the one asked for, when it is one (all of them for the help). */
+async function commandsFor(requested: string | undefined): Promise<Command[]> {
   const names =
     requested === '--version' || requested === '-V'
       ? []
       : requested !== undefined && Object.hasOwn(COMMANDS, requested)
         ? [requested]
         : Object.keys(COMMANDS);
-  for (const name of names) program.addCommand(await (COMMANDS[name] as () => Promise<Command>)());
-  applyToAll(program, (command) => command.exitOverride());
-  return program;
+  const commands: Command[] = [];
+  for (const name of names) commands.push(await (COMMANDS[name] as () => Promise<Command>)());
+  return commands;
 }
 
-function applyToAll(command: Command, apply: (command: Command) => void): void {
-  apply(command);
-  for (const sub of command.commands) applyToAll(sub, apply);
-}
-
-async function main(argv: string[]): Promise<void> {
-  try {
-    await (await buildProgram(argv[2])).parseAsync(argv);
-  } catch (error) {
-    process.exitCode = reportFailure(error, process.stderr);
-  }
-}
-
-await main(process.argv);
+const exitCode = await runProgram(
+  async () => createProgram(await commandsFor(process.argv[2])),
+  process.argv,
+  process.stderr,
+);
+if (exitCode !== undefined) process.exitCode = exitCode;
