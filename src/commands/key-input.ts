@@ -1,20 +1,23 @@
-import { CliError, EXIT } from '../exit.js';
+/** A terminal that can stop echoing what is typed. */
+export type HiddenInput = NodeJS.ReadableStream & { setRawMode(raw: boolean): unknown };
 
 /**
- * One line from the terminal without echo, as `sudo` and `ssh` read passwords: the key must not
- * stay on the screen or in a screen recording. Backspace works; Ctrl+C aborts.
+ * One line from the terminal without echo, as `sudo` and `ssh` read passwords: a key or password
+ * must not stay on the screen or in a screen recording. Backspace works; Enter or Ctrl+D ends the
+ * line; Ctrl+C rejects with `interrupted()`.
  */
-export async function readHidden(io: {
-  stdin: NodeJS.ReadableStream;
-  err: (text: string) => void;
-}): Promise<string> {
-  const tty = io.stdin as NodeJS.ReadStream;
+export async function readHidden(
+  tty: HiddenInput,
+  err: { write(text: string): unknown },
+  prompt: string,
+  interrupted: () => Error,
+): Promise<string> {
   // Echo off before the prompt: whoever answers it types into a silent terminal.
   tty.setRawMode(true);
-  io.err('MOCO API key (not shown): ');
+  err.write(prompt);
   try {
     return await new Promise<string>((resolve, reject) => {
-      let key = '';
+      let typed = '';
       const finish = (settle: () => void) => {
         tty.off('data', onData);
         tty.off('end', onEnd);
@@ -24,23 +27,25 @@ export async function readHidden(io: {
       const onData = (chunk: Buffer | string) => {
         for (const char of chunk.toString()) {
           if (char === '\u0003') {
-            finish(() => reject(new CliError('interrupted: no badge added', EXIT.interrupted)));
+            finish(() => reject(interrupted()));
             return;
           }
           if (char === '\r' || char === '\n' || char === '\u0004') {
-            finish(() => resolve(key));
+            finish(() => resolve(typed));
             return;
           }
-          key = char === '\u007f' || char === '\b' ? key.slice(0, -1) : key + char;
+          typed = char === '\u007f' || char === '\b' ? typed.slice(0, -1) : typed + char;
         }
       };
-      const onEnd = () => finish(() => resolve(key));
+      const onEnd = () => finish(() => resolve(typed));
       tty.on('data', onData);
       tty.once('end', onEnd);
+      // A second line (a password typed again) comes after the first one paused the stream.
+      tty.resume();
     });
   } finally {
     tty.setRawMode(false);
-    io.err('\n');
+    err.write('\n');
   }
 }
 

@@ -6,7 +6,7 @@ import { createNotifier } from '../systemd/notify.js';
 import { systemClock } from '../time/clock.js';
 import { startWeb, WebError } from '../web/app.js';
 import { hashPassword, MIN_PASSWORD_LENGTH, PasswordStore } from '../web/password.js';
-import { readLine } from './key-input.js';
+import { type HiddenInput, readHidden, readLine } from './key-input.js';
 import { loadConfigForCommand } from './load-config.js';
 
 const CONFIG_HELP = 'configuration file (default: $MOCO_TIMECLOCK_CONFIG or /etc/moco-timeclock/config.yaml)';
@@ -93,8 +93,10 @@ async function readNewPassword(
 ): Promise<string> {
   let password: string;
   if (stdin.isTTY === true && stdin.setRawMode !== undefined) {
-    password = await readHidden(stdin, err, 'New web admin password: ');
-    const again = await readHidden(stdin, err, 'Again: ');
+    const tty = stdin as HiddenInput;
+    const aborted = () => new CliError('aborted; nothing changed', EXIT.usage);
+    password = await readHidden(tty, err, 'New web admin password: ', aborted);
+    const again = await readHidden(tty, err, 'Again: ', aborted);
     if (again !== password) throw new CliError('the two passwords differ; nothing changed', EXIT.usage);
   } else {
     password = await readLine(stdin);
@@ -106,34 +108,4 @@ async function readNewPassword(
     );
   }
   return password;
-}
-
-/** A line typed on a terminal in raw mode, so nothing of it is echoed. Ctrl-C aborts. */
-function readHidden(
-  stdin: NonNullable<WebCommandDeps['stdin']>,
-  err: { write(text: string): unknown },
-  prompt: string,
-): Promise<string> {
-  err.write(prompt);
-  stdin.setRawMode?.(true);
-  stdin.resume();
-  return new Promise((resolve, reject) => {
-    let typed = '';
-    const done = (finish: () => void) => {
-      stdin.off('data', onData);
-      stdin.setRawMode?.(false);
-      stdin.pause();
-      err.write('\n');
-      finish();
-    };
-    const onData = (chunk: Buffer | string) => {
-      for (const char of chunk.toString()) {
-        if (char === '\r' || char === '\n') return done(() => resolve(typed));
-        if (char === '\u0003')
-          return done(() => reject(new CliError('aborted; nothing changed', EXIT.usage)));
-        typed = char === '\u007f' || char === '\b' ? typed.slice(0, -1) : typed + char;
-      }
-    };
-    stdin.on('data', onData);
-  });
 }

@@ -81,7 +81,15 @@ async function addBadge(io: Io, uidArgument: string | undefined, options: AddOpt
 async function resolveKey(io: Io, option: string | undefined): Promise<string> {
   let key: string | undefined;
   if (option === '-') {
-    key = io.stdin.isTTY === true ? await readHidden(io) : await readLine(io.stdin);
+    key =
+      io.stdin.isTTY === true
+        ? await readHidden(
+            io.stdin as NodeJS.ReadStream,
+            { write: io.err },
+            'MOCO API key (not shown): ',
+            () => new CliError('interrupted: no badge added', EXIT.interrupted),
+          )
+        : await readLine(io.stdin);
   } else {
     key = option ?? io.env[API_KEY_ENV];
   }
