@@ -5,9 +5,7 @@ import { KeyScrubber } from '../key-scrubber.js';
 import { createLogger, type Logger } from '../log.js';
 import { createNotifier } from '../systemd/notify.js';
 import { loadConfigForCommand } from './load-config.js';
-
-/** A stop that hangs (a device that never closes) must still end the process, so systemd can restart it. */
-const HARD_EXIT_MS = 10_000;
+import { HARD_EXIT_MS, runUntilStopSignal } from './stop-signal.js';
 
 export function runCommand(): Command {
   return new Command('run')
@@ -29,22 +27,7 @@ export function runCommand(): Command {
         setTimeout(() => process.exit(process.exitCode ?? EXIT.failure), HARD_EXIT_MS).unref();
         throw error;
       }
-      notifier.ready();
-      const stopWatchdog = notifier.startWatchdog();
-      await new Promise<void>((resolve) => {
-        const stop = (signal: NodeJS.Signals) => {
-          logger.info({ signal }, 'stopping');
-          notifier.stopping();
-          stopWatchdog();
-          setTimeout(() => {
-            logger.error('stop took too long; exiting hard');
-            process.exit(1);
-          }, HARD_EXIT_MS).unref();
-          void daemon.stop().then(resolve);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await runUntilStopSignal({ logger, notifier, stop: () => daemon.stop() });
     });
 }
 

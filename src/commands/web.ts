@@ -8,10 +8,9 @@ import { startWeb, WebError } from '../web/app.js';
 import { hashPassword, MIN_PASSWORD_LENGTH, PasswordStore } from '../web/password.js';
 import { type HiddenInput, readHidden, readLine } from './key-input.js';
 import { loadConfigForCommand } from './load-config.js';
+import { runUntilStopSignal } from './stop-signal.js';
 
 const CONFIG_HELP = 'configuration file (default: $MOCO_TIMECLOCK_CONFIG or /etc/moco-timeclock/config.yaml)';
-/** A stop that hangs must still end the process, so systemd can restart it. */
-const HARD_EXIT_MS = 10_000;
 
 export interface WebCommandDeps {
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
@@ -71,19 +70,7 @@ async function serve(configOption: string | undefined, env: NodeJS.ProcessEnv): 
     }
     throw error;
   }
-  notifier.ready();
-  const stopWatchdog = notifier.startWatchdog();
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'stopping');
-      notifier.stopping();
-      stopWatchdog();
-      setTimeout(() => process.exit(1), HARD_EXIT_MS).unref();
-      void app.stop().then(resolve);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await runUntilStopSignal({ logger, notifier, stop: () => app.stop() });
 }
 
 /** Twice on a terminal, without echo; one line from a pipe (for scripts). */
