@@ -7,10 +7,8 @@ import { systemClock } from '../time/clock.js';
 import { startWeb, WebError } from '../web/app.js';
 import { hashPassword, MIN_PASSWORD_LENGTH, PasswordStore } from '../web/password.js';
 import { type HiddenInput, readHidden, readLine } from './key-input.js';
-import { loadConfigForCommand } from './load-config.js';
+import { CONFIG_HELP, loadConfigForCommand } from './load-config.js';
 import { runUntilStopSignal } from './stop-signal.js';
-
-const CONFIG_HELP = 'configuration file (default: $MOCO_TIMECLOCK_CONFIG or /etc/moco-timeclock/config.yaml)';
 
 export interface WebCommandDeps {
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };

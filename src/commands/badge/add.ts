@@ -3,9 +3,9 @@ import { CliError, EXIT } from '../../exit.js';
 import { apiKeyProblem } from '../../moco/api-key.js';
 import { normalizeBadgeUid } from '../../store/badges.js';
 import { readHidden, readLine } from '../key-input.js';
-import { loadConfigForCommand } from '../load-config.js';
+import { CONFIG_HELP, loadConfigForCommand } from '../load-config.js';
 import { addForUser } from './add-user.js';
-import { type AddOptions, CONFIG_HELP, describeOwner, type Io, lastUnknown, withStore } from './context.js';
+import { type AddOptions, describeOwner, type Io, lastUnknown, withStore } from './context.js';
 
 export const API_KEY_ENV = 'MOCO_API_KEY';
 

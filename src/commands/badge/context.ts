@@ -52,9 +52,6 @@ export function lastUnknown(io: Io, unknownScans: UnknownScans, timeZone: string
   return scan.uid;
 }
 
-export const CONFIG_HELP =
-  'configuration file (default: $MOCO_TIMECLOCK_CONFIG or /etc/moco-timeclock/config.yaml)';
-
 /** The shared `withStores` with the badge commands' context. */
 export async function withStore(
   io: Io,

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../../exit.js';
 import { normalizeBadgeUid } from '../../store/badges.js';
-import { CONFIG_HELP, type Io, keptInMoco, withStore } from './context.js';
+import { CONFIG_HELP } from '../load-config.js';
+import { type Io, keptInMoco, withStore } from './context.js';
 
 /** `badge remove`: the badge goes, and its taps are no longer booked. */
 export function defineRemove(badge: Command, io: Io): void {

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CliError } from '../../exit.js';
 import { BadgeError, checkImportRows, type ExportRow, throwImportProblems } from '../../store/badges.js';
-import { CONFIG_HELP, type Io, keptInMoco, withStore } from './context.js';
+import { CONFIG_HELP } from '../load-config.js';
+import { type Io, keptInMoco, withStore } from './context.js';
 import { badgesToCsv, csvToImportRows } from './csv.js';
 
 /** `badge export`: every badge as CSV, the keys only when asked for. */

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type { Config } from '../../config/index.js';
 import type { BadgeSummary } from '../../store/badges.js';
 import type { MocoBadgeRow } from '../../store/moco-badges.js';
-import { CONFIG_HELP, type Io, withStore } from './context.js';
+import { CONFIG_HELP } from '../load-config.js';
+import { type Io, withStore } from './context.js';
 import { columns, formatTime } from './format.js';
 
 /** `badge list`: the table an admin reads, or JSON for scripts; keys only as their last characters. */
