@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { errorMessage } from '../error-message.js';
 import { CliError } from '../exit.js';
 import { createLogger, type Logger } from '../log.js';
 import { commandLine, logView } from '../log-view.js';
@@ -78,12 +79,12 @@ export async function runReaderTest(options: ReaderTestOptions): Promise<void> {
   try {
     reader = await createReader(config, { ...options.readerDeps, logger: options.logger, onOpenFailure });
   } catch (error) {
-    throw new CliError(error instanceof Error ? error.message : String(error));
+    throw new CliError(errorMessage(error));
   }
   try {
     out.write(`reading from ${describeReader(config)}, uid.format ${uid.format}; Ctrl-C to stop\n`);
     await reader.start(onUid, onState).catch((error: unknown) => {
-      throw new CliError(error instanceof Error ? error.message : String(error));
+      throw new CliError(errorMessage(error));
     });
     await finished;
   } finally {

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { errorMessage } from '../error-message.js';
 import { CliError, EXIT } from '../exit.js';
 import { createLogger, type Logger } from '../log.js';
 import { startSimulator } from '../moco/sim/server.js';
@@ -48,7 +49,7 @@ export function simulatorOptionsFrom(cli: SimCliOptions): SimulatorOptions {
     try {
       users = loadUsersFile(cli.users);
     } catch (error) {
-      throw new CliError(error instanceof Error ? error.message : String(error), EXIT.usage);
+      throw new CliError(errorMessage(error), EXIT.usage);
     }
   }
   const offsetMinutes =
@@ -82,9 +83,7 @@ export async function runSimulator(
   try {
     sim = await startSimulator({ ...options, logger: io.logger });
   } catch (error) {
-    throw new CliError(
-      `cannot start the simulator: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw new CliError(`cannot start the simulator: ${errorMessage(error)}`);
   }
   const lines = [
     `MOCO simulator listening: ${sim.baseUrl}`,

@@ -1,3 +1,4 @@
+import { errorMessage } from '../error-message.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../time/clock.js';
 import { systemTimers, type Timers } from '../time/timers.js';
@@ -27,7 +28,7 @@ async function loadSerialPort(): Promise<SerialPortConstructor> {
   try {
     return (await import('serialport')).SerialPort;
   } catch (error) {
-    throw new Error(`cannot load the serialport package: ${(error as Error).message}`);
+    throw new Error(`cannot load the serialport package: ${errorMessage(error)}`);
   }
 }
 
@@ -36,7 +37,7 @@ async function loadHid(): Promise<HidModule> {
     const hid: HidModule = (await import('node-hid')).default;
     return hid;
   } catch (error) {
-    throw new Error(`cannot load the node-hid package: ${(error as Error).message}`);
+    throw new Error(`cannot load the node-hid package: ${errorMessage(error)}`);
   }
 }
 
