@@ -5,6 +5,7 @@ import { RateLimiter } from './courier/rate-limiter.js';
 import { TimeTrust } from './courier/time-trust.js';
 import { createBadgeSource } from './directory/source.js';
 import { Gate } from './gate.js';
+import { HEARTBEAT_MS } from './heartbeat.js';
 import { configuredStaffKey } from './identity/staff-key.js';
 import type { KeyScrubber } from './key-scrubber.js';
 import type { Logger } from './log.js';
@@ -14,7 +15,7 @@ import { MocoWatch } from './moco/watch.js';
 import type { IdleState, Outcome } from './outcome.js';
 import { createReader, type ReaderDeps } from './readers/factory.js';
 import type { ReaderState } from './readers/reader.js';
-import { createUidNormalizer } from './readers/uid.js';
+import { createUidNormalizer, type Uid } from './readers/uid.js';
 import { createSignals, type SignalsDeps } from './signals/create-signals.js';
 import { daemonBusyTimeoutMs, databasePath } from './store/database.js';
 import { StorageHealth } from './store/health.js';
@@ -36,7 +37,6 @@ import { VERSION } from './version.js';
 const RATE_WINDOW_MARGIN_MS = 1_000;
 /** Forgotten clock-outs are few; each is looked up hourly (RECHECK_MS), this only says when to look. */
 const RECHECK_FORGOTTEN_MS = 10 * 60_000;
-const HEARTBEAT_MS = 5_000;
 const CLOCK_PROBE_MS = 30_000;
 const PRUNE_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -251,10 +251,10 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   const inFlight = new Set<Promise<unknown>>();
   // Last-seen times are bookkeeping, not attendance: they are written with the heartbeat, so a
   // tap costs one commit before its answer, not three.
-  const lastSeen = new Map<string, number>();
+  const lastSeen = new Map<Uid, number>();
   const badgeDirectory = {
-    find: (uid: string) => badgeSource.find(uid),
-    markSeen: (uid: string, at: number) => lastSeen.set(uid, at),
+    find: (uid: Uid) => badgeSource.find(uid),
+    markSeen: (uid: Uid, at: number) => lastSeen.set(uid, at),
   };
   const heartbeat = () => {
     // Kept when the write failed: the next beat records them. No write, no attempt: an empty

@@ -3,21 +3,13 @@ import { SerialPortMock } from 'serialport';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatUidLine, runReaderTest } from '../../src/commands/reader-test.js';
 import { CliError } from '../../src/exit.js';
-import type { ReaderConfig, UidConfig } from '../../src/readers/types.js';
+import type { ReaderConfig, UidConfig } from '../../src/readers/config.js';
+import { configWith } from '../config/build.js';
 import { captureLogger, ManualTimers } from '../readers/helpers.js';
 
-const STDIN: ReaderConfig = {
-  type: 'stdin',
-  path: null,
-  baudRate: 9600,
-  protocol: 'rdm6300',
-  vendorId: null,
-  productId: null,
-  hidDriver: 'libusb',
-  interKeyTimeoutMs: 200,
-};
-const SERIAL: ReaderConfig = { ...STDIN, type: 'serial', path: '/dev/serial0' };
-const AS_READ: UidConfig = { format: 'as-read', reverseBytes: false };
+const STDIN = configWith().reader;
+const SERIAL = configWith({ reader: { type: 'serial', path: '/dev/serial0' } }).reader;
+const AS_READ = configWith().uid;
 
 function output() {
   let text = '';
