@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
-import { describeError, EXIT } from './commands/common.js';
-import { VERSION } from './version.js';
+import type { Command } from 'commander';
+import { createProgram, runProgram } from './commands/program.js';
 
 // Attendance records are personal data: nothing this process writes is for group or others.
 process.umask(0o077);
@@ -14,7 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.js')).runCommand(),
   init: async () => (await import('./commands/init.js')).initCommand(),
   config: async () => (await import('./commands/config.js')).configCommand(),
-  badge: async () => (await import('./commands/badge.js')).badgeCommand(),
+  badge: async () => (await import('./commands/badge/index.js')).badgeCommand(),
   queue: async () => (await import('./commands/queue.js')).queueCommand(),
   status: async () => (await import('./commands/status.js')).statusCommand(),
   reader: async () => (await import('./commands/reader-test.js')).readerTestCommand(),
@@ -25,43 +24,22 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   web: async () => (await import('./commands/web.js')).webCommand(),
 };
 
-async function buildProgram(requested: string | undefined): Promise<Command> {
-  const program = new Command('moco-timeclock')
-    .description('RFID time clock for MOCO: badge taps become MOCO presences')
-    .version(VERSION)
-    .showHelpAfterError();
+/** The commands of one run: only the one asked for, when it is one (all of them for the help). */
+async function commandsFor(requested: string | undefined): Promise<Command[]> {
   const names =
     requested === '--version' || requested === '-V'
       ? []
       : requested !== undefined && Object.hasOwn(COMMANDS, requested)
         ? [requested]
         : Object.keys(COMMANDS);
-  for (const name of names) program.addCommand(await (COMMANDS[name] as () => Promise<Command>)());
-  applyToAll(program, (command) => command.exitOverride());
-  return program;
+  const commands: Command[] = [];
+  for (const name of names) commands.push(await (COMMANDS[name] as () => Promise<Command>)());
+  return commands;
 }
 
-function applyToAll(command: Command, apply: (command: Command) => void): void {
-  apply(command);
-  for (const sub of command.commands) applyToAll(sub, apply);
-}
-
-async function main(argv: string[]): Promise<void> {
-  try {
-    await (await buildProgram(argv[2])).parseAsync(argv);
-  } catch (error) {
-    process.exitCode = exitCodeOf(error);
-  }
-}
-
-function exitCodeOf(error: unknown): number {
-  if (error instanceof CommanderError) {
-    // Help and version end with exit code 0; every other commander error is a usage error.
-    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  }
-  const { message, exitCode } = describeError(error);
-  process.stderr.write(`moco-timeclock: ${message}\n`);
-  return exitCode;
-}
-
-await main(process.argv);
+const exitCode = await runProgram(
+  async () => createProgram(await commandsFor(process.argv[2])),
+  process.argv,
+  process.stderr,
+);
+if (exitCode !== undefined) process.exitCode = exitCode;

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { loadConfigForCommand } from './common.js';
+import { CONFIG_HELP, loadConfigForCommand } from './load-config.js';
 
 /**
  * `config check`: whether a configuration file would be accepted, touching nothing else: what the
@@ -10,12 +10,9 @@ export function configCommand(): Command {
   config
     .command('check')
     .description('validate the configuration and print every problem (exit 78), or that it is valid')
-    .option(
-      '-c, --config <file>',
-      'configuration file (default: $MOCO_TIMECLOCK_CONFIG or /etc/moco-timeclock/config.yaml)',
-    )
+    .option('-c, --config <file>', CONFIG_HELP)
     .action((options: { config?: string }) => {
-      const { configPath } = loadConfigForCommand(options.config);
+      const { configPath } = loadConfigForCommand(options.config, process.env);
       process.stdout.write(`${configPath}: valid configuration\n`);
     });
   return config;

@@ -14,6 +14,7 @@ import {
   parseDemoLine,
 } from '../demo/keys.js';
 import { DemoNarrator } from '../demo/narrator.js';
+import { CliError, EXIT } from '../exit.js';
 import { KeyScrubber } from '../key-scrubber.js';
 import { createLogger } from '../log.js';
 import { logView } from '../log-view.js';
@@ -21,7 +22,6 @@ import { DEMO_USERS, type Simulator, startSimulator } from '../moco/sim/index.js
 import { openStores } from '../store/open.js';
 import { systemClock } from '../time/clock.js';
 import { isValidTimeZone, systemTimeZone } from '../time/local.js';
-import { CliError, EXIT } from './common.js';
 
 const HOUR_MS = 3_600_000;
 

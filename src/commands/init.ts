@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { databaseFileState, databasePath } from '../store/database.js';
 import { masterKeyPath } from '../store/secrets.js';
-import { loadConfigForCommand } from './common.js';
+import { loadConfigForCommand } from './load-config.js';
 import { processIo, withStores } from './stores.js';
 
 /**
@@ -15,7 +15,7 @@ export function initCommand(): Command {
     )
     .option('-c, --config <file>', 'configuration file')
     .action(async (options: { config?: string }) => {
-      const config = loadConfigForCommand(options.config);
+      const config = loadConfigForCommand(options.config, process.env);
       const path = databasePath(config.dataDir);
       if (databaseFileState(path) === 'present') {
         // An existing database is left exactly as it is: not even migrated, since during an

@@ -1,11 +1,11 @@
 import { once } from 'node:events';
 import { Command } from 'commander';
 import type { Config } from '../config/index.js';
+import { CliError, EXIT } from '../exit.js';
 import { storedUid } from '../readers/uid.js';
 import type { Journal, Tap } from '../store/journal.js';
 import { readDaemonStatus } from '../store/status.js';
 import { formatOverride, localParts } from '../time/local.js';
-import { CliError, EXIT } from './common.js';
 import {
   explainFailure,
   failureText,

@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { errorMessage } from '../error-message.js';
+import { CliError } from '../exit.js';
 import { createLogger, type Logger } from '../log.js';
 import { commandLine, logView } from '../log-view.js';
 import type { ReaderConfig, UidConfig } from '../readers/config.js';
@@ -6,7 +8,7 @@ import { createReader, type ReaderDeps } from '../readers/factory.js';
 import { describeOpenFailure, type OpenFailure } from '../readers/open-failure.js';
 import type { CardReader } from '../readers/reader.js';
 import { normalizeUid, uidOrigin } from '../readers/uid.js';
-import { CliError, loadConfigForCommand } from './common.js';
+import { loadConfigForCommand } from './load-config.js';
 
 export interface ReaderTestOptions {
   reader: ReaderConfig;
@@ -77,12 +79,12 @@ export async function runReaderTest(options: ReaderTestOptions): Promise<void> {
   try {
     reader = await createReader(config, { ...options.readerDeps, logger: options.logger, onOpenFailure });
   } catch (error) {
-    throw new CliError(error instanceof Error ? error.message : String(error));
+    throw new CliError(errorMessage(error));
   }
   try {
     out.write(`reading from ${describeReader(config)}, uid.format ${uid.format}; Ctrl-C to stop\n`);
     await reader.start(onUid, onState).catch((error: unknown) => {
-      throw new CliError(error instanceof Error ? error.message : String(error));
+      throw new CliError(errorMessage(error));
     });
     await finished;
   } finally {
@@ -105,7 +107,7 @@ export function readerTestCommand(): Command {
     .description('open the configured reader alone and print each UID as it is read, until Ctrl-C')
     .option('-c, --config <file>', 'configuration file')
     .action(async (opts: { config?: string }) => {
-      const config = loadConfigForCommand(opts.config);
+      const config = loadConfigForCommand(opts.config, process.env);
       // Warnings go to stderr so the UID lines on stdout stay readable; an open failure is said
       // once, by the test itself.
       const logger = createLogger(

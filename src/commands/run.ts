@@ -1,19 +1,18 @@
 import { Command } from 'commander';
 import { type Daemon, startDaemon } from '../daemon.js';
+import { EXIT } from '../exit.js';
 import { KeyScrubber } from '../key-scrubber.js';
 import { createLogger, type Logger } from '../log.js';
 import { createNotifier } from '../systemd/notify.js';
-import { EXIT, loadConfigForCommand } from './common.js';
-
-/** A stop that hangs (a device that never closes) must still end the process, so systemd can restart it. */
-const HARD_EXIT_MS = 10_000;
+import { loadConfigForCommand } from './load-config.js';
+import { HARD_EXIT_MS, runUntilStopSignal } from './stop-signal.js';
 
 export function runCommand(): Command {
   return new Command('run')
     .description('run the time clock daemon (what the systemd service starts)')
     .option('-c, --config <file>', 'configuration file')
     .action(async (options: { config?: string }) => {
-      const config = loadConfigForCommand(options.config);
+      const config = loadConfigForCommand(options.config, process.env);
       const scrubber = new KeyScrubber();
       const logger = createLogger(config.log.level, undefined, scrubber);
       const notifier = createNotifier({ env: process.env, logger });
@@ -28,22 +27,7 @@ export function runCommand(): Command {
         setTimeout(() => process.exit(process.exitCode ?? EXIT.failure), HARD_EXIT_MS).unref();
         throw error;
       }
-      notifier.ready();
-      const stopWatchdog = notifier.startWatchdog();
-      await new Promise<void>((resolve) => {
-        const stop = (signal: NodeJS.Signals) => {
-          logger.info({ signal }, 'stopping');
-          notifier.stopping();
-          stopWatchdog();
-          setTimeout(() => {
-            logger.error('stop took too long; exiting hard');
-            process.exit(1);
-          }, HARD_EXIT_MS).unref();
-          void daemon.stop().then(resolve);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await runUntilStopSignal({ logger, notifier, stop: () => daemon.stop() });
     });
 }
 

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
+import { CliError, EXIT } from '../exit.js';
 import { createLogger } from '../log.js';
 import { commandLine, logView } from '../log-view.js';
 import { createSignals } from '../signals/create-signals.js';
 import { isPatternName, PATTERN_NAMES, playSequence } from '../signals/sequence.js';
-import { CliError, EXIT, loadConfigForCommand } from './common.js';
+import { loadConfigForCommand } from './load-config.js';
 
 /** `signals test [outcome]`: plays the patterns on the configured driver, for installation. */
 export function signalsTestCommand(): Command {
@@ -21,7 +22,7 @@ export function signalsTestCommand(): Command {
           EXIT.usage,
         );
       }
-      const config = loadConfigForCommand(opts.config);
+      const config = loadConfigForCommand(opts.config, process.env);
       // Human lines on stderr: the pattern names on stdout stay readable.
       const logger = createLogger(config.log.level, logView(process.stderr, commandLine)).child({
         part: 'signals',

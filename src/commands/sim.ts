@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { errorMessage } from '../error-message.js';
+import { CliError, EXIT } from '../exit.js';
 import { createLogger, type Logger } from '../log.js';
 import { startSimulator } from '../moco/sim/server.js';
 import { DEFAULT_VARIANTS, type SimulatorOptions } from '../moco/sim/types.js';
 import { DEMO_USERS, loadUsersFile } from '../moco/sim/users.js';
 import { isValidTimeZone, systemTimeZone } from '../time/local.js';
-import { CliError, EXIT } from './common.js';
 
 const OVERRIDE = ['honoured', 'ignored'] as const;
 const DELETE_ANSWER = ['object', 'empty'] as const;
@@ -69,7 +70,7 @@ export function simulatorOptionsFrom(cli: SimCliOptions): SimulatorOptions {
     try {
       users = loadUsersFile(cli.users);
     } catch (error) {
-      throw new CliError(error instanceof Error ? error.message : String(error), EXIT.usage);
+      throw new CliError(errorMessage(error), EXIT.usage);
     }
   }
   const tls = tlsFrom(cli);
@@ -108,9 +109,7 @@ export async function runSimulator(
   try {
     sim = await startSimulator({ ...options, logger: io.logger });
   } catch (error) {
-    throw new CliError(
-      `cannot start the simulator: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw new CliError(`cannot start the simulator: ${errorMessage(error)}`);
   }
   const lines = [
     `MOCO simulator listening: ${sim.baseUrl}`,

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { type Config, ConfigError } from '../config/index.js';
 import { type BadgesReport, badgesReport } from '../directory/report.js';
+import { configHeading, EXIT, exitCodeFor, failureMessage } from '../exit.js';
 import { explainClockOffset, type TapFailureKind } from '../failures/explain.js';
 import { isHeartbeatFresh } from '../heartbeat.js';
 import { mocoBaseUrl } from '../moco/base-url.js';
@@ -9,7 +10,6 @@ import { type DaemonStatus, readDaemonStatus } from '../store/status.js';
 import { systemClock } from '../time/clock.js';
 import { formatOverride, localParts } from '../time/local.js';
 import { VERSION } from '../version.js';
-import { configHeading, describeError, EXIT } from './common.js';
 import {
   explainFailure,
   failureText,
@@ -118,11 +118,11 @@ const NOTHING_YET: Omit<StatusFacts, 'now'> = {
  * 78 for a setup problem no restart fixes. With --json the error is JSON too.
  */
 function cannotTell(error: unknown, json: boolean): void {
-  const { message, exitCode } = describeError(error);
+  const exitCode = exitCodeFor(error);
   const code = exitCode === EXIT.failure ? EXIT.cannotTell : exitCode;
   process.exitCode = code;
   if (!json) {
-    process.stderr.write(`moco-timeclock: ${message}\n`);
+    process.stderr.write(`moco-timeclock: ${failureMessage(error)}\n`);
     return;
   }
   const name = error instanceof Error ? error.name : 'Error';

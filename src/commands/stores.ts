@@ -1,11 +1,12 @@
 import type { Config } from '../config/index.js';
+import { CliError, EXIT } from '../exit.js';
 import { describeFailure } from '../store/database.js';
 import { DatabaseError } from '../store/errors.js';
 import { openStores, type StoreAccess, type Stores } from '../store/open.js';
 import type { PrivilegedProcess } from '../store/privileges.js';
 import { KeyCipherError, masterKeyPath } from '../store/secrets.js';
 import { type Clock, systemClock } from '../time/clock.js';
-import { CliError, EXIT, loadConfigForCommand } from './common.js';
+import { loadConfigForCommand } from './load-config.js';
 
 export interface StoreIo {
   env: NodeJS.ProcessEnv;
@@ -39,7 +40,7 @@ export async function withStores<T>(
   options: WithStoresOptions,
   action: (stores: Stores, config: Config & { configPath: string }) => T | Promise<T>,
 ): Promise<T | undefined> {
-  const config = loadConfigForCommand(options.config);
+  const config = loadConfigForCommand(options.config, io.env);
   let stores: Stores;
   try {
     stores = openStores({

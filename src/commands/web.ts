@@ -1,16 +1,14 @@
 import { Command } from 'commander';
+import { CliError, EXIT } from '../exit.js';
 import { createLogger } from '../log.js';
 import { openStores } from '../store/open.js';
 import { createNotifier } from '../systemd/notify.js';
 import { systemClock } from '../time/clock.js';
 import { startWeb, WebError } from '../web/app.js';
 import { hashPassword, MIN_PASSWORD_LENGTH, PasswordStore } from '../web/password.js';
-import { readLine } from './badge.js';
-import { CliError, EXIT, loadConfigForCommand } from './common.js';
-
-const CONFIG_HELP = 'configuration file (default: $MOCO_TIMECLOCK_CONFIG or /etc/moco-timeclock/config.yaml)';
-/** A stop that hangs must still end the process, so systemd can restart it. */
-const HARD_EXIT_MS = 10_000;
+import { type HiddenInput, readHidden, readLine } from './key-input.js';
+import { CONFIG_HELP, loadConfigForCommand } from './load-config.js';
+import { runUntilStopSignal } from './stop-signal.js';
 
 export interface WebCommandDeps {
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
@@ -38,7 +36,7 @@ export function webCommand(deps: WebCommandDeps = {}): Command {
       const stdin = deps.stdin ?? process.stdin;
       const err = deps.stderr ?? process.stderr;
       const password = await readNewPassword(stdin, err);
-      const config = loadConfigForCommand(options.config);
+      const config = loadConfigForCommand(options.config, env);
       const hash = await hashPassword(password);
       const stores = openStores({ config, env, clock: systemClock });
       try {
@@ -54,7 +52,7 @@ export function webCommand(deps: WebCommandDeps = {}): Command {
 }
 
 async function serve(configOption: string | undefined, env: NodeJS.ProcessEnv): Promise<void> {
-  const config = loadConfigForCommand(configOption);
+  const config = loadConfigForCommand(configOption, env);
   if (!config.web.enabled) {
     throw new CliError(`the web page is off: set web.enabled: true in ${config.configPath}`, EXIT.config);
   }
@@ -70,19 +68,7 @@ async function serve(configOption: string | undefined, env: NodeJS.ProcessEnv): 
     }
     throw error;
   }
-  notifier.ready();
-  const stopWatchdog = notifier.startWatchdog();
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'stopping');
-      notifier.stopping();
-      stopWatchdog();
-      setTimeout(() => process.exit(1), HARD_EXIT_MS).unref();
-      void app.stop().then(resolve);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await runUntilStopSignal({ logger, notifier, stop: () => app.stop() });
 }
 
 /** Twice on a terminal, without echo; one line from a pipe (for scripts). */
@@ -92,8 +78,10 @@ async function readNewPassword(
 ): Promise<string> {
   let password: string;
   if (stdin.isTTY === true && stdin.setRawMode !== undefined) {
-    password = await readHidden(stdin, err, 'New web admin password: ');
-    const again = await readHidden(stdin, err, 'Again: ');
+    const tty = stdin as HiddenInput;
+    const aborted = () => new CliError('aborted; nothing changed', EXIT.usage);
+    password = await readHidden(tty, err, 'New web admin password: ', aborted);
+    const again = await readHidden(tty, err, 'Again: ', aborted);
     if (again !== password) throw new CliError('the two passwords differ; nothing changed', EXIT.usage);
   } else {
     password = await readLine(stdin);
@@ -105,34 +93,4 @@ async function readNewPassword(
     );
   }
   return password;
-}
-
-/** A line typed on a terminal in raw mode, so nothing of it is echoed. Ctrl-C aborts. */
-function readHidden(
-  stdin: NonNullable<WebCommandDeps['stdin']>,
-  err: { write(text: string): unknown },
-  prompt: string,
-): Promise<string> {
-  err.write(prompt);
-  stdin.setRawMode?.(true);
-  stdin.resume();
-  return new Promise((resolve, reject) => {
-    let typed = '';
-    const done = (finish: () => void) => {
-      stdin.off('data', onData);
-      stdin.setRawMode?.(false);
-      stdin.pause();
-      err.write('\n');
-      finish();
-    };
-    const onData = (chunk: Buffer | string) => {
-      for (const char of chunk.toString()) {
-        if (char === '\r' || char === '\n') return done(() => resolve(typed));
-        if (char === '\u0003')
-          return done(() => reject(new CliError('aborted; nothing changed', EXIT.usage)));
-        typed = char === '\u007f' || char === '\b' ? typed.slice(0, -1) : typed + char;
-      }
-    };
-    stdin.on('data', onData);
-  });
 }

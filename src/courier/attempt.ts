@@ -1,3 +1,4 @@
+import { errorMessage } from '../error-message.js';
 import type { CredentialsFor } from '../identity/credentials.js';
 import type { Logger } from '../log.js';
 import type { MocoClient, MocoCredentials, MocoUserClient } from '../moco/client.js';
@@ -102,7 +103,7 @@ export async function attemptDelivery(
   try {
     credentials = deps.credentialsFor(tap);
   } catch (error) {
-    return failed('error', `cannot read the badge's key: ${describe(error)}`, tap.uncertain);
+    return failed('error', `cannot read the badge's key: ${errorMessage(error)}`, tap.uncertain);
   }
   if (credentials === null) return failed('error', 'badge was removed before delivery', tap.uncertain);
   const user = deps.client.forKey(credentials.apiKey, { impersonateUserId: credentials.impersonateUserId });
@@ -388,7 +389,7 @@ async function directionFromDay(user: MocoUserClient, tap: Tap, deps: AttemptDep
     }
   } catch (error) {
     deps.logger.warn(
-      { tapId: tap.id, err: describe(error) },
+      { tapId: tap.id, err: errorMessage(error) },
       'could not read the day after an empty touch answer',
     );
   }
@@ -450,8 +451,4 @@ function failed(
   uncertain: boolean,
 ): AttemptResult {
   return { kind: 'failed', outcome, reason, uncertain };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../error-message.js';
 import type { CredentialsFor } from '../identity/credentials.js';
 import type { Logger } from '../log.js';
 import type { MocoClient } from '../moco/client.js';
@@ -350,7 +351,7 @@ export class Courier {
       return {
         kind: 'failed',
         outcome: 'error',
-        reason: `local error: ${(error as Error).message}`,
+        reason: `local error: ${errorMessage(error)}`,
         // A local failure can come after the request went out; only a reconciliation can tell.
         uncertain: !fresh || tap.uncertain,
       };
@@ -488,7 +489,7 @@ export class Courier {
     } catch (error) {
       // Looked at again after another settle time: a repair is made of state, not of steps.
       journal.postponeVerification(tap.id, this.deps.clock.now() + this.deps.settleMs);
-      logger.warn({ tapId: tap.id, err: describe(error) }, 'could not verify a re-sent tap yet');
+      logger.warn({ tapId: tap.id, err: errorMessage(error) }, 'could not verify a re-sent tap yet');
     }
   }
 
@@ -545,8 +546,4 @@ export class Courier {
       this.kick();
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

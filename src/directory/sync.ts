@@ -1,3 +1,4 @@
+import { errorMessage } from '../error-message.js';
 import type { Explanation } from '../failures/explain.js';
 import type { Logger } from '../log.js';
 import type { MocoUserClient } from '../moco/client.js';
@@ -227,5 +228,5 @@ function latest(current: string | null, users: readonly MocoUser[]): string | nu
 function describe(error: unknown): string {
   if (isMocoError(error))
     return `${error.status === undefined ? '' : `${error.status} `}${error.code}: ${error.message}`;
-  return `local error: ${error instanceof Error ? error.message : String(error)}`;
+  return `local error: ${errorMessage(error)}`;
 }

@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import { errorMessage } from '../error-message.js';
 import type { BadgeStore } from '../store/badges.js';
 import type { Database } from '../store/database.js';
 
@@ -54,7 +55,7 @@ export function skip(detail: string): CheckResult {
 
 /** `EACCES` and the like, for a detail line; the message when there is no code. */
 export function errorCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+  return (error as NodeJS.ErrnoException).code ?? errorMessage(error);
 }
 
 const LABELS: Record<CheckStatus, string> = { ok: 'OK  ', fail: 'FAIL', skip: 'SKIP' };
@@ -84,7 +85,7 @@ export async function runChecks(
     } catch (error) {
       results = [
         fail(
-          `unexpected error: ${error instanceof Error ? error.message : String(error)}`,
+          `unexpected error: ${errorMessage(error)}`,
           'this is not a known problem: report it with this output',
         ),
       ];

@@ -1,5 +1,5 @@
-import { EXIT } from '../commands/common.js';
 import { indentProblems } from '../config/index.js';
+import { EXIT } from '../exit.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import type { ClockSyncProbe } from '../time/sync.js';
 import { badgesCheck } from './badges.js';

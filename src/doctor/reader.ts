@@ -1,3 +1,4 @@
+import { errorMessage } from '../error-message.js';
 import { isHeartbeatFresh } from '../heartbeat.js';
 import { parseUsbId, type ReaderConfig } from '../readers/config.js';
 import type { HidModule } from '../readers/hid-reader.js';
@@ -116,7 +117,7 @@ async function checkHid(reader: ReaderConfig, loadHid: () => Promise<HidModule>)
     hid.setDriverType(reader.hidDriver);
     devices = await hid.devicesAsync();
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     return fail(
       `node-hid cannot load its native library (${message})`,
       LIBRARY_ERROR.test(message)

@@ -1,3 +1,4 @@
+import { errorMessage } from '../error-message.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../time/clock.js';
 import type { Timers } from '../time/timers.js';
@@ -125,7 +126,7 @@ export class HidReader implements CardReader {
     try {
       devices = await this.options.hid.devicesAsync();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       if (first && LIBRARY_LOAD_ERROR.test(message)) {
         this.link.stop();
         throw new HidLibraryError(message);
@@ -149,7 +150,7 @@ export class HidReader implements CardReader {
       device = await this.options.hid.HIDAsync.open(path);
     } catch (error) {
       // hidapi says only "cannot open device": in practice another process holds it or permissions lack.
-      this.link.openFailed({ kind: 'busy', message: error instanceof Error ? error.message : String(error) });
+      this.link.openFailed({ kind: 'busy', message: errorMessage(error) });
       return;
     }
     if (!this.link.running) {

@@ -1,3 +1,4 @@
+import { errorMessage } from '../error-message.js';
 import type { HidModule } from './hid-reader.js';
 import type { SerialPortConstructor } from './serial-reader.js';
 
@@ -26,6 +27,6 @@ async function naming<T>(pkg: string, load: () => Promise<T>): Promise<T> {
   try {
     return await load();
   } catch (error) {
-    throw new Error(`cannot load the ${pkg} package: ${(error as Error).message}`);
+    throw new Error(`cannot load the ${pkg} package: ${errorMessage(error)}`);
   }
 }

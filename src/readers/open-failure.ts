@@ -1,3 +1,4 @@
+import { errorMessage } from '../error-message.js';
 /** Why a reader device could not be opened, so callers can tell the operator what to do. */
 export interface OpenFailure {
   kind: 'missing' | 'busy' | 'permission' | 'other';
@@ -13,7 +14,7 @@ const SERIAL_PATTERNS: [OpenFailure['kind'], RegExp][] = [
 ];
 
 export function classifySerialOpenError(error: unknown): OpenFailure {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const match = SERIAL_PATTERNS.find(([, pattern]) => pattern.test(message));
   return { kind: match?.[0] ?? 'other', message };
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../error-message.js';
 import type { Logger } from '../log.js';
 import type { Timers } from '../time/timers.js';
 import type { SignalsConfig } from './config.js';
@@ -55,7 +56,7 @@ async function buildDriver(config: SignalsConfig, deps: SignalsDeps): Promise<Si
           error instanceof GpioUnavailableError ? { code: error.code } : { code: 'failed', err: error };
         deps.logger.warn(
           fields,
-          `gpio signals unavailable, signals go to the log only: ${(error as Error).message}`,
+          `gpio signals unavailable, signals go to the log only: ${errorMessage(error)}`,
         );
         return createLogSignals(deps.logger, resolvePatterns(config.patterns, config.leds.yellow !== null));
       }

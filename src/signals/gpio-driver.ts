@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorMessage } from '../error-message.js';
 import type { Logger } from '../log.js';
 import type { Timers } from '../time/timers.js';
 import { LED_NAMES, type SignalsConfig } from './config.js';
@@ -74,7 +75,7 @@ export async function createGpioSignals(
   try {
     onoff = await (deps.loadGpio ?? (() => import('onoff')))();
   } catch (error) {
-    throw new GpioUnavailableError('load_failed', `cannot load onoff: ${(error as Error).message}`, {
+    throw new GpioUnavailableError('load_failed', `cannot load onoff: ${errorMessage(error)}`, {
       cause: error,
     });
   }
@@ -171,7 +172,7 @@ function explainExportError(
         { cause: error },
       );
     default:
-      return new GpioUnavailableError('failed', `cannot export ${pin}: ${(error as Error).message}`, {
+      return new GpioUnavailableError('failed', `cannot export ${pin}: ${errorMessage(error)}`, {
         cause: error,
       });
   }

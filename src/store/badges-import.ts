@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { errorMessage } from '../error-message.js';
 import { apiKeyProblem } from '../moco/api-key.js';
 import type { Uid } from '../readers/uid.js';
 import type { Clock } from '../time/clock.js';
@@ -185,7 +186,7 @@ export function checkImportRows(rows: readonly ImportRow[]): {
     try {
       uid = normalizeBadgeUid(input.uid);
     } catch (error) {
-      problem((error as Error).message);
+      problem(errorMessage(error));
       continue;
     }
     const earlier = seen.get(uid);

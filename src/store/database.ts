@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { errorMessage } from '../error-message.js';
 import { dataDirProblem, describeDataDirError } from './data-dir.js';
 import { corruptDatabase, DatabaseError, noDatabaseYet, storageError } from './errors.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
@@ -135,7 +136,7 @@ function openFailure(error: unknown, path: string, dataDir: string): DatabaseErr
     'open_failed',
     path,
     {
-      detail: `cannot open the database ${path} (${code ?? reason(error)})`,
+      detail: `cannot open the database ${path} (${code ?? errorMessage(error)})`,
       fix: `the files in ${dataDir} must belong to the service user: sudo chown -R moco-timeclock: ${dataDir}`,
     },
     error,
@@ -207,8 +208,4 @@ function narrowMode(file: string): void {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'EPERM') throw error;
   }
-}
-
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

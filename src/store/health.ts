@@ -1,3 +1,4 @@
+import { errorMessage } from '../error-message.js';
 import type { Logger } from '../log.js';
 import { faultAt, storageError } from './errors.js';
 
@@ -69,7 +70,7 @@ export class StorageHealth implements WriteObserver {
         what,
         fault,
         code: typeof code === 'string' ? code : error instanceof Error ? error.name : 'unknown',
-        reason: described?.message ?? (error instanceof Error ? error.message : String(error)),
+        reason: described?.message ?? errorMessage(error),
       },
       'database writes failing',
     );

@@ -1,6 +1,6 @@
 import type { AxiosInstance } from 'axios';
 import type { FastifyInstance } from 'fastify';
-import { type KeyVerifier, verifyKeyWithMoco } from '../commands/badge-verify.js';
+import { type KeyVerifier, verifyKeyWithMoco } from '../commands/badge/verify.js';
 import { buildReport, readStatusFacts } from '../commands/status.js';
 import type { Config } from '../config/index.js';
 import { parseListen } from '../config/listen.js';

@@ -1,6 +1,6 @@
-import type { KeyVerifier } from '../commands/badge-verify.js';
-import { CliError } from '../commands/common.js';
+import type { KeyVerifier } from '../commands/badge/verify.js';
 import type { MocoConfig } from '../config/index.js';
+import { CliError } from '../exit.js';
 import { findActiveUser, nameOf } from '../identity/users.js';
 import type { MocoClient, MocoUserClient } from '../moco/client.js';
 import { MocoError } from '../moco/errors.js';

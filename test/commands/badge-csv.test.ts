@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { badgesToCsv, csvToImportRows } from '../../src/commands/badge-csv.js';
+import { badgesToCsv, csvToImportRows } from '../../src/commands/badge/csv.js';
 import type { BadgeError } from '../../src/store/badges.js';
 
 function importError(text: string): BadgeError {

@@ -7,6 +7,7 @@ import { openStores } from '../../src/store/open.js';
 import { systemClock } from '../../src/time/clock.js';
 import { cli, ensureBuilt } from '../integration/harness.js';
 import { readUid } from '../readers/uids.js';
+import { runBadge } from './in-process.js';
 
 /** `badge add --user` with one Staff key: the badge kept on the kiosk, or written into MOCO's field. */
 
@@ -55,7 +56,9 @@ async function install(options: {
   writeFileSync(join(dir, 'staff.key'), `${STAFF_KEY}\n`, { mode: 0o600 });
 }
 
-const badge = (...args: string[]) => cli(['badge', ...args, '--config', configPath]);
+const badge = (...args: string[]) => runBadge([...args, '--config', configPath]);
+/** The same as a process, where the CLI's own exit matters. */
+const spawned = (...args: string[]) => cli(['badge', ...args, '--config', configPath]);
 
 function stores() {
   return openStores({ config: { dataDir: join(dir, 'data'), configPath }, env: {}, clock: systemClock });
@@ -95,7 +98,7 @@ const SLOW = { timeout: 60_000 };
 describe('badge add --user, badges on this kiosk', SLOW, () => {
   it('checks the user in MOCO by id or email and stores no key', async () => {
     await install({ source: 'local' });
-    const byId = await badge('add', '04a1', '--user', '1001', '--name', 'Anna');
+    const byId = await spawned('add', '04a1', '--user', '1001', '--name', 'Anna');
     expect(byId.stdout).toContain(
       'added badge 04A1 -> Anna Schmidt (MOCO user 1001), booked with the Staff key',
     );
@@ -137,7 +140,7 @@ describe('badge add --user, badges on this kiosk', SLOW, () => {
   it('says where the Staff key goes when there is none, as a configuration error', async () => {
     await install({ source: 'local' });
     rmSync(join(dir, 'staff.key'));
-    const result = await badge('add', '04A1', '--user', '1001');
+    const result = await spawned('add', '04A1', '--user', '1001');
     expect(result.code).toBe(78);
     expect(result.stderr).toContain(
       `put the API key of a MOCO user with the Staff permission into ${join(dir, 'staff.key')}`,

@@ -12,18 +12,17 @@ import { type Database, databasePath, openDatabase } from '../../src/store/datab
 import { KeyCipher, loadMasterKey } from '../../src/store/secrets.js';
 import { UnknownScans } from '../../src/store/unknown-scans.js';
 import { readUid } from '../readers/uids.js';
+import { type CommandResult, runBadge } from './in-process.js';
 
-/** The badge command as an admin runs it: `moco-timeclock badge ...` as a process against the simulator. */
+/**
+ * The badge command as an admin runs it, against the simulator: in this process through its deps,
+ * and where the process itself matters (its umask, a real stdin and environment, the exit status
+ * of a bad configuration) as `moco-timeclock badge ...` in a process.
+ */
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 const [ANNA, BEN] = DEMO_USERS as [(typeof DEMO_USERS)[0], (typeof DEMO_USERS)[0]];
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let sim: Simulator;
 const dirs: string[] = [];
@@ -54,8 +53,17 @@ function workspace(mocoBaseUrl = sim.baseUrl) {
     `moco:\n  baseUrl: ${mocoBaseUrl}\ntimezone: Europe/Berlin\ndataDir: ${dataDir}\n`,
   );
 
+  const badge = (args: string[], options: RunOptions = {}): Promise<CommandResult> =>
+    runBadge([...args, '--config', configPath], options);
+
+  const ok = async (args: string[], options?: RunOptions): Promise<CommandResult> => {
+    const result = await badge(args, options);
+    expect(result, result.stderr).toMatchObject({ code: 0 });
+    return result;
+  };
+
   /** Async on purpose: the simulator answers from this process's event loop while the CLI runs. */
-  const badge = (args: string[], options: RunOptions = {}): Promise<Result> =>
+  const spawned = (args: string[], options: RunOptions = {}): Promise<CommandResult> =>
     new Promise((resolvePromise, reject) => {
       const child = spawn(process.execPath, [CLI, 'badge', ...args, '--config', configPath], {
         env: { PATH: process.env.PATH, ...options.env },
@@ -74,8 +82,8 @@ function workspace(mocoBaseUrl = sim.baseUrl) {
       child.stdin.end(options.input ?? '');
     });
 
-  const ok = async (args: string[], options?: RunOptions): Promise<Result> => {
-    const result = await badge(args, options);
+  const spawnedOk = async (args: string[], options?: RunOptions): Promise<CommandResult> => {
+    const result = await spawned(args, options);
     expect(result, result.stderr).toMatchObject({ code: 0 });
     return result;
   };
@@ -101,16 +109,16 @@ function workspace(mocoBaseUrl = sim.baseUrl) {
         .map((r) => r.api_key),
     );
 
-  return { dir, dataDir, configPath, badge, ok, stored, rawKeys, withStore };
+  return { dir, dataDir, configPath, badge, ok, spawned, spawnedOk, stored, rawKeys, withStore };
 }
 
-// Every test starts several CLI processes (about a second each on a Pi-class or busy machine).
+// A CLI process takes about a second on a Pi-class or busy machine.
 const SLOW = { timeout: 60_000 };
 
 describe('badge add', SLOW, () => {
   it('verifies the key with MOCO and stores the user, with the key encrypted', async () => {
     const w = workspace();
-    const result = await w.ok(['add', '04a1b2', '--key', ANNA.apiKey, '--name', 'Anna']);
+    const result = await w.spawnedOk(['add', '04a1b2', '--key', ANNA.apiKey, '--name', 'Anna']);
     expect(result.stdout).toContain('added badge 04A1B2 -> Anna Schmidt (MOCO user 1001), label "Anna"');
     expect(w.stored()).toMatchObject([
       { uid: '04A1B2', label: 'Anna', userId: 1001, userName: 'Anna Schmidt', apiKey: ANNA.apiKey },
@@ -174,8 +182,8 @@ describe('badge add', SLOW, () => {
 
   it('takes the key from stdin with --key - or from $MOCO_API_KEY', async () => {
     const w = workspace();
-    await w.ok(['add', '01', '--key', '-'], { input: `${ANNA.apiKey}\nignored\n` });
-    await w.ok(['add', '02'], { env: { MOCO_API_KEY: BEN.apiKey } });
+    await w.spawnedOk(['add', '01', '--key', '-'], { input: `${ANNA.apiKey}\nignored\n` });
+    await w.spawnedOk(['add', '02'], { env: { MOCO_API_KEY: BEN.apiKey } });
     expect(w.stored()).toMatchObject([
       { uid: '01', userId: 1001, apiKey: ANNA.apiKey },
       { uid: '02', userId: 1002, apiKey: BEN.apiKey },
@@ -359,7 +367,7 @@ describe('badge set-up errors', SLOW, () => {
   it('exits 78 on a bad configuration', async () => {
     const w = workspace();
     writeFileSync(w.configPath, 'moco: {}\ndataDir: 5\n');
-    const result = await w.badge(['list']);
+    const result = await w.spawned(['list']);
     expect(result.code).toBe(78);
     expect(result.stderr).toContain('invalid configuration');
   });

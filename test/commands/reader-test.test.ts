@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { SerialPortMock } from 'serialport';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CliError } from '../../src/commands/common.js';
 import { formatUidLine, runReaderTest } from '../../src/commands/reader-test.js';
+import { CliError } from '../../src/exit.js';
 import type { ReaderConfig, UidConfig } from '../../src/readers/config.js';
 import { configWith } from '../config/build.js';
 import { captureLogger, ManualTimers } from '../readers/helpers.js';

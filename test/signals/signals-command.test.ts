@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CliError, EXIT } from '../../src/commands/common.js';
 import { signalsTestCommand } from '../../src/commands/signals-test.js';
+import { CliError, EXIT } from '../../src/exit.js';
 
 describe('signals test command', () => {
   it('is the test sub-command of signals', () => {

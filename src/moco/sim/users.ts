@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { errorMessage } from '../../error-message.js';
 import type { SimUser } from './types.js';
 
 /** Fake users for demos and tests; Clara's key has staff rights and may impersonate the others. */
@@ -42,7 +43,7 @@ export function loadUsersFile(path: string): SimUser[] {
   try {
     raw = parseYaml(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`users file ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`users file ${path}: ${errorMessage(error)}`);
   }
   if (!Array.isArray(raw) || raw.length === 0) {
     throw new Error(`users file ${path}: expected a non-empty list of users`);

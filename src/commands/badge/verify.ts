@@ -1,9 +1,10 @@
-import type { MocoConfig } from '../config/index.js';
-import { explainKeyRefusal, explainMocoTrouble } from '../failures/explain.js';
-import { mocoBaseUrl } from '../moco/base-url.js';
-import { MocoClient } from '../moco/client.js';
-import { isMocoError } from '../moco/errors.js';
-import { CliError } from './common.js';
+import type { MocoConfig } from '../../config/index.js';
+import { errorMessage } from '../../error-message.js';
+import { CliError } from '../../exit.js';
+import { explainKeyRefusal, explainMocoTrouble } from '../../failures/explain.js';
+import { mocoBaseUrl } from '../../moco/base-url.js';
+import { MocoClient } from '../../moco/client.js';
+import { isMocoError } from '../../moco/errors.js';
 
 export interface VerifiedUser {
   userId: number;
@@ -35,9 +36,7 @@ export const verifyKeyWithMoco: KeyVerifier = async (moco, apiKey) => {
  */
 export function verificationFailure(error: unknown, baseUrl: string): CliError {
   if (!isMocoError(error)) {
-    return new CliError(
-      `could not verify the key: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    return new CliError(`could not verify the key: ${errorMessage(error)}`);
   }
   const trouble = explainMocoTrouble(error.code, { baseUrl });
   if (trouble === null) {

@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { BadgeError, type ExportRow, type ImportRow } from '../store/badges.js';
+import { errorMessage } from '../../error-message.js';
+import { BadgeError, type ExportRow, type ImportRow } from '../../store/badges.js';
 
 /** The columns of `badge export`, in order; `badge import` accepts any subset that includes `uid`. */
 export const CSV_COLUMNS = ['uid', 'label', 'user_id', 'user_name', 'api_key'] as const;
@@ -55,7 +56,7 @@ export function csvToImportRows(text: string): ImportRow[] {
     }) as unknown as typeof records;
   } catch (error) {
     const line = (error as { lines?: number }).lines ?? 1;
-    throw importError(line, `not readable as CSV: ${(error as Error).message}`);
+    throw importError(line, `not readable as CSV: ${errorMessage(error)}`);
   }
   const [header, ...body] = records;
   if (header === undefined)
