@@ -568,12 +568,6 @@ export class Journal {
     ).get(lane, localDate, beforeId) as { outcome: FinalOutcome } | undefined;
     return row?.outcome ?? null;
   }
-
-  lastTap(): Tap | null {
-    return toTap(
-      this.sql('SELECT * FROM taps ORDER BY id DESC LIMIT 1').safeIntegers(true).get() as TapRow | undefined,
-    );
-  }
 }
 
 function openStates(options: { failedOnly?: boolean }): string {

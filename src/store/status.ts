@@ -17,7 +17,7 @@ export interface DaemonStatus {
   clockSynchronized: boolean | null;
   /** MOCO's clock minus the kiosk's (ms), from the `Date` of MOCO's last answer; null before one. */
   mocoClockOffsetMs?: number | null;
-  lastScan: { at: number; outcome: Outcome; tapId?: number } | null;
+  lastScan: { at: number; outcome: Outcome } | null;
 }
 
 const KEY = 'daemon_status';

@@ -11,9 +11,9 @@ import { runMigrations } from '../../src/store/database.js';
 import { Journal, laneOf, type NewTap, type Tap } from '../../src/store/journal.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import type { Clock } from '../../src/time/clock.js';
-import { localToEpoch } from '../../src/time/local.js';
 import type { ClockSyncProbe, MonotonicSource } from '../../src/time/sync.js';
 import { systemTimers } from '../../src/time/timers.js';
+import { localToEpoch } from '../time/local-to-epoch.js';
 
 export const BERLIN = 'Europe/Berlin';
 /** A working day the taps of most tests fall on. */

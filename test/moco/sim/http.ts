@@ -1,6 +1,6 @@
 import type { Simulator } from '../../../src/moco/sim/types.js';
 import type { Clock } from '../../../src/time/clock.js';
-import { localToEpoch } from '../../../src/time/local.js';
+import { localToEpoch } from '../../time/local-to-epoch.js';
 
 export const BERLIN = 'Europe/Berlin';
 export const ANNA = 'demo-key-anna';
