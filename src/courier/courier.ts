@@ -1,3 +1,4 @@
+import type { Connectivity } from '../connectivity.js';
 import type { CredentialsFor } from '../identity/credentials.js';
 import type { Logger } from '../log.js';
 import type { MocoClient } from '../moco/client.js';
@@ -31,8 +32,6 @@ const ANSWERING_MS = 10 * 60_000;
 /** How long the courier trusts its own view of a user's day between two taps of a drain. */
 const DAY_VIEW_MS = 5 * 60_000;
 const MINUTE_MS = 60_000;
-
-export type Connectivity = 'online' | 'offline';
 
 export interface CourierStatus {
   connectivity: Connectivity;

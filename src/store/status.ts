@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { Connectivity } from '../courier/courier.js';
+import type { Connectivity } from '../connectivity.js';
 import type { Outcome } from '../outcome.js';
 import type { ReaderState } from '../readers/reader.js';
 
