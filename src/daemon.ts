@@ -90,13 +90,13 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const timers = options.timers ?? systemTimers;
-  const part = (name: string) => logger.child({ part: name });
+  const log = partLoggers(logger);
 
   // The idle signal follows the storage's health; the signals exist only further down.
   let showIdle = () => {};
   const storage = new StorageHealth({
     path: databasePath(config.dataDir),
-    logger: part('store'),
+    logger: log.store,
     now: () => clock.now(),
     onChange: () => showIdle(),
   });
@@ -118,7 +118,8 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   const client = new MocoClient({
     baseUrl: mocoBaseUrl(config.moco),
     timeoutMs: config.moco.timeoutMs,
-    logger: part('moco'),
+    // The client names its part itself: a second `part` binding would print the key twice.
+    logger,
     clock,
     onAnswer: (answer) => watch.record(answer),
     scrubber: options.scrubber,
@@ -140,7 +141,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     (error) => {
       if (sendLogFailing) return;
       sendLogFailing = true;
-      part('moco').warn(
+      log.moco.warn(
         { err: error },
         'cannot record when requests went out; a restart may exceed the rate limit',
       );
@@ -152,13 +153,13 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     clock,
     journal,
     timeZone: config.timezone,
-    logger: part('clock'),
+    logger: log.clock,
     mocoOffsetMs: () => watch.offsetMs(),
   });
   await timeTrust.refresh();
 
   const signals = await createSignals(config.signals, {
-    logger: part('signals'),
+    logger: log.signals,
     out: options.signalsOut,
     ...options.signalsDeps,
   });
@@ -229,7 +230,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     watch,
     clock,
     timers,
-    logger: part('courier'),
+    logger: log.courier,
     timeZone: config.timezone,
     feedbackTimeoutMs: config.scan.feedbackTimeoutMs,
     settleMs: config.moco.settleMs,
@@ -247,7 +248,6 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   }
 
   const normalize = createUidNormalizer(config.reader, config.uid);
-  const scanLogger = part('tap');
   const inFlight = new Set<Promise<unknown>>();
   // Last-seen times are bookkeeping, not attendance: they are written with the heartbeat, so a
   // tap costs one commit before its answer, not three.
@@ -281,7 +281,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
       timing: () => timeTrust.stamp(),
       clock,
       timeZone: config.timezone,
-      logger: scanLogger,
+      logger: log.tap,
     }).then((outcome: Outcome | null) => {
       if (outcome === null) return;
       kiosk.lastScan = { at: clock.now(), outcome };
@@ -318,7 +318,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     beforeRequest: () => limiter.acquire('drain'),
     now: () => clock.now(),
     today,
-    logger: part('courier'),
+    logger: log.courier,
   };
   let rechecking: Promise<unknown> = Promise.resolve();
   const intervals = [
@@ -335,7 +335,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
         .then(() => recheckForgotten(recheckDeps))
         .then((mended) => mended && refreshIdle())
         .catch((error: unknown) =>
-          part('courier').warn({ err: error }, 'could not recheck forgotten clock-outs'),
+          log.courier.warn({ err: error }, 'could not recheck forgotten clock-outs'),
         );
     }, RECHECK_FORGOTTEN_MS),
   ];
@@ -376,6 +376,22 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
       })();
       return stopping;
     },
+  };
+}
+
+/**
+ * Each part's logger, named here once. The MOCO client, the reader and the badge source name their
+ * part themselves (`moco`, `reader`, `badges`): they get the root logger.
+ */
+function partLoggers(root: Logger) {
+  const part = (name: string) => root.child({ part: name });
+  return {
+    store: part('store'),
+    moco: part('moco'),
+    clock: part('clock'),
+    signals: part('signals'),
+    courier: part('courier'),
+    tap: part('tap'),
   };
 }
 
