@@ -13,9 +13,9 @@ import { type AttemptResult, attemptDelivery } from './attempt.js';
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { DayViews } from './day-views.js';
 import { dayBefore } from './open-presences.js';
-import type { Intent } from './plan.js';
 import type { Priority, RateLimiter } from './rate-limiter.js';
 import type { TimeTrust } from './time-trust.js';
+import type { UncertainRequest } from './uncertain.js';
 import { verifyResend } from './verify.js';
 
 /** How long a tap whose time cannot be trusted yet waits before the clock is asked again. */
@@ -78,8 +78,11 @@ export class Courier {
   private wake: (() => void) | null = null;
   private readonly lanes = new Map<string, Promise<unknown>>();
   private readonly waiters = new Map<number, (outcome: Outcome) => void>();
-  /** Taps journaled by this process and not attempted yet: no request of theirs can be out there. */
-  private readonly fresh = new Set<number>();
+  /**
+   * Taps journaled by this process and not attempted yet: no request of theirs can be out there,
+   * though a touch journaled with the tap already reads as uncertain in the journal.
+   */
+  private readonly unsent = new Set<number>();
   private failures = 0;
   private pausedUntil = 0;
   /** MOCO asked us to slow down (429): that pause is MOCO's to end, not a new tap's. */
@@ -158,7 +161,7 @@ export class Courier {
    * documented nowhere). The touch is journaled with the tap, so a crash before MOCO's answer is
    * recorded ends in a reconciliation; it names what it will change, as this kiosk knows the person.
    */
-  touchFor(lane: string, localDate: string): { intent: Intent; at: number } | null {
+  touchFor(lane: string, localDate: string): UncertainRequest | null {
     if (!this.sendsNow() || this.deps.journal.hasPending(lane)) return null;
     const open = this.deps.journal.openPresenceOf(lane);
     if (open !== null && open.date < localDate) return null;
@@ -170,7 +173,7 @@ export class Courier {
    * MOCO gave, or `queued` when MOCO is slow, unreachable, or known to be unreachable.
    */
   deliverLive(tap: Tap, onOutcome: (outcome: Outcome) => void = () => {}): Promise<Outcome> {
-    this.fresh.add(tap.id);
+    this.unsent.add(tap.id);
     if (!this.sendsNow()) {
       // The person is answered at once; a tap is still a reason to look whether MOCO is back,
       // rather than leave it waiting out a backoff of minutes.
@@ -294,7 +297,7 @@ export class Courier {
    * from when it went out (persisted, so a quick restart waits too) before MOCO's day is read.
    */
   private unsettled(tap: Tap, now: number): boolean {
-    if (!tap.uncertain || this.fresh.has(tap.id) || tap.sentAt === null) return false;
+    if (!this.uncertain(tap) || tap.sentAt === null) return false;
     // A clock that went back since: the time it went out is unknown, so the wait starts now.
     const sentAt = Math.min(tap.sentAt, now);
     if (tap.sentAt > now) this.deps.journal.markSentAt(tap.id, now);
@@ -306,17 +309,18 @@ export class Courier {
 
   private async attempt(tap: Tap, priority: Priority, live: boolean): Promise<AttemptResult> {
     const { journal, clock, timeTrust } = this.deps;
-    const fresh = this.fresh.delete(tap.id);
+    const uncertain = this.uncertain(tap);
+    const unsent = this.unsent.delete(tap.id);
     try {
       return await attemptDelivery(
         tap,
-        { live, fresh },
+        { live, uncertain },
         {
           client: this.deps.client,
           credentialsFor: this.deps.credentialsFor,
           previousOutcome: (t) => journal.lastOutcomeOn(t.lane, t.localDate, t.id),
           beforeRequest: () => this.deps.limiter.acquire(priority),
-          markSending: (intent) => journal.markSending(tap.id, intent, clock.now()),
+          markUncertain: (intent) => journal.markUncertain(tap.id, { intent, at: clock.now() }),
           // Read again: the minute may have been corrected just now.
           timed: (t) => (timeTrust.prepare(t, false) === 'hold' ? 'hold' : (journal.get(t.id) ?? t)),
           mocoClockKnown: () => this.deps.watch.offsetMs() !== null,
@@ -336,9 +340,14 @@ export class Courier {
         outcome: 'error',
         reason: `local error: ${(error as Error).message}`,
         // A local failure can come after the request went out; only a reconciliation can tell.
-        uncertain: !fresh || tap.uncertain,
+        uncertain: !unsent || tap.uncertain,
       };
     }
+  }
+
+  /** Whether a request of the tap may be out there: the one answer to it, for every step of the courier. */
+  private uncertain(tap: Tap): boolean {
+    return tap.uncertain && !this.unsent.has(tap.id);
   }
 
   private nightShiftOf(tap: Tap): OpenPresence | null {

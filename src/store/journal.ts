@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Effect, Intent } from '../courier/plan.js';
+import type { UncertainRequest } from '../courier/uncertain.js';
 import type { Outcome } from '../outcome.js';
 import type { WriteObserver } from './health.js';
 import { inShortTransactions, type ShortTransactionOptions } from './short-transactions.js';
@@ -37,7 +38,7 @@ export interface Tap extends NewTap {
   attempts: number;
   lastError: string | null;
   nextAttemptAt: number;
-  /** A request was sent and no answer came back: reconcile with MOCO before sending it again. */
+  /** A request may be out there (see UncertainRequest): reconcile with MOCO before sending it again. */
   uncertain: boolean;
   /** What the request that may have landed does in MOCO; null when none can be out there. */
   intent: Intent | null;
@@ -219,17 +220,17 @@ export class Journal {
    * touch goes out right after this commit is journaled with it, so a crash in between ends in a
    * reconciliation on restart instead of a blind second touch, at no extra fsync.
    */
-  append(tap: NewTap, options: { sending?: { intent: Intent; at: number } | null } = {}): Tap {
-    const sending = options.sending ?? null;
+  append(tap: NewTap, options: { uncertain?: UncertainRequest | null } = {}): Tap {
+    const uncertain = options.uncertain ?? null;
     let result: { lastInsertRowid: number | bigint };
     try {
       result = this.insert.run({
         ...tap,
         lane: laneOf(tap),
         clockSynced: tap.clockSynced ? 1 : 0,
-        uncertain: sending === null ? 0 : 1,
-        intent: sending === null ? null : JSON.stringify(sending.intent),
-        sentAt: sending?.at ?? null,
+        uncertain: uncertain === null ? 0 : 1,
+        intent: uncertain === null ? null : JSON.stringify(uncertain.intent),
+        sentAt: uncertain?.at ?? null,
       });
     } catch (error) {
       this.observer?.failed(error);
@@ -397,10 +398,10 @@ export class Journal {
   }
 
   /** Before a request is sent: from now until MOCO's definite answer, a restart reconciles first. */
-  markSending(id: number, intent: Intent, at: number): void {
+  markUncertain(id: number, request: UncertainRequest): void {
     this.sql('UPDATE taps SET uncertain = 1, intent = ?, sent_at = ? WHERE id = ?').run(
-      JSON.stringify(intent),
-      at,
+      JSON.stringify(request.intent),
+      request.at,
       id,
     );
   }

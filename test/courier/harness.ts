@@ -193,12 +193,12 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     append: (tap, appendOptions) => {
       if (appendOptions?.touch !== true) return journal.append(tap);
       const closes = journal.openPresenceOf(laneOf(tap))?.presenceId ?? null;
-      return journal.append(tap, { sending: { intent: { op: 'touch', closes }, at: clock.now() } });
+      return journal.append(tap, { uncertain: { intent: { op: 'touch', closes }, at: clock.now() } });
     },
     live(uid, time, date = DAY_OF) {
       simAt(time, date);
       const tap = tapOf(uid, date, time);
-      return journal.append(tap, { sending: courier.touchFor(laneOf(tap), date) });
+      return journal.append(tap, { uncertain: courier.touchFor(laneOf(tap), date) });
     },
     simAt: (time, date = DAY_OF) => simAt(time, date),
     writes: () => writesOf(sim),

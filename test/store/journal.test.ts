@@ -10,7 +10,7 @@ import { memoryJournal, tapOf } from '../courier/harness.js';
 
 const DAY = '2026-03-02';
 /** Journaled with its live touch, sent at `at`. */
-const touching = (at = 1_000) => ({ sending: { intent: { op: 'touch' as const, closes: null }, at } });
+const touching = (at = 1_000) => ({ uncertain: { intent: { op: 'touch' as const, closes: null }, at } });
 let store: ReturnType<typeof memoryJournal>;
 beforeEach(() => {
   store = memoryJournal();
@@ -146,7 +146,7 @@ describe('Journal: attempts and uncertainty', () => {
     expect(live).toMatchObject({ uncertain: true, intent: { op: 'touch', closes: null }, sentAt: 4_321 });
     const queued = journal.append(tapOf('B2', DAY, '08:00'));
     expect(queued).toMatchObject({ uncertain: false, intent: null, sentAt: null });
-    journal.markSending(queued.id, { op: 'close', id: 42, to: '08:00' }, 9_000);
+    journal.markUncertain(queued.id, { intent: { op: 'close', id: 42, to: '08:00' }, at: 9_000 });
     expect(journal.get(queued.id)).toMatchObject({
       uncertain: true,
       intent: { op: 'close', id: 42, to: '08:00' },
