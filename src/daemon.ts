@@ -34,14 +34,28 @@ import { systemTimers, type Timers } from './time/timers.js';
 import { VERSION } from './version.js';
 
 const RATE_WINDOW_MARGIN_MS = 1_000;
-/** Forgotten clock-outs are few; each is looked up hourly (RECHECK_MS), this only says when to look. */
-const RECHECK_FORGOTTEN_MS = 10 * 60_000;
-const HEARTBEAT_MS = 5_000;
-const CLOCK_PROBE_MS = 30_000;
-const PRUNE_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 /** Pruning shares the event loop with taps: short turns, and a yield in between. */
 const PRUNE_TURN = { budgetMs: 20, pauseMs: 0 };
+
+/** How often the daemon does its periodic work (ms). */
+export interface DaemonIntervals {
+  /** The status heartbeat, last-seen times and the idle state; also picks up admin commands' changes. */
+  heartbeatMs: number;
+  /** Whether the system clock is synchronised yet. */
+  clockProbeMs: number;
+  /** Delivered taps past the retention period. */
+  pruneMs: number;
+  /** Forgotten clock-outs are few; each is looked up hourly (RECHECK_MS), this only says when to look. */
+  recheckForgottenMs: number;
+}
+
+export const DEFAULT_INTERVALS: DaemonIntervals = {
+  heartbeatMs: 5_000,
+  clockProbeMs: 30_000,
+  pruneMs: 3_600_000,
+  recheckForgottenMs: 10 * 60_000,
+};
 
 export interface DaemonOptions {
   config: Config & { configPath: string };
@@ -53,6 +67,7 @@ export interface DaemonOptions {
   signalsOut?: NodeJS.WritableStream;
   clock?: Clock;
   timers?: Timers;
+  intervals?: Partial<DaemonIntervals>;
   clockProbe?: ClockSyncProbe;
   monotonic?: MonotonicSource;
   readerDeps?: Partial<ReaderDeps>;
@@ -90,6 +105,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const timers = options.timers ?? systemTimers;
+  const every = { ...DEFAULT_INTERVALS, ...options.intervals };
   const log = partLoggers(logger);
 
   // The idle signal follows the storage's health; the signals exist only further down.
@@ -323,23 +339,22 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   let rechecking: Promise<unknown> = Promise.resolve();
   const intervals = [
     // Also picks up what admin commands changed: failed taps retried or dropped.
-    setInterval(heartbeat, HEARTBEAT_MS),
-    setInterval(() => {
+    timers.setInterval(heartbeat, every.heartbeatMs),
+    timers.setInterval(() => {
       pruning = pruning.then(() => pruneJournal(stores, storage, config, clock, logger));
-    }, PRUNE_MS),
-    setInterval(() => {
+    }, every.pruneMs),
+    timers.setInterval(() => {
       void timeTrust.refresh().then(() => courier.kick());
-    }, CLOCK_PROBE_MS),
-    setInterval(() => {
+    }, every.clockProbeMs),
+    timers.setInterval(() => {
       rechecking = rechecking
         .then(() => recheckForgotten(recheckDeps))
         .then((mended) => mended && refreshIdle())
         .catch((error: unknown) =>
           log.courier.warn({ err: error }, 'could not recheck forgotten clock-outs'),
         );
-    }, RECHECK_FORGOTTEN_MS),
+    }, every.recheckForgottenMs),
   ];
-  for (const interval of intervals) interval.unref();
   refreshIdle();
   logger.info(
     {
@@ -359,7 +374,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     courier,
     stop() {
       stopping ??= (async () => {
-        for (const interval of intervals) clearInterval(interval);
+        for (const interval of intervals) timers.clearInterval(interval);
         await reader.stop();
         await Promise.allSettled([...inFlight]);
         await courier.stop();

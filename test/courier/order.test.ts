@@ -129,6 +129,8 @@ describe('Courier: order', () => {
         return systemTimers.setTimeout(callback, ms);
       },
       clearTimeout: (handle) => systemTimers.clearTimeout(handle),
+      setInterval: (callback, ms) => systemTimers.setInterval(callback, ms),
+      clearInterval: (handle) => systemTimers.clearInterval(handle),
     };
     const rig = await rigWith({ courier: { timers, settleMs: 60_000 } });
     // A touch an earlier run sent a moment ago may still land: the tap waits out the settle time,
