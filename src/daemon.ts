@@ -1,17 +1,18 @@
 import type { Config } from './config/index.js';
 import { Courier } from './courier/courier.js';
-import { forgottenClockOuts, recheckForgotten } from './courier/open-presences.js';
+import { mocoToday, recheckForgotten } from './courier/open-presences.js';
 import { RateLimiter } from './courier/rate-limiter.js';
 import { TimeTrust } from './courier/time-trust.js';
 import { createBadgeSource } from './directory/source.js';
 import { Gate } from './gate.js';
 import { configuredStaffKey } from './identity/staff-key.js';
+import { KioskIdle } from './idle.js';
 import type { KeyScrubber } from './key-scrubber.js';
 import type { Logger } from './log.js';
 import { mocoBaseUrl } from './moco/base-url.js';
 import { MocoClient } from './moco/client.js';
 import { MocoWatch } from './moco/watch.js';
-import type { IdleState, Outcome } from './outcome.js';
+import type { Outcome } from './outcome.js';
 import { createReader, type ReaderDeps } from './readers/factory.js';
 import type { ReaderState } from './readers/reader.js';
 import { createUidNormalizer } from './readers/uid.js';
@@ -23,7 +24,6 @@ import { SendLogFile } from './store/send-log.js';
 import { type DaemonStatus, writeDaemonStatus } from './store/status.js';
 import { handleRead } from './tap.js';
 import { type Clock, systemClock } from './time/clock.js';
-import { localParts } from './time/local.js';
 import {
   type ClockSyncProbe,
   type MonotonicSource,
@@ -109,12 +109,12 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   const log = partLoggers(logger);
 
   // The idle signal follows the storage's health; the signals exist only further down.
-  let showIdle = () => {};
+  let idle: KioskIdle | null = null;
   const storage = new StorageHealth({
     path: databasePath(config.dataDir),
     logger: log.store,
     now: () => clock.now(),
-    onChange: () => showIdle(),
+    onChange: () => idle?.refresh(),
   });
   // Before the stores: they may drop root, and the key file is root's.
   const staffKey = configuredStaffKey(config, options.env);
@@ -201,26 +201,21 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
         lastScan: kiosk.lastScan,
       }),
     );
-  const idle = (): IdleState => {
-    // A journal that takes no taps needs an admin as much as a failed tap does.
-    if (kiosk.reader === 'disconnected' || storage.failing || needsAdmin()) return 'attention';
-    return courier.status().connectivity === 'offline' ? 'offline' : 'online';
-  };
-  // MOCO's date where its clock is known: a Pi whose clock is days off would otherwise see every
-  // presence as forgotten, or none.
-  const today = () => localParts(clock.now() + (watch.offsetMs() ?? 0), config.timezone).date;
-  /** A failed tap, or a presence left open on an earlier date (a forgotten clock-out). */
-  const needsAdmin = () => {
-    try {
-      return journal.hasFailed() || forgottenClockOuts(journal, config, today()).length > 0;
-    } catch {
-      // Unreadable just now: the storage health tells on its own, and the next look may succeed.
-      return false;
-    }
-  };
-  showIdle = () => signals.setIdle(idle());
+  const today = () => mocoToday(clock.now(), watch.offsetMs(), config.timezone);
+  const kioskIdle = new KioskIdle(
+    {
+      reader: () => kiosk.reader,
+      storageFailing: () => storage.failing,
+      connectivity: () => courier.status().connectivity,
+      journal,
+      config,
+      today,
+    },
+    (state) => signals.setIdle(state),
+  );
+  idle = kioskIdle;
   const refreshIdle = () => {
-    signals.setIdle(idle());
+    kioskIdle.refresh();
     writeStatus();
   };
 
@@ -301,7 +296,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     }).then((outcome: Outcome | null) => {
       if (outcome === null) return;
       kiosk.lastScan = { at: clock.now(), outcome };
-      signals.setIdle(idle());
+      kioskIdle.refresh();
     });
     inFlight.add(run);
     void run.finally(() => inFlight.delete(run));

@@ -12,7 +12,7 @@ import type { TimerHandle, Timers } from '../time/timers.js';
 import { type AttemptResult, attemptDelivery } from './attempt.js';
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { DayViews } from './day-views.js';
-import { dayBefore } from './open-presences.js';
+import { dayBefore, mocoToday } from './open-presences.js';
 import type { Priority, RateLimiter } from './rate-limiter.js';
 import type { TimeTrust } from './time-trust.js';
 import type { UncertainRequest } from './uncertain.js';
@@ -365,7 +365,7 @@ export class Courier {
     const offset = this.deps.watch.offsetMs();
     if (offset === null) return [];
     const { timeZone, clock } = this.deps;
-    const dates = [localParts(clock.now() + offset, timeZone).date];
+    const dates = [mocoToday(clock.now(), offset, timeZone)];
     if (tap.sentAt !== null) dates.push(localParts(tap.sentAt + offset, timeZone).date);
     return [...new Set(dates)];
   }
