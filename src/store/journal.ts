@@ -113,33 +113,6 @@ interface TapRow {
   verify: string | null;
 }
 
-export const JOURNAL_SCHEMA = `
-  CREATE TABLE taps (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    lane TEXT NOT NULL,
-    uid TEXT NOT NULL,
-    user_id INTEGER,
-    user_name TEXT,
-    at_ms INTEGER NOT NULL,
-    local_date TEXT NOT NULL,
-    local_time TEXT NOT NULL,
-    clock_synced INTEGER NOT NULL DEFAULT 1,
-    mono_ns INTEGER,
-    boot_id TEXT,
-    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
-    outcome TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    next_attempt_at INTEGER NOT NULL DEFAULT 0,
-    uncertain INTEGER NOT NULL DEFAULT 0,
-    time_uncertain INTEGER NOT NULL DEFAULT 0,
-    delivered_at INTEGER
-  );
-  CREATE INDEX taps_by_state ON taps (state, id);
-  CREATE INDEX taps_by_lane ON taps (lane, state, id);
-  CREATE INDEX taps_by_uid ON taps (uid, at_ms);
-`;
-
 /** What a request that may be out there was meant to do stays only as long as it may be out there. */
 const KEEP_INTENT_IF_UNCERTAIN = `uncertain = @uncertain,
   intent = CASE WHEN @uncertain = 1 THEN intent END, sent_at = CASE WHEN @uncertain = 1 THEN sent_at END`;
