@@ -1,4 +1,3 @@
-import type { Connectivity } from '../connectivity.js';
 import type { CredentialsFor } from '../identity/credentials.js';
 import type { Logger } from '../log.js';
 import type { MocoClient } from '../moco/client.js';
@@ -10,10 +9,11 @@ import type { Clock } from '../time/clock.js';
 import { localParts } from '../time/local.js';
 import type { TimerHandle, Timers } from '../time/timers.js';
 import { type AttemptResult, attemptDelivery } from './attempt.js';
-import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
 import { DayViews } from './day-views.js';
 import { dayBefore, mocoToday } from './open-presences.js';
 import type { Priority, RateLimiter } from './rate-limiter.js';
+import { type CourierStatus, Reachability } from './reachability.js';
 import type { TimeTrust } from './time-trust.js';
 import type { UncertainRequest } from './uncertain.js';
 import { verifyResend } from './verify.js';
@@ -33,13 +33,7 @@ const ANSWERING_MS = 10 * 60_000;
 const DAY_VIEW_MS = 5 * 60_000;
 const MINUTE_MS = 60_000;
 
-export interface CourierStatus {
-  connectivity: Connectivity;
-  /** Since when MOCO has been reachable or unreachable (ms epoch). */
-  since: number;
-  consecutiveFailures: number;
-  pausedUntil: number;
-}
+export type { CourierStatus } from './reachability.js';
 
 export interface CourierDeps {
   journal: Journal;
@@ -83,21 +77,12 @@ export class Courier {
    * though a touch journaled with the tap already reads as uncertain in the journal.
    */
   private readonly unsent = new Set<number>();
-  private failures = 0;
-  private pausedUntil = 0;
-  /** MOCO asked us to slow down (429): that pause is MOCO's to end, not a new tap's. */
-  private rateLimited = false;
-  private connectivity: Connectivity = 'online';
-  private since: number;
-  private readonly backoff: BackoffOptions;
-  private readonly random: () => number;
+  private readonly reach: Reachability;
   private readonly days: DayViews;
 
   constructor(private readonly deps: CourierDeps) {
-    this.since = deps.clock.now();
     this.days = new DayViews(deps.clock, DAY_VIEW_MS);
-    this.backoff = deps.backoff ?? DEFAULT_BACKOFF;
-    this.random = deps.random ?? Math.random;
+    this.reach = new Reachability(deps.clock, deps.backoff ?? DEFAULT_BACKOFF, deps.random ?? Math.random);
   }
 
   /** Starts draining what is pending, including taps left by an earlier run. */
@@ -127,12 +112,7 @@ export class Courier {
   }
 
   status(): CourierStatus {
-    return {
-      connectivity: this.connectivity,
-      since: this.since,
-      consecutiveFailures: this.failures,
-      pausedUntil: this.pausedUntil,
-    };
+    return this.reach.status();
   }
 
   /** Wakes the drain loop: new work, or an admin put failed taps back in the queue. */
@@ -144,14 +124,14 @@ export class Courier {
 
   /** Connectivity may be back (the network came up): try now instead of waiting out the backoff. */
   probeNow(): void {
-    this.pausedUntil = 0;
+    this.reach.resume();
     this.deps.journal.makePendingDue();
     this.kick();
   }
 
   /** Whether a tap journaled now is sent at once. */
   sendsNow(): boolean {
-    return this.running && this.connectivity === 'online';
+    return this.running && this.reach.online;
   }
 
   /**
@@ -177,7 +157,7 @@ export class Courier {
     if (!this.sendsNow()) {
       // The person is answered at once; a tap is still a reason to look whether MOCO is back,
       // rather than leave it waiting out a backoff of minutes.
-      if (this.rateLimited) this.kick();
+      if (this.reach.slowedDown) this.kick();
       else this.probeNow();
       onOutcome('queued');
       return Promise.resolve('queued');
@@ -226,7 +206,8 @@ export class Courier {
 
   private async drainStep(): Promise<void> {
     const now = this.deps.clock.now();
-    if (now < this.pausedUntil) return this.sleep(this.pausedUntil - now);
+    const paused = this.reach.pausedFor(now);
+    if (paused > 0) return this.sleep(paused);
     const tap = this.deps.journal.nextDue(now);
     if (tap !== null) {
       await this.processHead(tap.lane, 'drain', null);
@@ -285,7 +266,7 @@ export class Courier {
     const head = journal.laneHead(lane);
     if (head === null || !this.running) return null;
     const now = clock.now();
-    if (priority === 'drain' && (head.nextAttemptAt > now || now < this.pausedUntil)) return null;
+    if (priority === 'drain' && (head.nextAttemptAt > now || this.reach.pausedFor(now) > 0)) return null;
     if (this.unsettled(head, now)) return null;
     const result = await this.attempt(head, priority, head.id === liveTapId);
     this.apply(head, result);
@@ -397,7 +378,7 @@ export class Courier {
       case 'failed':
         this.fail(tap, result);
         // MOCO answered (or the failure was local): MOCO is not the problem.
-        this.reached(result.outcome !== 'error' || this.connectivity === 'online');
+        this.reached(result.outcome !== 'error' || this.reach.online);
         break;
       case 'hold':
         journal.postpone(tap.id, now + HOLD_MS, 'waiting for the system clock to be synchronised');
@@ -409,14 +390,10 @@ export class Courier {
           this.reached(true);
           break;
         }
-        this.failures += 1;
-        const pause = result.retryAfterMs ?? backoffDelay(this.failures, this.backoff, this.random);
-        this.pausedUntil = now + pause;
-        this.rateLimited = result.rateLimited === true;
-        const ownDelay = backoffDelay(tap.attempts + 1, this.backoff, this.random);
+        const { pauseMs: pause, retryInMs } = this.reach.failed(result, tap.attempts, now);
         journal.markAttemptFailed(tap.id, {
           reason: result.reason,
-          nextAttemptAt: now + Math.max(pause, ownDelay),
+          nextAttemptAt: now + retryInMs,
           uncertain: result.uncertain,
           serverError: this.countsAsServerError(result),
         });
@@ -521,15 +498,8 @@ export class Courier {
   }
 
   private reached(reachable: boolean): void {
-    if (reachable) {
-      this.failures = 0;
-      this.pausedUntil = 0;
-      this.rateLimited = false;
-    }
-    const connectivity: Connectivity = reachable ? 'online' : 'offline';
-    if (connectivity === this.connectivity) return;
-    this.connectivity = connectivity;
-    this.since = this.deps.clock.now();
+    const connectivity = this.reach.reached(reachable);
+    if (connectivity === null) return;
     this.deps.logger.info({ connectivity }, reachable ? 'MOCO reachable' : 'MOCO unreachable');
     this.deps.onChange?.();
     // Back online: the backlog goes out now, not after each tap's backoff runs out.
