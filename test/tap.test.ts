@@ -13,7 +13,9 @@ import { Journal, type Tap } from '../src/store/journal.js';
 import { UnknownScans } from '../src/store/unknown-scans.js';
 import { handleRead, type TapDeps } from '../src/tap.js';
 import { systemTimers } from '../src/time/timers.js';
-import { BERLIN, LogCapture, ManualClock, startRig } from './courier/harness.js';
+import { BERLIN, startRig } from './courier/harness.js';
+import { ManualClock } from './fakes/clock.js';
+import { LogCapture } from './fakes/logger.js';
 
 const BADGES = new Map([
   ['A1', { uid: 'A1', userId: 1001, userName: 'Anna' }],

@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CliError } from '../../src/commands/common.js';
 import { formatUidLine, runReaderTest } from '../../src/commands/reader-test.js';
 import type { ReaderConfig, UidConfig } from '../../src/readers/types.js';
+import { captureLogger } from '../fakes/logger.js';
 import { ManualTimers } from '../fakes/timers.js';
-import { captureLogger } from '../readers/helpers.js';
 
 const STDIN: ReaderConfig = {
   type: 'stdin',

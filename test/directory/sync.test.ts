@@ -8,7 +8,8 @@ import { type SimUser, type Simulator, startSimulator } from '../../src/moco/sim
 import { createTypedUidNormalizer } from '../../src/readers/uid.js';
 import { type Database, openDatabase } from '../../src/store/database.js';
 import { MocoBadges } from '../../src/store/moco-badges.js';
-import { LogCapture, ManualClock } from '../courier/harness.js';
+import { ManualClock } from '../fakes/clock.js';
+import { LogCapture } from '../fakes/logger.js';
 import { ManualTimers } from '../fakes/timers.js';
 
 const STAFF_KEY = 'staff-key-0123456789';

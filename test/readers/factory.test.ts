@@ -6,8 +6,9 @@ import { HidReader } from '../../src/readers/hid-reader.js';
 import { SerialReader } from '../../src/readers/serial-reader.js';
 import { StdinReader } from '../../src/readers/stdin-reader.js';
 import type { ReaderConfig } from '../../src/readers/types.js';
+import { captureLogger } from '../fakes/logger.js';
 import { ManualTimers } from '../fakes/timers.js';
-import { captureLogger, recorder } from './helpers.js';
+import { recorder } from './helpers.js';
 
 const BASE: ReaderConfig = {
   type: 'stdin',
