@@ -259,7 +259,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   }
 
   const normalize = createUidNormalizer(config.reader, config.uid);
-  const inFlight = new Set<Promise<unknown>>();
+  const tapsUnderWay = new Set<Promise<unknown>>();
   // Last-seen times are bookkeeping, not attendance: they are written with the heartbeat, so a
   // tap costs one commit before its answer, not three.
   const lastSeen = new Map<string, number>();
@@ -298,8 +298,8 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
       kiosk.lastScan = { at: clock.now(), outcome };
       kioskIdle.refresh();
     });
-    inFlight.add(run);
-    void run.finally(() => inFlight.delete(run));
+    tapsUnderWay.add(run);
+    void run.finally(() => tapsUnderWay.delete(run));
   };
 
   const reader = await createReader(config.reader, {
@@ -371,7 +371,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
       stopping ??= (async () => {
         for (const interval of intervals) timers.clearInterval(interval);
         await reader.stop();
-        await Promise.allSettled([...inFlight]);
+        await Promise.allSettled([...tapsUnderWay]);
         await courier.stop();
         await badgeSource.stop();
         await rechecking;
