@@ -5,6 +5,7 @@ import { RateLimiter } from './courier/rate-limiter.js';
 import { TimeTrust } from './courier/time-trust.js';
 import { createBadgeSource } from './directory/source.js';
 import { Gate } from './gate.js';
+import { HEARTBEAT_MS } from './heartbeat.js';
 import { configuredStaffKey } from './identity/staff-key.js';
 import { KioskIdle } from './idle.js';
 import type { KeyScrubber } from './key-scrubber.js';
@@ -15,7 +16,7 @@ import { MocoWatch } from './moco/watch.js';
 import type { Outcome } from './outcome.js';
 import { createReader, type ReaderDeps } from './readers/factory.js';
 import type { ReaderState } from './readers/reader.js';
-import { createUidNormalizer } from './readers/uid.js';
+import { createUidNormalizer, type Uid } from './readers/uid.js';
 import { createSignals, type SignalsDeps } from './signals/create-signals.js';
 import { daemonBusyTimeoutMs, databasePath } from './store/database.js';
 import { StorageHealth } from './store/health.js';
@@ -40,7 +41,10 @@ const PRUNE_TURN = { budgetMs: 20, pauseMs: 0 };
 
 /** How often the daemon does its periodic work (ms). */
 export interface DaemonIntervals {
-  /** The status heartbeat, last-seen times and the idle state; also picks up admin commands' changes. */
+  /**
+   * The status heartbeat, last-seen times and the idle state; also picks up admin commands' changes.
+   * `status` and `doctor` judge staleness by HEARTBEAT_MS, so only tests shorten it.
+   */
   heartbeatMs: number;
   /** Whether the system clock is synchronised yet. */
   clockProbeMs: number;
@@ -51,7 +55,7 @@ export interface DaemonIntervals {
 }
 
 export const DEFAULT_INTERVALS: DaemonIntervals = {
-  heartbeatMs: 5_000,
+  heartbeatMs: HEARTBEAT_MS,
   clockProbeMs: 30_000,
   pruneMs: 3_600_000,
   recheckForgottenMs: 10 * 60_000,
@@ -262,10 +266,10 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   const tapsUnderWay = new Set<Promise<unknown>>();
   // Last-seen times are bookkeeping, not attendance: they are written with the heartbeat, so a
   // tap costs one commit before its answer, not three.
-  const lastSeen = new Map<string, number>();
+  const lastSeen = new Map<Uid, number>();
   const badgeDirectory = {
-    find: (uid: string) => badgeSource.find(uid),
-    markSeen: (uid: string, at: number) => lastSeen.set(uid, at),
+    find: (uid: Uid) => badgeSource.find(uid),
+    markSeen: (uid: Uid, at: number) => lastSeen.set(uid, at),
   };
   const heartbeat = () => {
     // Kept when the write failed: the next beat records them. No write, no attempt: an empty

@@ -3,6 +3,7 @@ import type { TapTiming } from './courier/time-trust.js';
 import type { Gate } from './gate.js';
 import type { Logger } from './log.js';
 import type { Outcome } from './outcome.js';
+import type { Uid } from './readers/uid.js';
 import type { Signals } from './signals/signals.js';
 import { type Journal, laneOf, type Tap } from './store/journal.js';
 import type { Clock } from './time/clock.js';
@@ -11,18 +12,18 @@ import { localParts } from './time/local.js';
 /** What the pipeline needs of a badge: who it is. The key stays in the store until delivery. */
 export interface BadgeDirectory {
   find(
-    uid: string,
+    uid: Uid,
   ): { uid: string; userId: number | null; userName: string | null; label?: string | null } | null;
-  markSeen(uid: string, at: number): void;
+  markSeen(uid: Uid, at: number): void;
 }
 
 export interface UnknownScanLog {
-  record(uid: string, at: number): void;
+  record(uid: Uid, at: number): void;
 }
 
 export interface TapDeps {
   /** Normalises what the reader reported; null when it is not a usable UID. */
-  normalize(raw: string): string | null;
+  normalize(raw: string): Uid | null;
   gate: Gate;
   badges: BadgeDirectory;
   unknownScans: UnknownScanLog;

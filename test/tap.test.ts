@@ -7,15 +7,19 @@ import type { Courier } from '../src/courier/courier.js';
 import { RateLimiter } from '../src/courier/rate-limiter.js';
 import { Gate } from '../src/gate.js';
 import type { Outcome } from '../src/outcome.js';
+import { createUidNormalizer } from '../src/readers/uid.js';
 import type { Signals } from '../src/signals/signals.js';
 import { openDatabase } from '../src/store/database.js';
 import { Journal, type Tap } from '../src/store/journal.js';
 import { UnknownScans } from '../src/store/unknown-scans.js';
 import { handleRead, type TapDeps } from '../src/tap.js';
 import { systemTimers } from '../src/time/timers.js';
+import { configWith } from './config/build.js';
 import { BERLIN, startRig } from './courier/harness.js';
 import { ManualClock } from './fakes/clock.js';
 import { LogCapture } from './fakes/logger.js';
+
+const defaults = configWith();
 
 const BADGES = new Map([
   ['A1', { uid: 'A1', userId: 1001, userName: 'Anna' }],
@@ -65,7 +69,7 @@ function deps(courier: Pick<Courier, 'deliverLive' | 'touchFor'>, overrides: Par
   const signals = new RecordingSignals();
   const seen: string[] = [];
   const all: TapDeps = {
-    normalize: (raw) => (raw.trim() === '' ? null : raw.trim().toUpperCase()),
+    normalize: createUidNormalizer(defaults.reader, defaults.uid),
     gate: new Gate({ debounceMs: 1_500, repeatGuardMs: 60_000 }, clock),
     badges: { find: (uid) => BADGES.get(uid) ?? null, markSeen: (uid) => seen.push(uid) },
     unknownScans: new UnknownScans(db, clock),

@@ -2,6 +2,7 @@ import type { Config } from '../config/index.js';
 import { forgottenClockOuts, mocoToday } from '../courier/open-presences.js';
 import { explainTapFailure, FORGOTTEN_CLOCK_OUT, type TapFailure } from '../failures/explain.js';
 import { mocoBaseUrl } from '../moco/base-url.js';
+import { storedUid } from '../readers/uid.js';
 import type { BadgeStore } from '../store/badges.js';
 import type { Journal, OpenPresence } from '../store/journal.js';
 import type { DaemonStatus } from '../store/status.js';
@@ -22,7 +23,7 @@ export interface Who {
 export function labelsOf(badges: Pick<BadgeStore, 'identify'>): (uid: string) => string | null {
   const known = new Map<string, string | null>();
   return (uid) => {
-    if (!known.has(uid)) known.set(uid, badges.identify(uid)?.label ?? null);
+    if (!known.has(uid)) known.set(uid, badges.identify(storedUid(uid))?.label ?? null);
     return known.get(uid) ?? null;
   };
 }

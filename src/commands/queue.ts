@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { Command } from 'commander';
 import type { Config } from '../config/index.js';
+import { storedUid } from '../readers/uid.js';
 import type { Journal, Tap } from '../store/journal.js';
 import { readDaemonStatus } from '../store/status.js';
 import { formatOverride, localParts } from '../time/local.js';
@@ -106,8 +107,10 @@ export function queueCommand(): Command {
             return;
           }
           const who =
-            nameOf({ userName: dropped.userName, label: badges.identify(dropped.uid)?.label ?? null }) ??
-            (dropped.userId === null ? 'unknown user' : `MOCO user ${dropped.userId}`);
+            nameOf({
+              userName: dropped.userName,
+              label: badges.identify(storedUid(dropped.uid))?.label ?? null,
+            }) ?? (dropped.userId === null ? 'unknown user' : `MOCO user ${dropped.userId}`);
           process.stdout.write(
             `dropped tap ${dropped.id} (badge ${dropped.uid}, ${who}, tapped ${formatTap(dropped, config.timezone)}, ` +
               `${dropped.state}); dropped by ${droppedBy}\n`,

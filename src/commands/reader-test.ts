@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import { createLogger, type Logger } from '../log.js';
 import { commandLine, logView } from '../log-view.js';
+import type { ReaderConfig, UidConfig } from '../readers/config.js';
 import { createReader, type ReaderDeps } from '../readers/factory.js';
 import { describeOpenFailure, type OpenFailure } from '../readers/open-failure.js';
 import type { CardReader } from '../readers/reader.js';
-import type { ReaderConfig, UidConfig } from '../readers/types.js';
 import { normalizeUid, uidOrigin } from '../readers/uid.js';
 import { CliError, loadConfigForCommand } from './common.js';
 

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { type Config, ConfigError } from '../config/index.js';
 import { type BadgesReport, badgesReport } from '../directory/report.js';
 import { explainClockOffset, type TapFailureKind } from '../failures/explain.js';
+import { isHeartbeatFresh } from '../heartbeat.js';
 import { mocoBaseUrl } from '../moco/base-url.js';
 import type { Stores } from '../store/open.js';
 import { type DaemonStatus, readDaemonStatus } from '../store/status.js';
@@ -19,9 +20,6 @@ import {
   openEarlierSummary,
 } from './kiosk-view.js';
 import { processIo, withStores } from './stores.js';
-
-/** Four missed heartbeats: the daemon is gone (or hung, which the systemd watchdog handles). */
-const STALE_MS = 20_000;
 
 /**
  * `ok` (exit 0): nothing to do. `attention` (exit 1): `reasons` say what needs someone. `unknown`
@@ -181,7 +179,7 @@ export function buildReport({
   now,
   badges,
 }: StatusFacts): StatusReport {
-  const running = status !== null && now - status.heartbeatAt < STALE_MS && isAlive(status.pid);
+  const running = status !== null && isHeartbeatFresh(status, now) && isAlive(status.pid);
   const iso = (ms: number) => new Date(ms).toISOString();
   const report: StatusReport = {
     version: VERSION,

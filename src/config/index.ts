@@ -1,3 +1,9 @@
+export type { BadgesConfig } from '../directory/config.js';
+export type { MocoConfig } from '../moco/config.js';
+export type { ReaderConfig, UidConfig } from '../readers/config.js';
+export type { ScanConfig } from '../scan-config.js';
+export type { SignalsConfig } from '../signals/config.js';
+export type { WebConfig } from '../web/config.js';
 export {
   CONFIG_ENV,
   ConfigError,
@@ -9,14 +15,5 @@ export {
   parseConfig,
   resolveConfigPath,
 } from './load.js';
-export type {
-  BadgesConfig,
-  Config,
-  MocoConfig,
-  ReaderConfig,
-  ScanConfig,
-  SignalsConfig,
-  UidConfig,
-  WebConfig,
-} from './schema.js';
+export type { Config } from './schema.js';
 export { configSchema } from './schema.js';

@@ -7,7 +7,7 @@ import {
 } from '../identity/credentials.js';
 import type { Logger } from '../log.js';
 import type { MocoClient } from '../moco/client.js';
-import { createTypedUidNormalizer } from '../readers/uid.js';
+import { createTypedUidNormalizer, type Uid } from '../readers/uid.js';
 import type { Stores } from '../store/open.js';
 import type { Clock } from '../time/clock.js';
 import type { Timers } from '../time/timers.js';
@@ -23,8 +23,8 @@ export interface BadgeIdentity {
 /** Where the daemon's badges come from, and the key their taps are delivered with. */
 export interface BadgeSource {
   /** The badge's person, or null: unknown, or (kept in MOCO) on two users. */
-  find(uid: string): BadgeIdentity | null;
-  markSeen(uid: string, at: number): void;
+  find(uid: Uid): BadgeIdentity | null;
+  markSeen(uid: Uid, at: number): void;
   credentialsFor: CredentialsFor;
   /** Begins keeping the copy of the badges kept in MOCO; nothing for local badges. */
   start(): void;

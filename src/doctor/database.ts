@@ -1,4 +1,5 @@
-import { BadgeStore, migratePlaintextKeys } from '../store/badges.js';
+import { BadgeStore } from '../store/badges.js';
+import { migratePlaintextKeys } from '../store/badges-master-key.js';
 import { dataDirProblem } from '../store/data-dir.js';
 import {
   checkIntegrity,

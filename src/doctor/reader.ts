@@ -1,9 +1,10 @@
-import { parseUsbId } from '../readers/factory.js';
+import { isHeartbeatFresh } from '../heartbeat.js';
+import { parseUsbId, type ReaderConfig } from '../readers/config.js';
 import type { HidModule } from '../readers/hid-reader.js';
 import { LIBUSB_INSTALL, selectHidDevice } from '../readers/hid-reader.js';
+import { importHid, importSerialPort } from '../readers/native.js';
 import { classifySerialOpenError } from '../readers/open-failure.js';
 import type { SerialPortConstructor } from '../readers/serial-reader.js';
-import type { ReaderConfig } from '../readers/types.js';
 import { readDaemonStatus } from '../store/status.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { type Check, type CheckResult, type DoctorContext, fail, ok } from './checks.js';
@@ -19,12 +20,8 @@ export interface ReaderCheckDeps {
   clock?: Clock;
 }
 
-/** The daemon refreshes its heartbeat every 5 s; four missed ones and it is not running. */
-export const DAEMON_FRESH_MS = 20_000;
-
-// Loaded on demand, as in the reader factory: without the native module the other checks still run.
 export function serialPortOpener(
-  load: () => Promise<SerialPortConstructor> = async () => (await import('serialport')).SerialPort,
+  load: () => Promise<SerialPortConstructor> = importSerialPort,
 ): SerialOpener {
   return async (path, baudRate) => {
     const SerialPort = await load();
@@ -34,15 +31,10 @@ export function serialPortOpener(
   };
 }
 
-async function loadNodeHid(): Promise<HidModule> {
-  const hid: HidModule = (await import('node-hid')).default;
-  return hid;
-}
-
 /** Whether the configured reader can be opened by this user, without reading a badge. */
 export function readerCheck(deps: ReaderCheckDeps = {}): Check {
   const openSerial = deps.openSerial ?? serialPortOpener();
-  const loadHid = deps.loadHid ?? loadNodeHid;
+  const loadHid = deps.loadHid ?? importHid;
   const identity = deps.identity ?? systemIdentity();
   const clock = deps.clock ?? systemClock;
   return {
@@ -105,7 +97,7 @@ async function checkSerial(
 function daemonRunning(ctx: DoctorContext, clock: Clock): boolean {
   if (ctx.found.db === null) return false;
   const status = readDaemonStatus(ctx.found.db);
-  return status !== null && clock.now() - status.heartbeatAt < DAEMON_FRESH_MS;
+  return status !== null && isHeartbeatFresh(status, clock.now());
 }
 
 // node-hid loads its native binding (linked against libusb-1.0.so.0) on the first call.

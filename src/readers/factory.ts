@@ -1,12 +1,13 @@
 import type { Logger } from '../log.js';
 import type { Clock } from '../time/clock.js';
 import { systemTimers, type Timers } from '../time/timers.js';
+import { parseUsbId, type ReaderConfig } from './config.js';
 import { type HidModule, HidReader } from './hid-reader.js';
+import { loadHid, loadSerialPort } from './native.js';
 import type { OpenFailure } from './open-failure.js';
 import type { CardReader } from './reader.js';
 import { type SerialPortConstructor, SerialReader } from './serial-reader.js';
 import { StdinReader } from './stdin-reader.js';
-import type { ReaderConfig } from './types.js';
 
 export interface ReaderDeps {
   logger: Logger;
@@ -21,33 +22,6 @@ export interface ReaderDeps {
 }
 
 const monotonicClock: Clock = { now: () => performance.now() };
-
-// Loaded on demand so a machine without the native modules still runs the stdin reader and the rest.
-async function loadSerialPort(): Promise<SerialPortConstructor> {
-  try {
-    return (await import('serialport')).SerialPort;
-  } catch (error) {
-    throw new Error(`cannot load the serialport package: ${(error as Error).message}`);
-  }
-}
-
-async function loadHid(): Promise<HidModule> {
-  try {
-    const hid: HidModule = (await import('node-hid')).default;
-    return hid;
-  } catch (error) {
-    throw new Error(`cannot load the node-hid package: ${(error as Error).message}`);
-  }
-}
-
-const HEX_ID = /^(0x)?[0-9a-f]{1,4}$/i;
-
-/** A USB vendor or product id as lsusb prints it (`ffff`, `0x08ff`), as a number. */
-export function parseUsbId(name: string, value: string | null): number | null {
-  if (value === null) return null;
-  if (!HEX_ID.test(value)) throw new Error(`reader.${name} must be a hex id as lsusb prints it, e.g. "ffff"`);
-  return Number.parseInt(value.replace(/^0x/i, ''), 16);
-}
 
 export async function createReader(config: ReaderConfig, deps: ReaderDeps): Promise<CardReader> {
   const logger = deps.logger.child({ part: 'reader' });

@@ -1,4 +1,12 @@
-import type { ReaderConfig, UidConfig } from './types.js';
+import type { ReaderConfig, UidConfig } from './config.js';
+
+declare const uidBrand: unique symbol;
+
+/**
+ * A UID as the badge stores key it: trimmed, upper case, in the configured form. Made only in this
+ * file, so a store handed one looks it up as it is, without normalising it again.
+ */
+export type Uid = string & { readonly [uidBrand]: true };
 
 /**
  * What a reader's UID text is known to be. `hex`: always hexadecimal (RDM6300 frames), so a UID made
@@ -43,21 +51,21 @@ function reverseHexBytes(hex: string): string {
  *   typing reader is already decimal (at most 4294967295).
  * reverseBytes reverses the bytes of the hex form before the output is made from it.
  */
-export function normalizeUid(raw: string, cfg: UidConfig, origin: UidOrigin = 'text'): string | null {
+export function normalizeUid(raw: string, cfg: UidConfig, origin: UidOrigin = 'text'): Uid | null {
   const uid = raw.trim().toUpperCase();
   if (uid.length === 0) return null;
-  if (cfg.format === 'as-read' && !cfg.reverseBytes) return uid;
+  if (cfg.format === 'as-read' && !cfg.reverseBytes) return uid as Uid;
 
   const hexOrigin = cfg.format === 'as-read' ? 'hex' : origin;
   const hex = toHex(uid, hexOrigin);
   if (hex === null) return null;
   const ordered = cfg.reverseBytes ? reverseHexBytes(hex) : hex;
-  if (cfg.format !== 'decimal') return ordered;
-  return Number.parseInt(ordered.slice(-8), 16).toString().padStart(10, '0');
+  if (cfg.format !== 'decimal') return ordered as Uid;
+  return Number.parseInt(ordered.slice(-8), 16).toString().padStart(10, '0') as Uid;
 }
 
 /** normalizeUid bound to one configuration, for the tap pipeline. */
-export function createUidNormalizer(reader: ReaderConfig, uid: UidConfig): (raw: string) => string | null {
+export function createUidNormalizer(reader: ReaderConfig, uid: UidConfig): (raw: string) => Uid | null {
   const origin = uidOrigin(reader);
   return (raw) => normalizeUid(raw, uid, origin);
 }
@@ -69,8 +77,24 @@ export function createUidNormalizer(reader: ReaderConfig, uid: UidConfig): (raw:
  * (reverseBytes describes a reader, not what the kiosk shows). An admin may still type a hex UID
  * with separators, or in any case, and it comes out as the reader's would.
  */
-export function createTypedUidNormalizer(uid: UidConfig): (raw: string) => string | null {
+export function createTypedUidNormalizer(uid: UidConfig): (raw: string) => Uid | null {
   const origin: UidOrigin = uid.format === 'decimal' ? 'text' : 'hex';
   const config = { ...uid, reverseBytes: false };
   return (raw) => normalizeUid(raw, config, origin);
+}
+
+const BADGE_UID = /^[A-Z0-9:-]{1,64}$/;
+
+/**
+ * A UID as an admin gives it (`badge add`, the web pages, an import file, MOCO's badge field):
+ * trimmed and upper case, and 1 to 64 letters, digits, "-" or ":"; null for anything else.
+ */
+export function badgeUid(raw: string): Uid | null {
+  const uid = raw.trim().toUpperCase();
+  return BADGE_UID.test(uid) ? (uid as Uid) : null;
+}
+
+/** A UID read back from the kiosk's own database, where only a Uid is ever written. */
+export function storedUid(uid: string): Uid {
+  return uid as Uid;
 }

@@ -1,5 +1,6 @@
+import { LED_NAMES } from './config.js';
 import { beepsOf, LONG_BEEP_MS, ledsOf } from './patterns.js';
-import { LED_NAMES, type LedName, type Pattern, type PatternName } from './types.js';
+import type { LedName, Pattern, PatternName } from './types.js';
 
 export const SIGNAL_LABELS: Readonly<Record<PatternName, string>> = {
   clocked_in: 'CLOCKED IN',

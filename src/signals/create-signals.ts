@@ -1,12 +1,13 @@
 import type { Logger } from '../log.js';
 import type { Timers } from '../time/timers.js';
+import type { SignalsConfig } from './config.js';
 import { ConsoleSignals } from './console-driver.js';
 import { createGpioSignals, type OnoffModule } from './gpio-driver.js';
 import { GpioUnavailableError } from './gpio-error.js';
 import { createLogSignals } from './log-driver.js';
 import { createNoneSignals } from './none-driver.js';
 import { resolvePatterns } from './patterns.js';
-import type { SignalsConfig, SignalsDriver } from './types.js';
+import type { SignalsDriver } from './types.js';
 
 export interface SignalsDeps {
   /** Pass a child logger for the signals part; gpio problems and the log fallback go here. */

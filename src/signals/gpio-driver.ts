@@ -2,19 +2,12 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import type { Timers } from '../time/timers.js';
+import { LED_NAMES, type SignalsConfig } from './config.js';
 import { resolveGpioBase } from './gpio-base.js';
 import { GpioUnavailableError } from './gpio-error.js';
 import { resolvePatterns, selfTestPattern } from './patterns.js';
 import { PatternPlayer } from './player.js';
-import {
-  type ActiveLowConfig,
-  LED_NAMES,
-  OUTPUT_NAMES,
-  type OutputName,
-  type Outputs,
-  type SignalsConfig,
-  type SignalsDriver,
-} from './types.js';
+import { OUTPUT_NAMES, type OutputName, type Outputs, type SignalsDriver } from './types.js';
 
 /** The part of onoff's `Gpio` we use; `typeof import('onoff')` satisfies it. */
 export interface GpioPin {
@@ -40,7 +33,7 @@ interface OpenPin {
   exportedByUs: boolean;
 }
 
-export function activeLowOf(config: ActiveLowConfig): Record<OutputName, boolean> {
+export function activeLowOf(config: SignalsConfig['activeLow']): Record<OutputName, boolean> {
   const flags = {} as Record<OutputName, boolean>;
   for (const name of OUTPUT_NAMES)
     flags[name] = typeof config === 'boolean' ? config : (config[name] ?? false);

@@ -1,11 +1,5 @@
-import {
-  LED_NAMES,
-  type LedName,
-  type OutputName,
-  type Pattern,
-  type PatternName,
-  type PatternSet,
-} from './types.js';
+import { LED_NAMES } from './config.js';
+import type { LedName, OutputName, Pattern, PatternName, PatternSet } from './types.js';
 
 /** A beep at least this long reads as "long" to the ear and in the console rendering. */
 export const LONG_BEEP_MS = 300;

@@ -1,8 +1,5 @@
 import type { IdleState, Outcome } from '../outcome.js';
 
-/** Idle states a signals driver shows between taps; `reader_disconnected` comes from the reader. */
-export type SignalIdle = IdleState;
-
 /**
  * What the person at the door sees and hears. `show` never blocks: a pattern plays in the
  * background, a new outcome interrupts it, and the idle state resumes after it.
@@ -10,7 +7,7 @@ export type SignalIdle = IdleState;
 export interface Signals {
   /** `who`: the person the tap was for, where a driver can show a name (the demo's console). */
   show(outcome: Outcome, who?: string): void;
-  setIdle(state: SignalIdle): void;
+  setIdle(state: IdleState): void;
   /** Switches every output off and releases the hardware. */
   stop(): Promise<void>;
 }

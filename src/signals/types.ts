@@ -1,7 +1,7 @@
 import type { IdleState, Outcome } from '../outcome.js';
+import { LED_NAMES } from './config.js';
 import type { Signals } from './signals.js';
 
-export const LED_NAMES = ['green', 'red', 'yellow'] as const;
 export type LedName = (typeof LED_NAMES)[number];
 
 export const OUTPUT_NAMES = [...LED_NAMES, 'buzzer'] as const;
@@ -19,23 +19,6 @@ export type Pattern = readonly PatternStep[];
 /** Outcomes play once; idle states loop. */
 export type PatternName = Outcome | IdleState;
 export type PatternSet = Readonly<Record<PatternName, Pattern>>;
-
-export type ActiveLowConfig = boolean | Readonly<Partial<Record<OutputName, boolean>>>;
-
-/** The `signals` section of the configuration, as the config schema produces it. */
-export interface SignalsConfig {
-  readonly driver: 'console' | 'gpio' | 'none';
-  /** BCM GPIO numbers; null where no LED of that colour is wired. */
-  readonly leds: {
-    readonly green: number | null;
-    readonly red: number | null;
-    readonly yellow: number | null;
-  };
-  readonly buzzer: number | null;
-  readonly activeLow: ActiveLowConfig;
-  readonly patterns: Readonly<Partial<Record<PatternName, Pattern>>>;
-  readonly selfTest: boolean;
-}
 
 /** The physical (or rendered) outputs a pattern player drives; `on` is the electrical level. */
 export interface Outputs {

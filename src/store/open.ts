@@ -1,7 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import type { Config } from '../config/index.js';
 import type { Clock } from '../time/clock.js';
-import { BadgeStore, migratePlaintextKeys } from './badges.js';
+import { BadgeStore } from './badges.js';
+import { migratePlaintextKeys } from './badges-master-key.js';
 import {
   checkIntegrity,
   databaseFileState,

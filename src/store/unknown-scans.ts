@@ -1,9 +1,10 @@
 import type { Database } from 'better-sqlite3';
+import type { Uid } from '../readers/uid.js';
 import type { Clock } from '../time/clock.js';
 import type { WriteObserver } from './health.js';
 
 export interface UnknownScan {
-  uid: string;
+  uid: Uid;
   at: number;
 }
 
@@ -28,7 +29,7 @@ export class UnknownScans {
     this.#observer = observer;
   }
 
-  record(uid: string, at: number = this.#clock.now()): void {
+  record(uid: Uid, at: number = this.#clock.now()): void {
     try {
       this.#insert(uid, at);
     } catch (error) {
@@ -38,12 +39,12 @@ export class UnknownScans {
     this.#observer?.succeeded();
   }
 
-  #insert(uid: string, at: number): void {
+  #insert(uid: Uid, at: number): void {
     this.#db
       .transaction(() => {
         const { lastInsertRowid } = this.#db
           .prepare('INSERT INTO unknown_scans (uid, at) VALUES (?, ?)')
-          .run(uid.trim().toUpperCase(), at);
+          .run(uid, at);
         this.#db
           .prepare('DELETE FROM unknown_scans WHERE id <= ?')
           .run(BigInt(lastInsertRowid) - BigInt(this.#kept));

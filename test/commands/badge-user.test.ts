@@ -6,6 +6,7 @@ import { type SimUser, type Simulator, startSimulator } from '../../src/moco/sim
 import { openStores } from '../../src/store/open.js';
 import { systemClock } from '../../src/time/clock.js';
 import { cli, ensureBuilt } from '../integration/harness.js';
+import { readUid } from '../readers/uids.js';
 
 /** `badge add --user` with one Staff key: the badge kept on the kiosk, or written into MOCO's field. */
 
@@ -157,7 +158,7 @@ describe('badge add --user, badges kept in MOCO', SLOW, () => {
   it("writes the tapped UID into the user's field, keeping their other badges, and knows it at once", async () => {
     await install({ source: 'moco' });
     const s = stores();
-    s.unknownScans.record('04A1');
+    s.unknownScans.record(readUid('04A1'));
     s.close();
     const result = await badge('add', '--last-unknown', '--user', 'anna@example.com');
     expect(result.code, result.stderr).toBe(0);

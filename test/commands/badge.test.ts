@@ -11,6 +11,7 @@ import { BadgeStore } from '../../src/store/badges.js';
 import { type Database, databasePath, openDatabase } from '../../src/store/database.js';
 import { KeyCipher, loadMasterKey } from '../../src/store/secrets.js';
 import { UnknownScans } from '../../src/store/unknown-scans.js';
+import { readUid } from '../readers/uids.js';
 
 /** The badge command as an admin runs it: `moco-timeclock badge ...` as a process against the simulator. */
 
@@ -189,8 +190,8 @@ describe('badge add', SLOW, () => {
 
     w.withStore((_, db) => {
       const scans = new UnknownScans(db, { now: () => Date.now() });
-      scans.record('0A0A0A', Date.now() - 3 * 60_000);
-      scans.record('0b0b0b', Date.now() - 60_000);
+      scans.record(readUid('0A0A0A'), Date.now() - 3 * 60_000);
+      scans.record(readUid('0b0b0b'), Date.now() - 60_000);
     });
     const added = await w.ok(['add', '--last-unknown', '--key', ANNA.apiKey]);
     expect(added.stdout).toMatch(

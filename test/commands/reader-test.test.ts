@@ -3,22 +3,14 @@ import { SerialPortMock } from 'serialport';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CliError } from '../../src/commands/common.js';
 import { formatUidLine, runReaderTest } from '../../src/commands/reader-test.js';
-import type { ReaderConfig, UidConfig } from '../../src/readers/types.js';
+import type { ReaderConfig, UidConfig } from '../../src/readers/config.js';
+import { configWith } from '../config/build.js';
 import { captureLogger } from '../fakes/logger.js';
 import { ManualTimers } from '../fakes/timers.js';
 
-const STDIN: ReaderConfig = {
-  type: 'stdin',
-  path: null,
-  baudRate: 9600,
-  protocol: 'rdm6300',
-  vendorId: null,
-  productId: null,
-  hidDriver: 'libusb',
-  interKeyTimeoutMs: 200,
-};
-const SERIAL: ReaderConfig = { ...STDIN, type: 'serial', path: '/dev/serial0' };
-const AS_READ: UidConfig = { format: 'as-read', reverseBytes: false };
+const STDIN = configWith().reader;
+const SERIAL = configWith({ reader: { type: 'serial', path: '/dev/serial0' } }).reader;
+const AS_READ = configWith().uid;
 
 function output() {
   let text = '';

@@ -1,7 +1,8 @@
 import { SerialPortMock } from 'serialport';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { DoctorContext } from '../../src/doctor/checks.js';
-import { DAEMON_FRESH_MS, readerCheck, serialPortOpener } from '../../src/doctor/reader.js';
+import { readerCheck, serialPortOpener } from '../../src/doctor/reader.js';
+import { HEARTBEAT_STALE_MS } from '../../src/heartbeat.js';
 import type { HidDeviceInfo, HidModule } from '../../src/readers/hid-reader.js';
 import type { SerialPortConstructor } from '../../src/readers/serial-reader.js';
 import { databasePath, openDatabase } from '../../src/store/database.js';
@@ -93,7 +94,7 @@ describe('readerCheck: serial', () => {
     binding.createPort(PATH);
     const holder = await holdPort();
     const ctx = serialContext();
-    daemonHeartbeat(ctx, DAEMON_FRESH_MS + 1);
+    daemonHeartbeat(ctx, HEARTBEAT_STALE_MS + 1);
     const result = await single(readerCheck({ openSerial: mockOpener, clock }), ctx);
     expect(result.status).toBe('fail');
     expect(result.detail).toContain('held by another process');

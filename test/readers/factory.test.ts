@@ -5,21 +5,12 @@ import { createReader } from '../../src/readers/factory.js';
 import { HidReader } from '../../src/readers/hid-reader.js';
 import { SerialReader } from '../../src/readers/serial-reader.js';
 import { StdinReader } from '../../src/readers/stdin-reader.js';
-import type { ReaderConfig } from '../../src/readers/types.js';
+import { configWith } from '../config/build.js';
 import { captureLogger } from '../fakes/logger.js';
 import { ManualTimers } from '../fakes/timers.js';
 import { recorder } from './helpers.js';
 
-const BASE: ReaderConfig = {
-  type: 'stdin',
-  path: null,
-  baudRate: 9600,
-  protocol: 'rdm6300',
-  vendorId: null,
-  productId: null,
-  hidDriver: 'libusb',
-  interKeyTimeoutMs: 200,
-};
+const BASE = configWith().reader;
 
 const neverLoad = () => Promise.reject(new Error('must not be loaded'));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ReaderConfig, UidConfig } from '../../src/readers/types.js';
+import type { ReaderConfig, UidConfig } from '../../src/readers/config.js';
 import {
   createTypedUidNormalizer,
   createUidNormalizer,
@@ -7,6 +7,7 @@ import {
   type UidOrigin,
   uidOrigin,
 } from '../../src/readers/uid.js';
+import { configWith } from '../config/build.js';
 
 type Row = [
   raw: string,
@@ -73,16 +74,7 @@ describe('normalizeUid', () => {
 });
 
 describe('uidOrigin and createUidNormalizer', () => {
-  const base: ReaderConfig = {
-    type: 'serial',
-    path: '/dev/serial0',
-    baudRate: 9600,
-    protocol: 'rdm6300',
-    vendorId: null,
-    productId: null,
-    hidDriver: 'libusb',
-    interKeyTimeoutMs: 200,
-  };
+  const base = configWith({ reader: { type: 'serial', path: '/dev/serial0' } }).reader;
 
   it('knows that only RDM6300 frames are always hex', () => {
     expect(uidOrigin(base)).toBe('hex');

@@ -3,18 +3,11 @@ import { OUTCOMES } from '../../src/outcome.js';
 import { renderSignalLine } from '../../src/signals/console-render.js';
 import { createSignals } from '../../src/signals/create-signals.js';
 import { beepsOf, defaultPatterns } from '../../src/signals/patterns.js';
-import type { SignalsConfig } from '../../src/signals/types.js';
+import { configWith } from '../config/build.js';
 import { captureLogger } from '../fakes/logger.js';
 import { captureStream } from './fakes.js';
 
-const config: SignalsConfig = {
-  driver: 'console',
-  leds: { green: null, red: null, yellow: null },
-  buzzer: null,
-  activeLow: false,
-  patterns: {},
-  selfTest: false,
-};
+const config = configWith({ signals: { driver: 'console', selfTest: false } }).signals;
 
 const bells = (text: string) => text.split('\x07').length - 1;
 
@@ -84,17 +77,15 @@ describe('console driver', () => {
 
   it('renders configured overrides', async () => {
     const { out, text } = captureStream();
+    const patterns = {
+      clocked_in: [
+        { led: ['red' as const], buzzer: true, ms: 100 },
+        { ms: 50 },
+        { led: ['red' as const], buzzer: true, ms: 700 },
+      ],
+    };
     const signals = await createSignals(
-      {
-        ...config,
-        patterns: {
-          clocked_in: [
-            { led: ['red'], buzzer: true, ms: 100 },
-            { ms: 50 },
-            { led: ['red'], buzzer: true, ms: 700 },
-          ],
-        },
-      },
+      configWith({ signals: { driver: 'console', selfTest: false, patterns } }).signals,
       { logger: captureLogger().logger, out, color: false },
     );
     signals.show('clocked_in');

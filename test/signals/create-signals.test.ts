@@ -1,17 +1,12 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSignals } from '../../src/signals/create-signals.js';
-import type { SignalsConfig } from '../../src/signals/types.js';
+import { configWith } from '../config/build.js';
 import { captureLogger } from '../fakes/logger.js';
 import { captureStream, emptyRoot, fakeOnoff, PI4, removeSysfsTrees, writeSysfs } from './fakes.js';
 
-const gpioConfig: SignalsConfig = {
-  driver: 'gpio',
-  leds: { green: 17, red: 27, yellow: null },
-  buzzer: 18,
-  activeLow: false,
-  patterns: {},
-  selfTest: false,
-};
+const gpioConfig = configWith({
+  signals: { driver: 'gpio', leds: { green: 17, red: 27 }, buzzer: 18, selfTest: false },
+}).signals;
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 0 });

@@ -1,18 +1,13 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createGpioSignals } from '../../src/signals/gpio-driver.js';
 import { GpioUnavailableError } from '../../src/signals/gpio-error.js';
-import type { SignalsConfig } from '../../src/signals/types.js';
+import { configWith } from '../config/build.js';
 import { captureLogger } from '../fakes/logger.js';
 import { emptyRoot, fakeOnoff, PI4, PI5, removeSysfsTrees, writeSysfs } from './fakes.js';
 
-const config: SignalsConfig = {
-  driver: 'gpio',
-  leds: { green: 17, red: 27, yellow: 22 },
-  buzzer: 18,
-  activeLow: false,
-  patterns: {},
-  selfTest: false,
-};
+const config = configWith({
+  signals: { driver: 'gpio', leds: { green: 17, red: 27, yellow: 22 }, buzzer: 18, selfTest: false },
+}).signals;
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 0 });
@@ -84,7 +79,7 @@ describe('gpio driver', () => {
     const onoff = fakeOnoff();
     const { logger } = captureLogger();
     const signals = await createGpioSignals(
-      { ...config, activeLow: { buzzer: true } },
+      configWith({ signals: { ...config, activeLow: { buzzer: true } } }).signals,
       { logger, sysfsRoot: await writeSysfs(PI4), loadGpio: async () => onoff.module },
     );
     expect(onoff.created.find((c) => c.gpio === 530)?.direction).toBe('high');

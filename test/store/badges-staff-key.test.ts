@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BadgeError, BadgeStore, migratePlaintextKeys } from '../../src/store/badges.js';
+import { BadgeError, BadgeStore } from '../../src/store/badges.js';
+import { migratePlaintextKeys } from '../../src/store/badges-master-key.js';
 import { type Database, openDatabase } from '../../src/store/database.js';
 import { KeyCipher } from '../../src/store/secrets.js';
 

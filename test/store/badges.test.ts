@@ -2,15 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type BadgeError,
-  BadgeStore,
-  keyHint,
-  migratePlaintextKeys,
-  normalizeBadgeUid,
-} from '../../src/store/badges.js';
+import { type BadgeError, BadgeStore, keyHint, normalizeBadgeUid } from '../../src/store/badges.js';
+import { migratePlaintextKeys } from '../../src/store/badges-master-key.js';
 import { type Database, openDatabase } from '../../src/store/database.js';
 import { KeyCipher, KeyCipherError } from '../../src/store/secrets.js';
+import { readUid } from '../readers/uids.js';
 
 const MASTER = Buffer.alloc(32, 42);
 const KEY_A = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaa1111';
@@ -111,7 +107,7 @@ describe('BadgeStore', () => {
 
   it('replaces key and user, keeping the label when none is given, the creation and the last-seen time', () => {
     store.add({ uid: '04AB', label: 'Anna', userId: 1001, userName: 'Anna Schmidt', apiKey: KEY_A });
-    store.markSeen('04ab', now + 5);
+    store.markSeen(readUid('04ab'), now + 5);
     now += 1000;
     const replaced = store.add({ uid: '04AB', apiKey: KEY_B }, { replace: true });
     expect(replaced).toMatchObject({
@@ -151,7 +147,7 @@ describe('BadgeStore', () => {
     store.rename('04AB', '');
     expect(store.find('04AB')!.label).toBeNull();
     expect(thrown(() => store.rename('FFFF', 'x')).code).toBe('not_found');
-    store.markSeen('04AB', 12345);
+    store.markSeen(readUid('04AB'), 12345);
     expect(store.find('04AB')!.lastSeenAt).toBe(12345);
     expect(store.remove('04ab')).toBe(true);
     expect(store.remove('04AB')).toBe(false);
@@ -245,7 +241,7 @@ describe('BadgeStore: what a key and an import may not be', () => {
 
   it('leaves the last-seen and creation times of an updated badge, and counts by what it found', () => {
     store.add({ uid: '04AB', label: 'Anna', apiKey: KEY_A });
-    store.markSeen('04AB', 42);
+    store.markSeen(readUid('04AB'), 42);
     const created = store.find('04AB')!.createdAt;
     now += 1000;
     expect(

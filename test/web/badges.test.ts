@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '../../src/moco/sim/index.js';
 import { ENROL_WAIT_MS } from '../../src/web/routes/badges.js';
+import { readUid } from '../readers/uids.js';
 import { type Agent, textOf, type WebFixture, webFixture } from './helpers.js';
 
 const ANNA = DEMO_USERS[0] as (typeof DEMO_USERS)[number];
@@ -18,7 +19,7 @@ afterEach(() => web.close());
 describe('the badge list', () => {
   it('shows label, person, last seen and the end of the key, never the key', async () => {
     web.stores.badges.add({ uid: '04A1B2', label: 'Ben', userId: 1002, userName: 'Ben Meyer', apiKey: KEY });
-    web.stores.badges.markSeen('04A1B2', web.clock.now() - 60_000);
+    web.stores.badges.markSeen(readUid('04A1B2'), web.clock.now() - 60_000);
     web.stores.badges.add({ uid: '04A1B3', apiKey: 'unverified-key-5678' });
     const page = await admin.get('/badges');
     const text = textOf(page.body);
@@ -87,7 +88,7 @@ describe('remove', () => {
 describe('enrol by tap', () => {
   it('waits for the next unknown badge, asks for the key, verifies it with MOCO and stores it', async () => {
     // A badge tapped before the admin asked is not the new one.
-    web.stores.unknownScans.record('0A0A0A0A', web.clock.now() - 1000);
+    web.stores.unknownScans.record(readUid('0A0A0A0A'), web.clock.now() - 1000);
     expect((await admin.submit('/badges/enrol', '/badges/enrol/start')).headers.location).toBe(
       '/badges/enrol/wait',
     );
@@ -96,7 +97,7 @@ describe('enrol by tap', () => {
     expect(waiting.body).toContain('<meta http-equiv="refresh" content="2">');
 
     web.clock.advance(3000);
-    web.stores.unknownScans.record('04C0FFEE');
+    web.stores.unknownScans.record(readUid('04C0FFEE'));
     const seen = await admin.get('/badges/enrol/wait');
     expect(seen.headers.location).toBe('/badges/enrol/new');
     const form = await admin.get('/badges/enrol/new');
@@ -127,7 +128,7 @@ describe('enrol by tap', () => {
 
   it("shows MOCO's refusal of a wrong key, keeps the label, and never sends the key back", async () => {
     await admin.submit('/badges/enrol', '/badges/enrol/start');
-    web.stores.unknownScans.record('04C0FFEE');
+    web.stores.unknownScans.record(readUid('04C0FFEE'));
     await admin.get('/badges/enrol/wait');
     const refused = await admin.submit('/badges/enrol/new', '/badges/enrol/new', {
       label: 'Anna',
@@ -142,7 +143,7 @@ describe('enrol by tap', () => {
 
   it('stores an unverified key when asked to, without asking MOCO', async () => {
     await admin.submit('/badges/enrol', '/badges/enrol/start');
-    web.stores.unknownScans.record('04C0FFEE');
+    web.stores.unknownScans.record(readUid('04C0FFEE'));
     await admin.get('/badges/enrol/wait');
     await admin.submit('/badges/enrol/new', '/badges/enrol/new', { apiKey: KEY, noVerify: '1' });
     expect(web.stores.badges.find('04C0FFEE')).toMatchObject({ userId: null, apiKey: KEY });
@@ -155,13 +156,13 @@ describe('enrol by tap', () => {
     expect(textOf((await admin.get('/badges/enrol/wait')).body)).toContain(
       'No unknown badge was tapped in the last minutes.',
     );
-    web.stores.unknownScans.record('04C0FFEE');
+    web.stores.unknownScans.record(readUid('04C0FFEE'));
     expect((await admin.get('/badges/enrol/wait')).headers.location).toBe('/badges/enrol');
   });
 
   it('is refused without the CSRF token', async () => {
     await admin.submit('/badges/enrol', '/badges/enrol/start');
-    web.stores.unknownScans.record('04C0FFEE');
+    web.stores.unknownScans.record(readUid('04C0FFEE'));
     await admin.get('/badges/enrol/wait');
     expect((await admin.post('/badges/enrol/new', { apiKey: ANNA.apiKey })).statusCode).toBe(403);
     expect(web.stores.badges.find('04C0FFEE')).toBeNull();

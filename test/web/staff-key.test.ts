@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '../../src/moco/sim/index.js';
+import { readUid } from '../readers/uids.js';
 import { type Agent, STAFF_KEY, textOf, type WebFixture, webFixture } from './helpers.js';
 
 /** The page with one Staff key for everyone: the enrol form asks for the MOCO user, not a key. */
@@ -23,7 +24,7 @@ async function page(badges: 'local' | 'moco'): Promise<void> {
 async function tapped(uid: string): Promise<void> {
   await admin.submit('/badges/enrol', '/badges/enrol/start');
   web.clock.advance(1000);
-  web.stores.unknownScans.record(uid);
+  web.stores.unknownScans.record(readUid(uid));
   await admin.get('/badges/enrol/wait');
 }
 

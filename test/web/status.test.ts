@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Tap } from '../../src/store/journal.js';
+import { readUid } from '../readers/uids.js';
 import { type Agent, textOf, type WebFixture, webFixture } from './helpers.js';
 
 let web: WebFixture;
@@ -39,7 +40,7 @@ describe('the status page', () => {
     const tap = web.journalTap('04A1B2', { userName: 'Anna Schmidt' });
     web.stores.journal.markDelivered(tap.id, 'clocked_in', web.clock.now());
     web.clock.advance(60_000);
-    web.stores.unknownScans.record('0A0B0C0D');
+    web.stores.unknownScans.record(readUid('0A0B0C0D'));
     const text = textOf((await admin.get('/status')).body);
     expect(text).toContain('Last taps 09:31 unknown badge 0A0B0C0D was not enrolled 09:30 Anna clocked in');
   });

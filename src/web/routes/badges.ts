@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { manualInstruction } from '../../directory/enrol.js';
 import { nameOf } from '../../identity/users.js';
+import type { Uid } from '../../readers/uid.js';
 import { BadgeError, type BadgeSummary, normalizeBadgeUid } from '../../store/badges.js';
 import { html } from '../html.js';
 import { redirectWith, renderPage, sessionFor } from '../respond.js';
@@ -24,7 +25,7 @@ export function badgeRoutes(deps: WebDeps): FastifyPluginAsync {
   const now = () => deps.clock.now();
   const summaryOf = (uid: string): BadgeSummary | null =>
     deps.badges.list().find((b) => b.uid === uid) ?? null;
-  const uidParam = (request: FastifyRequest): string | null => {
+  const uidParam = (request: FastifyRequest): Uid | null => {
     try {
       return normalizeBadgeUid((request.params as { uid: string }).uid);
     } catch {
@@ -49,7 +50,7 @@ export function badgeRoutes(deps: WebDeps): FastifyPluginAsync {
       text: `The badges are kept in MOCO: change this one in its user's "${inMoco?.field}" field there.`,
     });
   /** Whether a tapped UID already books: then it is no new badge to enrol. */
-  const known = (uid: string): boolean =>
+  const known = (uid: Uid): boolean =>
     inMoco === null ? deps.badges.identify(uid) !== null : inMoco.cache.lookup(uid).kind === 'user';
 
   return async (app) => {
