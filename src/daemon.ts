@@ -1,18 +1,19 @@
 import type { Config } from './config/index.js';
 import { Courier } from './courier/courier.js';
-import { forgottenClockOuts, recheckForgotten } from './courier/open-presences.js';
+import { mocoToday, recheckForgotten } from './courier/open-presences.js';
 import { RateLimiter } from './courier/rate-limiter.js';
 import { TimeTrust } from './courier/time-trust.js';
 import { createBadgeSource } from './directory/source.js';
 import { Gate } from './gate.js';
 import { HEARTBEAT_MS } from './heartbeat.js';
 import { configuredStaffKey } from './identity/staff-key.js';
+import { KioskIdle } from './idle.js';
 import type { KeyScrubber } from './key-scrubber.js';
 import type { Logger } from './log.js';
 import { mocoBaseUrl } from './moco/base-url.js';
 import { MocoClient } from './moco/client.js';
 import { MocoWatch } from './moco/watch.js';
-import type { IdleState, Outcome } from './outcome.js';
+import type { Outcome } from './outcome.js';
 import { createReader, type ReaderDeps } from './readers/factory.js';
 import type { ReaderState } from './readers/reader.js';
 import { createUidNormalizer, type Uid } from './readers/uid.js';
@@ -24,7 +25,6 @@ import { SendLogFile } from './store/send-log.js';
 import { type DaemonStatus, writeDaemonStatus } from './store/status.js';
 import { handleRead } from './tap.js';
 import { type Clock, systemClock } from './time/clock.js';
-import { localParts } from './time/local.js';
 import {
   type ClockSyncProbe,
   type MonotonicSource,
@@ -35,13 +35,31 @@ import { systemTimers, type Timers } from './time/timers.js';
 import { VERSION } from './version.js';
 
 const RATE_WINDOW_MARGIN_MS = 1_000;
-/** Forgotten clock-outs are few; each is looked up hourly (RECHECK_MS), this only says when to look. */
-const RECHECK_FORGOTTEN_MS = 10 * 60_000;
-const CLOCK_PROBE_MS = 30_000;
-const PRUNE_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 /** Pruning shares the event loop with taps: short turns, and a yield in between. */
 const PRUNE_TURN = { budgetMs: 20, pauseMs: 0 };
+
+/** How often the daemon does its periodic work (ms). */
+export interface DaemonIntervals {
+  /**
+   * The status heartbeat, last-seen times and the idle state; also picks up admin commands' changes.
+   * `status` and `doctor` judge staleness by HEARTBEAT_MS, so only tests shorten it.
+   */
+  heartbeatMs: number;
+  /** Whether the system clock is synchronised yet. */
+  clockProbeMs: number;
+  /** Delivered taps past the retention period. */
+  pruneMs: number;
+  /** Forgotten clock-outs are few; each is looked up hourly (RECHECK_MS), this only says when to look. */
+  recheckForgottenMs: number;
+}
+
+export const DEFAULT_INTERVALS: DaemonIntervals = {
+  heartbeatMs: HEARTBEAT_MS,
+  clockProbeMs: 30_000,
+  pruneMs: 3_600_000,
+  recheckForgottenMs: 10 * 60_000,
+};
 
 export interface DaemonOptions {
   config: Config & { configPath: string };
@@ -53,6 +71,7 @@ export interface DaemonOptions {
   signalsOut?: NodeJS.WritableStream;
   clock?: Clock;
   timers?: Timers;
+  intervals?: Partial<DaemonIntervals>;
   clockProbe?: ClockSyncProbe;
   monotonic?: MonotonicSource;
   readerDeps?: Partial<ReaderDeps>;
@@ -90,15 +109,16 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const timers = options.timers ?? systemTimers;
-  const part = (name: string) => logger.child({ part: name });
+  const every = { ...DEFAULT_INTERVALS, ...options.intervals };
+  const log = partLoggers(logger);
 
   // The idle signal follows the storage's health; the signals exist only further down.
-  let showIdle = () => {};
+  let idle: KioskIdle | null = null;
   const storage = new StorageHealth({
     path: databasePath(config.dataDir),
-    logger: part('store'),
+    logger: log.store,
     now: () => clock.now(),
-    onChange: () => showIdle(),
+    onChange: () => idle?.refresh(),
   });
   // Before the stores: they may drop root, and the key file is root's.
   const staffKey = configuredStaffKey(config, options.env);
@@ -124,7 +144,8 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   const client = new MocoClient({
     baseUrl: mocoBaseUrl(config.moco),
     timeoutMs: config.moco.timeoutMs,
-    logger: part('moco'),
+    // The client names its part itself: a second `part` binding would print the key twice.
+    logger,
     clock,
     onAnswer: (answer) => watch.record(answer),
     scrubber: options.scrubber,
@@ -144,7 +165,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   const limiter = new RateLimiter(rateWindow, clock, timers, sendLog, (error) => {
     if (sendLogFailing) return;
     sendLogFailing = true;
-    part('moco').warn(
+    log.moco.warn(
       { err: error },
       'cannot record when requests went out; a restart may exceed the rate limit',
     );
@@ -155,13 +176,13 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     clock,
     journal,
     timeZone: config.timezone,
-    logger: part('clock'),
+    logger: log.clock,
     mocoOffsetMs: () => watch.offsetMs(),
   });
   await timeTrust.refresh();
 
   const signals = await createSignals(config.signals, {
-    logger: part('signals'),
+    logger: log.signals,
     out: options.signalsOut,
     ...options.signalsDeps,
   });
@@ -187,26 +208,21 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
         lastScan: kiosk.lastScan,
       }),
     );
-  const idle = (): IdleState => {
-    // A journal that takes no taps needs an admin as much as a failed tap does.
-    if (kiosk.reader === 'disconnected' || storage.failing || needsAdmin()) return 'attention';
-    return courier.status().connectivity === 'offline' ? 'offline' : 'online';
-  };
-  // MOCO's date where its clock is known: a Pi whose clock is days off would otherwise see every
-  // presence as forgotten, or none.
-  const today = () => localParts(clock.now() + (watch.offsetMs() ?? 0), config.timezone).date;
-  /** A failed tap, or a presence left open on an earlier date (a forgotten clock-out). */
-  const needsAdmin = () => {
-    try {
-      return journal.hasFailed() || forgottenClockOuts(journal, config, today()).length > 0;
-    } catch {
-      // Unreadable just now: the storage health tells on its own, and the next look may succeed.
-      return false;
-    }
-  };
-  showIdle = () => signals.setIdle(idle());
+  const today = () => mocoToday(clock.now(), watch.offsetMs(), config.timezone);
+  const kioskIdle = new KioskIdle(
+    {
+      reader: () => kiosk.reader,
+      storageFailing: () => storage.failing,
+      connectivity: () => courier.status().connectivity,
+      journal,
+      config,
+      today,
+    },
+    (state) => signals.setIdle(state),
+  );
+  idle = kioskIdle;
   const refreshIdle = () => {
-    signals.setIdle(idle());
+    kioskIdle.refresh();
     writeStatus();
   };
 
@@ -232,7 +248,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     watch,
     clock,
     timers,
-    logger: part('courier'),
+    logger: log.courier,
     timeZone: config.timezone,
     feedbackTimeoutMs: config.scan.feedbackTimeoutMs,
     settleMs: config.moco.settleMs,
@@ -250,8 +266,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
   }
 
   const normalize = createUidNormalizer(config.reader, config.uid);
-  const scanLogger = part('tap');
-  const inFlight = new Set<Promise<unknown>>();
+  const tapsUnderWay = new Set<Promise<unknown>>();
   // Last-seen times are bookkeeping, not attendance: they are written with the heartbeat, so a
   // tap costs one commit before its answer, not three.
   const lastSeen = new Map<Uid, number>();
@@ -284,14 +299,14 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
       timing: () => timeTrust.stamp(),
       clock,
       timeZone: config.timezone,
-      logger: scanLogger,
+      logger: log.tap,
     }).then((outcome: Outcome | null) => {
       if (outcome === null) return;
       kiosk.lastScan = { at: clock.now(), outcome };
-      signals.setIdle(idle());
+      kioskIdle.refresh();
     });
-    inFlight.add(run);
-    void run.finally(() => inFlight.delete(run));
+    tapsUnderWay.add(run);
+    void run.finally(() => tapsUnderWay.delete(run));
   };
 
   const reader = await createReader(config.reader, {
@@ -321,28 +336,27 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     beforeRequest: () => limiter.acquire('drain'),
     now: () => clock.now(),
     today,
-    logger: part('courier'),
+    logger: log.courier,
   };
   let rechecking: Promise<unknown> = Promise.resolve();
   const intervals = [
     // Also picks up what admin commands changed: failed taps retried or dropped.
-    setInterval(heartbeat, HEARTBEAT_MS),
-    setInterval(() => {
+    timers.setInterval(heartbeat, every.heartbeatMs),
+    timers.setInterval(() => {
       pruning = pruning.then(() => pruneJournal(stores, storage, config, clock, logger));
-    }, PRUNE_MS),
-    setInterval(() => {
+    }, every.pruneMs),
+    timers.setInterval(() => {
       void timeTrust.refresh().then(() => courier.kick());
-    }, CLOCK_PROBE_MS),
-    setInterval(() => {
+    }, every.clockProbeMs),
+    timers.setInterval(() => {
       rechecking = rechecking
         .then(() => recheckForgotten(recheckDeps))
         .then((mended) => mended && refreshIdle())
         .catch((error: unknown) =>
-          part('courier').warn({ err: error }, 'could not recheck forgotten clock-outs'),
+          log.courier.warn({ err: error }, 'could not recheck forgotten clock-outs'),
         );
-    }, RECHECK_FORGOTTEN_MS),
+    }, every.recheckForgottenMs),
   ];
-  for (const interval of intervals) interval.unref();
   refreshIdle();
   logger.info(
     {
@@ -362,9 +376,9 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     courier,
     stop() {
       stopping ??= (async () => {
-        for (const interval of intervals) clearInterval(interval);
+        for (const interval of intervals) timers.clearInterval(interval);
         await reader.stop();
-        await Promise.allSettled([...inFlight]);
+        await Promise.allSettled([...tapsUnderWay]);
         await courier.stop();
         await badgeSource.stop();
         await rechecking;
@@ -379,6 +393,22 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
       })();
       return stopping;
     },
+  };
+}
+
+/**
+ * Each part's logger, named here once. The MOCO client, the reader and the badge source name their
+ * part themselves (`moco`, `reader`, `badges`): they get the root logger.
+ */
+function partLoggers(root: Logger) {
+  const part = (name: string) => root.child({ part: name });
+  return {
+    store: part('store'),
+    moco: part('moco'),
+    clock: part('clock'),
+    signals: part('signals'),
+    courier: part('courier'),
+    tap: part('tap'),
   };
 }
 

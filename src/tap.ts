@@ -70,7 +70,7 @@ export async function handleRead(raw: string, deps: TapDeps): Promise<Outcome | 
     // Durable before anything else: no signal is given and no request sent for a tap not on disk.
     tap = deps.journal.append(
       { uid, userId: badge.userId, userName: badge.userName, localDate: date, localTime: time, ...timing },
-      { sending: deps.courier.touchFor(lane, date) },
+      { uncertain: deps.courier.touchFor(lane, date) },
     );
     tapId = tap.id;
     deps.gate.accepted(lane, deps.clock.now());

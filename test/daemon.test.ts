@@ -4,7 +4,9 @@ import { loadConfig } from '../src/config/index.js';
 import { startDaemon } from '../src/daemon.js';
 import { DEMO_USERS, type Simulator, startSimulator } from '../src/moco/sim/index.js';
 import { localParts } from '../src/time/local.js';
-import { eventually, FakeMonotonic, FakeProbe, LogCapture } from './courier/harness.js';
+import { eventually } from './courier/harness.js';
+import { LogCapture } from './fakes/logger.js';
+import { FakeMonotonic, FakeProbe } from './fakes/sync.js';
 import { createKiosk, enrol, type Kiosk, TIME_ZONE } from './integration/harness.js';
 
 /**

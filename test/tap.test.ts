@@ -15,7 +15,9 @@ import { UnknownScans } from '../src/store/unknown-scans.js';
 import { handleRead, type TapDeps } from '../src/tap.js';
 import { systemTimers } from '../src/time/timers.js';
 import { configWith } from './config/build.js';
-import { BERLIN, LogCapture, ManualClock, startRig } from './courier/harness.js';
+import { BERLIN, startRig } from './courier/harness.js';
+import { ManualClock } from './fakes/clock.js';
+import { LogCapture } from './fakes/logger.js';
 
 const defaults = configWith();
 

@@ -1,12 +1,12 @@
 import type { Config } from '../config/index.js';
-import { forgottenClockOuts } from '../courier/open-presences.js';
+import { forgottenClockOuts, mocoToday } from '../courier/open-presences.js';
 import { explainTapFailure, FORGOTTEN_CLOCK_OUT, type TapFailure } from '../failures/explain.js';
 import { mocoBaseUrl } from '../moco/base-url.js';
 import { storedUid } from '../readers/uid.js';
 import type { BadgeStore } from '../store/badges.js';
 import type { Journal, OpenPresence } from '../store/journal.js';
 import type { DaemonStatus } from '../store/status.js';
-import { formatOverride, localParts } from '../time/local.js';
+import { formatOverride } from '../time/local.js';
 
 /**
  * What `status` and `queue list` both say about the kiosk's taps and people: whose a tap or a
@@ -63,7 +63,7 @@ export function openEarlier(
   heartbeat: Pick<DaemonStatus, 'mocoClockOffsetMs'> | null,
   now: number,
 ): OpenEarlier[] {
-  const today = localParts(now + (heartbeat?.mocoClockOffsetMs ?? 0), config.timezone).date;
+  const today = mocoToday(now, heartbeat?.mocoClockOffsetMs, config.timezone);
   return forgottenClockOuts(journal, config, today).map((open: OpenPresence) => ({
     presenceId: open.presenceId,
     uid: open.uid,

@@ -35,7 +35,7 @@ export interface StatusReport {
   taps: { pending: number; failed: number; failures: FailureGroup[] };
   /** Presences this kiosk opened on an earlier date and has not seen closed. */
   openPresences: OpenEarlier[];
-  lastScan: { at: string; outcome: string; tapId?: number } | null;
+  lastScan: { at: string; outcome: string } | null;
   reader: string | null;
   clockSynchronized: boolean | null;
   /** MOCO's clock minus the kiosk's (ms), as the running daemon last saw it; null when not known. */

@@ -60,7 +60,7 @@ export interface AttemptDeps {
   /** Waits for the rate limiter; called before every request to MOCO. */
   beforeRequest(): Promise<void>;
   /** Durably records what is about to be sent, before it is: a crash after sending reconciles. */
-  markSending(intent: Intent): void;
+  markUncertain(intent: Intent): void;
   /** The tap with the minute it is to be written at, or 'hold' while no clock can tell that minute. */
   timed(tap: Tap): Tap | 'hold';
   /** Whether MOCO has answered in this run, so that its clock is known. */
@@ -76,13 +76,13 @@ export interface AttemptDeps {
 export interface AttemptOptions {
   /** The person is still at the door: a conflict is their answer, not an admin's problem. */
   live: boolean;
-  /** The tap was journaled by this process and never attempted: no request for it can have been sent. */
-  fresh: boolean;
+  /** A request of the tap may be out there (UncertainRequest), as the courier decided. */
+  uncertain: boolean;
 }
 
 /** Where the attempt is: whether a request of the tap may be out there, and whether one is being sent. */
 interface Progress {
-  outThere: boolean;
+  uncertain: boolean;
   sending: boolean;
 }
 
@@ -107,19 +107,20 @@ export async function attemptDelivery(
   }
   if (credentials === null) return failed('error', 'badge was removed before delivery', tap.uncertain);
   const user = deps.client.forKey(credentials.apiKey, { impersonateUserId: credentials.impersonateUserId });
-  const progress: Progress = { outThere: tap.uncertain && !options.fresh, sending: false };
+  const progress: Progress = { uncertain: options.uncertain, sending: false };
   try {
     const shift = deps.nightShiftOf(tap);
     // A night shift's end is planned from where MOCO stands, step by step: nothing to look for.
     if (shift !== null) return await endNightShift(user, tap, shift, progress, deps);
     let original: Intent | null = null;
-    if (progress.outThere) {
+    if (progress.uncertain) {
       original = tap.intent ?? { op: 'touch' };
       const landed = await lookFor(user, tap, original, deps);
       if (landed !== null) return landed;
-      progress.outThere = false;
+      progress.uncertain = false;
     }
-    if (options.live && options.fresh && tap.intent?.op === 'touch') {
+    // The touch journaled with the tap, not sent yet (an intent is kept only while it is uncertain).
+    if (options.live && !options.uncertain && tap.intent?.op === 'touch') {
       return await touch(user, tap, progress, deps);
     }
     // Before MOCO's first answer its clock is unknown: the read that plans the tap tells it.
@@ -202,7 +203,7 @@ async function touch(
   await deps.beforeRequest();
   // A touch changes the day in a way only MOCO knows: a later tap must not be planned on the old view.
   deps.days.forget(tap.lane);
-  progress.outThere = true;
+  progress.uncertain = true;
   progress.sending = true;
   const presence = await sent(() => user.touch());
   progress.sending = false;
@@ -249,7 +250,7 @@ async function writeLate(
       deps.days.forget(timed.lane);
       const unsure = cached || original !== null;
       if (round > 1 || !isMocoError(error) || !replannable(error, unsure)) throw error;
-      progress.outThere = false;
+      progress.uncertain = false;
       progress.sending = false;
       if (original !== null) {
         const landed = await lookFor(user, timed, original, deps);
@@ -292,7 +293,7 @@ async function endNightShift(
   const timed = deps.timed(tap);
   if (timed === 'hold') return { kind: 'hold' };
   for (let step = 0; step < SHIFT_STEPS; step += 1) {
-    progress.outThere = false;
+    progress.uncertain = false;
     const yesterday = await readDay(user, timed, shift.date, deps);
     const today = await readDay(user, timed, timed.localDate, deps);
     const plan = planNightShift({ id: shift.presenceId }, yesterday, today, timed.localDate, timed.localTime);
@@ -325,8 +326,8 @@ async function write(
   deps: AttemptDeps,
 ): Promise<Presence | null> {
   await deps.beforeRequest();
-  deps.markSending(intent);
-  progress.outThere = true;
+  deps.markUncertain(intent);
+  progress.uncertain = true;
   progress.sending = true;
   let answer: Presence | null | undefined;
   switch (intent.op) {
@@ -413,7 +414,7 @@ function classify(error: MocoError, live: boolean, progress: Progress): AttemptR
   // An answer to the tap's own request settles whether it landed; a failed read leaves it as it was.
   const uncertain = progress.sending
     ? error.code === 'uncertain' || error.code === 'server' || error.code === 'protocol'
-    : progress.outThere;
+    : progress.uncertain;
   switch (error.code) {
     case 'unauthorized':
     case 'forbidden':

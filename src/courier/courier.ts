@@ -10,12 +10,13 @@ import type { Clock } from '../time/clock.js';
 import { localParts } from '../time/local.js';
 import type { TimerHandle, Timers } from '../time/timers.js';
 import { type AttemptResult, attemptDelivery } from './attempt.js';
-import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
 import { DayViews } from './day-views.js';
-import { dayBefore } from './open-presences.js';
-import type { Intent } from './plan.js';
+import { dayBefore, mocoToday } from './open-presences.js';
 import type { Priority, RateLimiter } from './rate-limiter.js';
+import { type CourierStatus, Reachability } from './reachability.js';
 import type { TimeTrust } from './time-trust.js';
+import type { UncertainRequest } from './uncertain.js';
 import { verifyResend } from './verify.js';
 
 /** How long a tap whose time cannot be trusted yet waits before the clock is asked again. */
@@ -33,15 +34,7 @@ const ANSWERING_MS = 10 * 60_000;
 const DAY_VIEW_MS = 5 * 60_000;
 const MINUTE_MS = 60_000;
 
-export type Connectivity = 'online' | 'offline';
-
-export interface CourierStatus {
-  connectivity: Connectivity;
-  /** Since when MOCO has been reachable or unreachable (ms epoch). */
-  since: number;
-  consecutiveFailures: number;
-  pausedUntil: number;
-}
+export type { CourierStatus } from './reachability.js';
 
 export interface CourierDeps {
   journal: Journal;
@@ -80,23 +73,17 @@ export class Courier {
   private wake: (() => void) | null = null;
   private readonly lanes = new Map<string, Promise<unknown>>();
   private readonly waiters = new Map<number, (outcome: Outcome) => void>();
-  /** Taps journaled by this process and not attempted yet: no request of theirs can be out there. */
-  private readonly fresh = new Set<number>();
-  private failures = 0;
-  private pausedUntil = 0;
-  /** MOCO asked us to slow down (429): that pause is MOCO's to end, not a new tap's. */
-  private rateLimited = false;
-  private connectivity: Connectivity = 'online';
-  private since: number;
-  private readonly backoff: BackoffOptions;
-  private readonly random: () => number;
+  /**
+   * Taps journaled by this process and not attempted yet: no request of theirs can be out there,
+   * though a touch journaled with the tap already reads as uncertain in the journal.
+   */
+  private readonly unsent = new Set<number>();
+  private readonly reach: Reachability;
   private readonly days: DayViews;
 
   constructor(private readonly deps: CourierDeps) {
-    this.since = deps.clock.now();
     this.days = new DayViews(deps.clock, DAY_VIEW_MS);
-    this.backoff = deps.backoff ?? DEFAULT_BACKOFF;
-    this.random = deps.random ?? Math.random;
+    this.reach = new Reachability(deps.clock, deps.backoff ?? DEFAULT_BACKOFF, deps.random ?? Math.random);
   }
 
   /** Starts draining what is pending, including taps left by an earlier run. */
@@ -126,12 +113,7 @@ export class Courier {
   }
 
   status(): CourierStatus {
-    return {
-      connectivity: this.connectivity,
-      since: this.since,
-      consecutiveFailures: this.failures,
-      pausedUntil: this.pausedUntil,
-    };
+    return this.reach.status();
   }
 
   /** Wakes the drain loop: new work, or an admin put failed taps back in the queue. */
@@ -143,14 +125,14 @@ export class Courier {
 
   /** Connectivity may be back (the network came up): try now instead of waiting out the backoff. */
   probeNow(): void {
-    this.pausedUntil = 0;
+    this.reach.resume();
     this.deps.journal.makePendingDue();
     this.kick();
   }
 
   /** Whether a tap journaled now is sent at once. */
   sendsNow(): boolean {
-    return this.running && this.connectivity === 'online';
+    return this.running && this.reach.online;
   }
 
   /**
@@ -175,7 +157,7 @@ export class Courier {
    * documented nowhere). The touch is journaled with the tap, so a crash before MOCO's answer is
    * recorded ends in a reconciliation; it names what it will change, as this kiosk knows the person.
    */
-  touchFor(lane: string, localDate: string): { intent: Intent; at: number } | null {
+  touchFor(lane: string, localDate: string): UncertainRequest | null {
     if (!this.sendsNow() || this.deps.journal.hasPending(lane)) return null;
     const open = this.deps.journal.openPresenceOf(lane);
     if (open !== null && open.date < localDate) return null;
@@ -187,11 +169,11 @@ export class Courier {
    * MOCO gave, or `queued` when MOCO is slow, unreachable, or known to be unreachable.
    */
   deliverLive(tap: Tap, onOutcome: (outcome: Outcome) => void = () => {}): Promise<Outcome> {
-    this.fresh.add(tap.id);
+    this.unsent.add(tap.id);
     if (!this.sendsNow()) {
       // The person is answered at once; a tap is still a reason to look whether MOCO is back,
       // rather than leave it waiting out a backoff of minutes.
-      if (this.rateLimited) this.kick();
+      if (this.reach.slowedDown) this.kick();
       else this.probeNow();
       onOutcome('queued');
       return Promise.resolve('queued');
@@ -240,7 +222,8 @@ export class Courier {
 
   private async drainStep(): Promise<void> {
     const now = this.deps.clock.now();
-    if (now < this.pausedUntil) return this.sleep(this.pausedUntil - now);
+    const paused = this.reach.pausedFor(now);
+    if (paused > 0) return this.sleep(paused);
     const tap = this.deps.journal.nextDue(now);
     if (tap !== null) {
       await this.processHead(tap.lane, 'drain', null);
@@ -299,7 +282,7 @@ export class Courier {
     const head = journal.laneHead(lane);
     if (head === null || !this.running) return null;
     const now = clock.now();
-    if (priority === 'drain' && (head.nextAttemptAt > now || now < this.pausedUntil)) return null;
+    if (priority === 'drain' && (head.nextAttemptAt > now || this.reach.pausedFor(now) > 0)) return null;
     if (this.unsettled(head, now)) return null;
     const result = await this.attempt(head, priority, head.id === liveTapId);
     this.apply(head, result);
@@ -311,7 +294,7 @@ export class Courier {
    * from when it went out (persisted, so a quick restart waits too) before MOCO's day is read.
    */
   private unsettled(tap: Tap, now: number): boolean {
-    if (!tap.uncertain || this.fresh.has(tap.id) || tap.sentAt === null) return false;
+    if (!this.uncertain(tap) || tap.sentAt === null) return false;
     // A clock that went back since: the time it went out is unknown, so the wait starts now.
     const sentAt = Math.min(tap.sentAt, now);
     if (tap.sentAt > now) this.deps.journal.markSentAt(tap.id, now);
@@ -323,17 +306,18 @@ export class Courier {
 
   private async attempt(tap: Tap, priority: Priority, live: boolean): Promise<AttemptResult> {
     const { journal, clock, timeTrust } = this.deps;
-    const fresh = this.fresh.delete(tap.id);
+    const uncertain = this.uncertain(tap);
+    const unsent = this.unsent.delete(tap.id);
     try {
       return await attemptDelivery(
         tap,
-        { live, fresh },
+        { live, uncertain },
         {
           client: this.deps.client,
           credentialsFor: this.deps.credentialsFor,
           previousOutcome: (t) => journal.lastOutcomeOn(t.lane, t.localDate, t.id),
           beforeRequest: () => this.deps.limiter.acquire(priority),
-          markSending: (intent) => journal.markSending(tap.id, intent, clock.now()),
+          markUncertain: (intent) => journal.markUncertain(tap.id, { intent, at: clock.now() }),
           // Read again: the minute may have been corrected just now.
           timed: (t) => (timeTrust.prepare(t, false) === 'hold' ? 'hold' : (journal.get(t.id) ?? t)),
           mocoClockKnown: () => this.deps.watch.offsetMs() !== null,
@@ -353,9 +337,14 @@ export class Courier {
         outcome: 'error',
         reason: `local error: ${errorMessage(error)}`,
         // A local failure can come after the request went out; only a reconciliation can tell.
-        uncertain: !fresh || tap.uncertain,
+        uncertain: !unsent || tap.uncertain,
       };
     }
+  }
+
+  /** Whether a request of the tap may be out there: the one answer to it, for every step of the courier. */
+  private uncertain(tap: Tap): boolean {
+    return tap.uncertain && !this.unsent.has(tap.id);
   }
 
   private nightShiftOf(tap: Tap): OpenPresence | null {
@@ -373,7 +362,7 @@ export class Courier {
     const offset = this.deps.watch.offsetMs();
     if (offset === null) return [];
     const { timeZone, clock } = this.deps;
-    const dates = [localParts(clock.now() + offset, timeZone).date];
+    const dates = [mocoToday(clock.now(), offset, timeZone)];
     if (tap.sentAt !== null) dates.push(localParts(tap.sentAt + offset, timeZone).date);
     return [...new Set(dates)];
   }
@@ -405,7 +394,7 @@ export class Courier {
       case 'failed':
         this.fail(tap, result);
         // MOCO answered (or the failure was local): MOCO is not the problem.
-        this.reached(result.outcome !== 'error' || this.connectivity === 'online');
+        this.reached(result.outcome !== 'error' || this.reach.online);
         break;
       case 'hold':
         journal.postpone(tap.id, now + HOLD_MS, 'waiting for the system clock to be synchronised');
@@ -417,14 +406,10 @@ export class Courier {
           this.reached(true);
           break;
         }
-        this.failures += 1;
-        const pause = result.retryAfterMs ?? backoffDelay(this.failures, this.backoff, this.random);
-        this.pausedUntil = now + pause;
-        this.rateLimited = result.rateLimited === true;
-        const ownDelay = backoffDelay(tap.attempts + 1, this.backoff, this.random);
+        const { pauseMs: pause, retryInMs } = this.reach.failed(result, tap.attempts, now);
         journal.markAttemptFailed(tap.id, {
           reason: result.reason,
-          nextAttemptAt: now + Math.max(pause, ownDelay),
+          nextAttemptAt: now + retryInMs,
           uncertain: result.uncertain,
           serverError: this.countsAsServerError(result),
         });
@@ -529,15 +514,8 @@ export class Courier {
   }
 
   private reached(reachable: boolean): void {
-    if (reachable) {
-      this.failures = 0;
-      this.pausedUntil = 0;
-      this.rateLimited = false;
-    }
-    const connectivity: Connectivity = reachable ? 'online' : 'offline';
-    if (connectivity === this.connectivity) return;
-    this.connectivity = connectivity;
-    this.since = this.deps.clock.now();
+    const connectivity = this.reach.reached(reachable);
+    if (connectivity === null) return;
     this.deps.logger.info({ connectivity }, reachable ? 'MOCO reachable' : 'MOCO unreachable');
     this.deps.onChange?.();
     // Back online: the backlog goes out now, not after each tap's backoff runs out.

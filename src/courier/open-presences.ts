@@ -4,12 +4,21 @@ import type { Logger } from '../log.js';
 import type { MocoClient } from '../moco/client.js';
 import { isMocoError } from '../moco/errors.js';
 import { type Journal, type OpenPresence, userOfLane } from '../store/journal.js';
+import { localParts } from '../time/local.js';
 
 /** The day before `date` (`YYYY-MM-DD`), by the calendar. */
 export function dayBefore(date: string): string {
   const day = new Date(`${date}T12:00:00Z`);
   day.setUTCDate(day.getUTCDate() - 1);
   return day.toISOString().slice(0, 10);
+}
+
+/**
+ * MOCO's date at `now`, by MOCO's clock where its offset is known (from the `Date` of its last
+ * answer): a kiosk whose clock is days off would otherwise see every presence as forgotten, or none.
+ */
+export function mocoToday(now: number, mocoOffsetMs: number | null | undefined, timeZone: string): string {
+  return localParts(now + (mocoOffsetMs ?? 0), timeZone).date;
 }
 
 /**

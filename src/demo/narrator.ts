@@ -1,4 +1,4 @@
-import type { Connectivity } from '../courier/courier.js';
+import type { Connectivity } from '../connectivity.js';
 import { demoLine } from '../log-view.js';
 
 /** What the narrator asks the running kiosk: is MOCO reachable, how many taps wait. */

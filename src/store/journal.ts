@@ -1,186 +1,53 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Effect, Intent } from '../courier/plan.js';
-import type { Outcome } from '../outcome.js';
+import type { UncertainRequest } from '../courier/uncertain.js';
 import type { WriteObserver } from './health.js';
-import { inShortTransactions, type ShortTransactionOptions } from './short-transactions.js';
+import { JournalQueue } from './journal-queue.js';
+import { type OpenPresenceRow, type TapRow, toOpenPresence, toTap } from './journal-rows.js';
+import {
+  type Booked,
+  type FinalOutcome,
+  laneOf,
+  type NewTap,
+  type OpenPresence,
+  type Tap,
+  type Verification,
+} from './journal-types.js';
 
-/**
- * The tap journal: every accepted tap, committed durably before anything else happens to it.
- * `pending` taps wait for delivery, `delivered` ones are MOCO's business now (kept as an audit
- * trail), `failed` ones need an admin and never leave without `queue retry` or `queue drop`.
- */
-export type TapState = 'pending' | 'delivered' | 'failed';
-
-/** The outcomes a tap can end with once MOCO has answered (or refused) it. */
-export type FinalOutcome = Extract<Outcome, 'clocked_in' | 'clocked_out' | 'locked' | 'rejected' | 'error'>;
-
-export interface NewTap {
-  uid: string;
-  userId: number | null;
-  userName: string | null;
-  atMs: number;
-  localDate: string;
-  localTime: string;
-  /** False when the kiosk clock was known not to be synchronised when the tap was taken. */
-  clockSynced: boolean;
-  /** Monotonic clock reading (ns) and boot id, so an unsynchronised tap's time can be fixed later. */
-  monoNs: bigint | null;
-  bootId: string | null;
-}
-
-export interface Tap extends NewTap {
-  id: number;
-  /** Taps of one lane (one MOCO user, or one badge where the user is unknown) go out strictly in order. */
-  lane: string;
-  state: TapState;
-  outcome: FinalOutcome | null;
-  attempts: number;
-  lastError: string | null;
-  nextAttemptAt: number;
-  /** A request was sent and no answer came back: reconcile with MOCO before sending it again. */
-  uncertain: boolean;
-  /** What the request that may have landed does in MOCO; null when none can be out there. */
-  intent: Intent | null;
-  /** When that request went out (ms epoch). */
-  sentAt: number | null;
-  /** 5xx answers to this tap while MOCO answered other requests: a malformed request fails after a few. */
-  serverErrors: number;
-  timeUncertain: boolean;
-  deliveredAt: number | null;
-  /** The presence the delivery opened, closed or discarded, when MOCO said which. */
-  presenceId: number | null;
-  /** When to look once more whether a request given up on landed after all (see Verification). */
-  verifyAt: number | null;
-  verify: Verification | null;
-}
-
-/** The presence a delivery opened, closed or discarded. */
-export interface Booked {
-  id: number;
-  date: string;
-  from: string;
-}
-
-/**
- * A tap delivered by a re-send after its first touch was given up on (not found in MOCO's day after
- * the settle time). Should that touch still land, MOCO would toggle once more; a look at the day
- * after another settle time finds and undoes that.
- */
-export interface Verification {
-  effect: Effect;
-  booked: Booked;
-  /** MOCO's minutes (of `booked.date`) in which the touch given up on could still land. */
-  window: { from: string; to: string };
-}
-
-/** A presence this kiosk opened and has not seen closed. */
-export interface OpenPresence {
-  presenceId: number;
-  lane: string;
-  uid: string;
-  userName: string | null;
-  date: string;
-  from: string;
-  checkedAt: number;
-}
-
-interface TapRow {
-  id: number;
-  lane: string;
-  uid: string;
-  user_id: number | null;
-  user_name: string | null;
-  at_ms: number;
-  local_date: string;
-  local_time: string;
-  clock_synced: number;
-  mono_ns: bigint | null;
-  boot_id: string | null;
-  state: TapState;
-  outcome: FinalOutcome | null;
-  attempts: number;
-  last_error: string | null;
-  next_attempt_at: number;
-  uncertain: number;
-  intent: string | null;
-  sent_at: number | null;
-  server_errors: number;
-  time_uncertain: number;
-  delivered_at: number | null;
-  presence_id: number | null;
-  verify_at: number | null;
-  verify: string | null;
-}
-
-export const JOURNAL_SCHEMA = `
-  CREATE TABLE taps (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    lane TEXT NOT NULL,
-    uid TEXT NOT NULL,
-    user_id INTEGER,
-    user_name TEXT,
-    at_ms INTEGER NOT NULL,
-    local_date TEXT NOT NULL,
-    local_time TEXT NOT NULL,
-    clock_synced INTEGER NOT NULL DEFAULT 1,
-    mono_ns INTEGER,
-    boot_id TEXT,
-    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
-    outcome TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    next_attempt_at INTEGER NOT NULL DEFAULT 0,
-    uncertain INTEGER NOT NULL DEFAULT 0,
-    time_uncertain INTEGER NOT NULL DEFAULT 0,
-    delivered_at INTEGER
-  );
-  CREATE INDEX taps_by_state ON taps (state, id);
-  CREATE INDEX taps_by_lane ON taps (lane, state, id);
-  CREATE INDEX taps_by_uid ON taps (uid, at_ms);
-`;
+export type {
+  Booked,
+  FinalOutcome,
+  JournalCounts,
+  NewTap,
+  OpenPresence,
+  Tap,
+  TapState,
+  Verification,
+} from './journal-types.js';
+export { laneOf, userOfLane } from './journal-types.js';
 
 /** What a request that may be out there was meant to do stays only as long as it may be out there. */
 const KEEP_INTENT_IF_UNCERTAIN = `uncertain = @uncertain,
   intent = CASE WHEN @uncertain = 1 THEN intent END, sent_at = CASE WHEN @uncertain = 1 THEN sent_at END`;
 
-/** Rows per statement of the bulk operations: a few milliseconds of work each. */
-const BATCH = 500;
-
-export function laneOf(tap: Pick<NewTap, 'userId' | 'uid'>): string {
-  return tap.userId === null ? `badge:${tap.uid}` : `user:${tap.userId}`;
-}
-
-/** The MOCO user of a lane `laneOf` made, or null for a lane of a badge without one. */
-export function userOfLane(lane: string): number | null {
-  const match = /^user:(\d+)$/.exec(lane);
-  return match === null ? null : Number(match[1]);
-}
-
-export interface JournalCounts {
-  pending: number;
-  failed: number;
-}
-
-export class Journal {
+/** The courier's journal: taps in, due taps out, and what each delivery did and booked. */
+export class Journal extends JournalQueue {
   private readonly insert: Statement;
-  private readonly byId: Statement;
   private readonly headOfLane: Statement;
   private readonly oldestDueHead: Statement;
   private readonly earliestDue: Statement;
-  private readonly statements = new Map<string, Statement>();
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     /** Hears whether each append succeeded: the daemon's idle signal shows a journal that takes no taps. */
     private readonly observer?: WriteObserver,
   ) {
+    super(db);
     this.insert = db.prepare(
       `INSERT INTO taps (lane, uid, user_id, user_name, at_ms, local_date, local_time, clock_synced, mono_ns, boot_id,
          uncertain, intent, sent_at)
        VALUES (@lane, @uid, @userId, @userName, @atMs, @localDate, @localTime, @clockSynced, @monoNs, @bootId,
          @uncertain, @intent, @sentAt)`,
     );
-    this.byId = db.prepare('SELECT * FROM taps WHERE id = ?');
     this.headOfLane = db.prepare(
       "SELECT * FROM taps WHERE lane = ? AND state = 'pending' ORDER BY id LIMIT 1",
     );
@@ -201,17 +68,7 @@ export class Journal {
            WHERE id IN (SELECT MIN(id) FROM taps WHERE state = 'pending' GROUP BY lane)
          UNION ALL SELECT MIN(verify_at) FROM taps WHERE verify_at IS NOT NULL)`,
     );
-    for (const statement of [this.byId, this.headOfLane, this.oldestDueHead]) statement.safeIntegers(true);
-  }
-
-  /** Prepares each statement once: the courier runs these for every tap of a long backlog. */
-  private sql(source: string): Statement {
-    let statement = this.statements.get(source);
-    if (statement === undefined) {
-      statement = this.db.prepare(source);
-      this.statements.set(source, statement);
-    }
-    return statement;
+    for (const statement of [this.headOfLane, this.oldestDueHead]) statement.safeIntegers(true);
   }
 
   /**
@@ -219,17 +76,17 @@ export class Journal {
    * touch goes out right after this commit is journaled with it, so a crash in between ends in a
    * reconciliation on restart instead of a blind second touch, at no extra fsync.
    */
-  append(tap: NewTap, options: { sending?: { intent: Intent; at: number } | null } = {}): Tap {
-    const sending = options.sending ?? null;
+  append(tap: NewTap, options: { uncertain?: UncertainRequest | null } = {}): Tap {
+    const uncertain = options.uncertain ?? null;
     let result: { lastInsertRowid: number | bigint };
     try {
       result = this.insert.run({
         ...tap,
         lane: laneOf(tap),
         clockSynced: tap.clockSynced ? 1 : 0,
-        uncertain: sending === null ? 0 : 1,
-        intent: sending === null ? null : JSON.stringify(sending.intent),
-        sentAt: sending?.at ?? null,
+        uncertain: uncertain === null ? 0 : 1,
+        intent: uncertain === null ? null : JSON.stringify(uncertain.intent),
+        sentAt: uncertain?.at ?? null,
       });
     } catch (error) {
       this.observer?.failed(error);
@@ -244,10 +101,6 @@ export class Journal {
     return (
       this.sql("SELECT 1 FROM taps WHERE lane = ? AND state = 'pending' LIMIT 1").get(lane) !== undefined
     );
-  }
-
-  get(id: number): Tap | null {
-    return toTap(this.byId.get(id) as TapRow | undefined);
   }
 
   laneHead(lane: string): Tap | null {
@@ -397,10 +250,10 @@ export class Journal {
   }
 
   /** Before a request is sent: from now until MOCO's definite answer, a restart reconciles first. */
-  markSending(id: number, intent: Intent, at: number): void {
+  markUncertain(id: number, request: UncertainRequest): void {
     this.sql('UPDATE taps SET uncertain = 1, intent = ?, sent_at = ? WHERE id = ?').run(
-      JSON.stringify(intent),
-      at,
+      JSON.stringify(request.intent),
+      request.at,
       id,
     );
   }
@@ -439,117 +292,6 @@ export class Journal {
     ).run(fix.atMs, fix.localDate, fix.localTime, fix.clockSynced ? 1 : 0, fix.timeUncertain ? 1 : 0, id);
   }
 
-  /** Whether any tap needs an admin; asked after every tap, so it stops at the first one found. */
-  hasFailed(): boolean {
-    return this.sql("SELECT 1 FROM taps WHERE state = 'failed' LIMIT 1").get() !== undefined;
-  }
-
-  counts(): JournalCounts {
-    const rows = this.sql(
-      "SELECT state, COUNT(*) AS n FROM taps WHERE state IN ('pending', 'failed') GROUP BY state",
-    ).all() as { state: TapState; n: number }[];
-    const count = (state: TapState) => rows.find((r) => r.state === state)?.n ?? 0;
-    return { pending: count('pending'), failed: count('failed') };
-  }
-
-  /**
-   * Undelivered taps (pending and failed), oldest first, one at a time: `queue list` streams a
-   * backlog of any size in constant memory. The connection serves nothing else until it is done.
-   */
-  /** How many of a badge's taps are undelivered (pending or failed, or failed only). */
-  countOpenOf(uid: string, options: { failedOnly?: boolean } = {}): number {
-    const row = this.sql(
-      `SELECT COUNT(*) AS n FROM taps WHERE uid = ? AND state IN ${openStates(options)}`,
-    ).get(uid) as {
-      n: number;
-    };
-    return row.n;
-  }
-
-  *openTaps(options: { failedOnly?: boolean; afterId?: number } = {}): Generator<Tap> {
-    const rows = this.sql(`SELECT * FROM taps WHERE state IN ${openStates(options)} AND id > ? ORDER BY id`)
-      .safeIntegers(true)
-      .iterate(options.afterId ?? 0) as IterableIterator<TapRow>;
-    for (const row of rows) yield toTap(row) as Tap;
-  }
-
-  /** How many undelivered taps there are after `afterId`. */
-  countOpen(options: { failedOnly?: boolean; afterId?: number } = {}): number {
-    const row = this.sql(
-      `SELECT COUNT(*) AS n FROM taps WHERE state IN ${openStates(options)} AND id > ?`,
-    ).get(options.afterId ?? 0) as { n: number };
-    return row.n;
-  }
-
-  /** Failure reasons with their counts, for `status`. */
-  failureReasons(): { reason: string; count: number }[] {
-    return this.sql(
-      `SELECT COALESCE(last_error, 'unknown') AS reason, COUNT(*) AS count FROM taps
-         WHERE state = 'failed' GROUP BY reason ORDER BY count DESC`,
-    ).all() as { reason: string; count: number }[];
-  }
-
-  /** Puts failed taps back in the queue (after an admin fixed a key). Returns how many. */
-  retry(ids: number[]): number {
-    const statement = this.sql(
-      "UPDATE taps SET state = 'pending', outcome = NULL, next_attempt_at = 0 WHERE id = ? AND state = 'failed'",
-    );
-    return this.db.transaction(() => ids.reduce((n, id) => n + statement.run(id).changes, 0))();
-  }
-
-  /**
-   * Puts every failed tap back in the queue, a batch per short transaction: after a long outage
-   * with a wrong key there may be thousands, and the daemon must get its taps in meanwhile.
-   * Each tap stands on its own, so an interrupted run is finished by running it again.
-   */
-  async retryAllFailed(options?: ShortTransactionOptions): Promise<number> {
-    const batch = this.sql(
-      `UPDATE taps SET state = 'pending', outcome = NULL, next_attempt_at = 0
-         WHERE id IN (SELECT id FROM taps WHERE state = 'failed' ORDER BY id LIMIT ${BATCH})`,
-    );
-    let count = 0;
-    await inShortTransactions(
-      this.db,
-      () => {
-        const changed = batch.run().changes;
-        count += changed;
-        return changed > 0;
-      },
-      options,
-    );
-    return count;
-  }
-
-  /** The only way an undelivered tap leaves the journal. */
-  drop(id: number): Tap | null {
-    const tap = this.get(id);
-    if (tap === null || tap.state === 'delivered') return null;
-    this.sql('DELETE FROM taps WHERE id = ?').run(id);
-    return tap;
-  }
-
-  /**
-   * Deletes delivered taps older than `before`, a batch per short transaction, so the daemon's
-   * event loop (and the next tap) never waits for all of them; undelivered taps are never pruned.
-   */
-  async pruneDelivered(before: number, options?: ShortTransactionOptions): Promise<number> {
-    const batch = this.sql(
-      `DELETE FROM taps WHERE id IN
-         (SELECT id FROM taps WHERE state = 'delivered' AND at_ms < ? ORDER BY id LIMIT ${BATCH})`,
-    );
-    let count = 0;
-    await inShortTransactions(
-      this.db,
-      () => {
-        const changed = batch.run(before).changes;
-        count += changed;
-        return changed > 0;
-      },
-      options,
-    );
-    return count;
-  }
-
   /** The last accepted tap time of each person since `since`, to restore the repeat guard after a restart. */
   lastTapsSince(since: number): { lane: string; atMs: number }[] {
     return this.sql('SELECT lane, MAX(at_ms) AS atMs FROM taps WHERE at_ms >= ? GROUP BY lane').all(
@@ -568,68 +310,4 @@ export class Journal {
     ).get(lane, localDate, beforeId) as { outcome: FinalOutcome } | undefined;
     return row?.outcome ?? null;
   }
-
-  lastTap(): Tap | null {
-    return toTap(
-      this.sql('SELECT * FROM taps ORDER BY id DESC LIMIT 1').safeIntegers(true).get() as TapRow | undefined,
-    );
-  }
-}
-
-function openStates(options: { failedOnly?: boolean }): string {
-  return options.failedOnly ? "('failed')" : "('pending', 'failed')";
-}
-
-function toTap(row: TapRow | undefined): Tap | null {
-  if (row === undefined) return null;
-  const num = (value: unknown) => (value === null ? null : Number(value));
-  return {
-    id: Number(row.id),
-    lane: row.lane,
-    uid: row.uid,
-    userId: num(row.user_id),
-    userName: row.user_name,
-    atMs: Number(row.at_ms),
-    localDate: row.local_date,
-    localTime: row.local_time,
-    clockSynced: Number(row.clock_synced) === 1,
-    monoNs: row.mono_ns === null ? null : BigInt(row.mono_ns),
-    bootId: row.boot_id,
-    state: row.state,
-    outcome: row.outcome,
-    attempts: Number(row.attempts),
-    lastError: row.last_error,
-    nextAttemptAt: Number(row.next_attempt_at),
-    uncertain: Number(row.uncertain) === 1,
-    intent: row.intent === null ? null : (JSON.parse(row.intent) as Intent),
-    sentAt: num(row.sent_at),
-    serverErrors: Number(row.server_errors),
-    timeUncertain: Number(row.time_uncertain) === 1,
-    deliveredAt: num(row.delivered_at),
-    presenceId: num(row.presence_id),
-    verifyAt: num(row.verify_at),
-    verify: row.verify === null ? null : (JSON.parse(row.verify) as Verification),
-  };
-}
-
-interface OpenPresenceRow {
-  presence_id: number;
-  lane: string;
-  uid: string;
-  user_name: string | null;
-  date: string;
-  from_time: string;
-  checked_at: number;
-}
-
-function toOpenPresence(row: OpenPresenceRow): OpenPresence {
-  return {
-    presenceId: Number(row.presence_id),
-    lane: row.lane,
-    uid: row.uid,
-    userName: row.user_name,
-    date: row.date,
-    from: row.from_time,
-    checkedAt: Number(row.checked_at),
-  };
 }

@@ -1,6 +1,4 @@
 import type { Database } from 'better-sqlite3';
-import { JOURNAL_SCHEMA } from './journal.js';
-import { MOCO_BADGES_SCHEMA } from './moco-badges.js';
 
 /**
  * The schema, as an ordered list of steps. `openDatabase` runs every step whose version is above the
@@ -9,7 +7,8 @@ import { MOCO_BADGES_SCHEMA } from './moco-badges.js';
  *
  * To change the schema, append a step with the next version number (versions are 1, 2, 3, ... without
  * gaps; `runMigrations` refuses anything else) and never edit a step that has shipped: databases in the
- * field have already run it. A step must only use SQL that works on the data an older version left.
+ * field have already run it. A step must only use SQL that works on the data an older version left,
+ * and holds its SQL itself: a runtime module's constant changes with the code, a shipped step must not.
  */
 export interface Migration {
   version: number;
@@ -58,7 +57,32 @@ export const MIGRATIONS: Migration[] = [
     version: 3,
     description: 'the tap journal: every accepted tap, durable before it is signalled or sent',
     up(db) {
-      db.exec(JOURNAL_SCHEMA);
+      db.exec(`
+  CREATE TABLE taps (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    lane TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    user_id INTEGER,
+    user_name TEXT,
+    at_ms INTEGER NOT NULL,
+    local_date TEXT NOT NULL,
+    local_time TEXT NOT NULL,
+    clock_synced INTEGER NOT NULL DEFAULT 1,
+    mono_ns INTEGER,
+    boot_id TEXT,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
+    outcome TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+    uncertain INTEGER NOT NULL DEFAULT 0,
+    time_uncertain INTEGER NOT NULL DEFAULT 0,
+    delivered_at INTEGER
+  );
+  CREATE INDEX taps_by_state ON taps (state, id);
+  CREATE INDEX taps_by_lane ON taps (lane, state, id);
+  CREATE INDEX taps_by_uid ON taps (uid, at_ms);
+`);
     },
   },
   {
@@ -108,7 +132,23 @@ export const MIGRATIONS: Migration[] = [
     description:
       "the kiosk's copy of the badges kept in MOCO: users, their badge UIDs, when each was last seen",
     up(db) {
-      db.exec(MOCO_BADGES_SCHEMA);
+      db.exec(`
+  CREATE TABLE moco_users (
+    id INTEGER PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL,
+    email TEXT,
+    has_field INTEGER NOT NULL,
+    invalid TEXT NOT NULL DEFAULT '[]',
+    updated_at TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE moco_badges (
+    uid TEXT NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES moco_users (id) ON DELETE CASCADE,
+    last_seen_at INTEGER,
+    PRIMARY KEY (uid, user_id)
+  ) STRICT;
+  CREATE INDEX moco_badges_by_user ON moco_badges (user_id);
+`);
     },
   },
 ];

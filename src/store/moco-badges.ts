@@ -4,24 +4,8 @@ import type { Database } from 'better-sqlite3';
  * The kiosk's copy of the badges kept in MOCO (`badges.source: moco`): the active users as the last
  * sync read them, and the UIDs their badge field holds. Taps are looked up here, so the kiosk works
  * while MOCO is unreachable; only the sync writes it, and `badge add` when it put a UID into MOCO.
+ * The tables are made by migration 7 (migrations.ts).
  */
-export const MOCO_BADGES_SCHEMA = `
-  CREATE TABLE moco_users (
-    id INTEGER PRIMARY KEY NOT NULL,
-    name TEXT NOT NULL,
-    email TEXT,
-    has_field INTEGER NOT NULL,
-    invalid TEXT NOT NULL DEFAULT '[]',
-    updated_at TEXT NOT NULL
-  ) STRICT;
-  CREATE TABLE moco_badges (
-    uid TEXT NOT NULL,
-    user_id INTEGER NOT NULL REFERENCES moco_users (id) ON DELETE CASCADE,
-    last_seen_at INTEGER,
-    PRIMARY KEY (uid, user_id)
-  ) STRICT;
-  CREATE INDEX moco_badges_by_user ON moco_badges (user_id);
-`;
 
 /** A MOCO user as the sync hands it over: active, with the badge field already read. */
 export interface DirectoryUser {

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { Connectivity } from '../courier/courier.js';
+import type { Connectivity } from '../connectivity.js';
 import type { Outcome } from '../outcome.js';
 import type { ReaderState } from '../readers/reader.js';
 
@@ -17,7 +17,7 @@ export interface DaemonStatus {
   clockSynchronized: boolean | null;
   /** MOCO's clock minus the kiosk's (ms), from the `Date` of MOCO's last answer; null before one. */
   mocoClockOffsetMs?: number | null;
-  lastScan: { at: number; outcome: Outcome; tapId?: number } | null;
+  lastScan: { at: number; outcome: Outcome } | null;
 }
 
 const KEY = 'daemon_status';

@@ -10,9 +10,6 @@ export interface LocalParts {
   time: string;
 }
 
-const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
-
 // Building an Intl.DateTimeFormat is costly and the instances are immutable, so one per zone is shared.
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -50,13 +47,6 @@ export function localParts(epochMs: number, timeZone: string): LocalParts {
   return { date: `${pad(year, 4)}-${pad(month)}-${pad(day)}`, time: `${pad(hour)}:${pad(minute)}` };
 }
 
-/** Milliseconds the zone is ahead of UTC at `epochMs`, at minute precision. */
-function zoneOffsetMs(epochMs: number, timeZone: string): number {
-  const [year, month, day, hour, minute] = numericParts(epochMs, timeZone);
-  const floored = Math.floor(epochMs / MINUTE_MS) * MINUTE_MS;
-  return Date.UTC(year, month - 1, day, hour, minute) - floored;
-}
-
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME_RE = /^(\d{2}):(\d{2})$/;
 
@@ -72,34 +62,6 @@ export function isValidLocalDate(date: string): boolean {
 export function isValidLocalTime(time: string): boolean {
   const match = TIME_RE.exec(time);
   return match !== null && Number(match[1]) <= 23 && Number(match[2]) <= 59;
-}
-
-/**
- * The instant at which the zone's wall clock shows `date time`.
- *
- * Like Temporal's "compatible" disambiguation: a minute skipped by a spring-forward gap is read with
- * the offset in force before the gap, which lands the same distance after it (02:30 on a Berlin
- * spring-forward day becomes 03:30 CEST); a minute that occurs twice at fall-back gives the first
- * occurrence (the earlier instant, still in summer time). Throws RangeError on a malformed date or time.
- */
-export function localToEpoch(date: string, time: string, timeZone: string): number {
-  if (!isValidLocalDate(date) || !isValidLocalTime(time)) {
-    throw new RangeError(`not a local date and time: "${date} ${time}"`);
-  }
-  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
-  const [hour, minute] = time.split(':').map(Number) as [number, number];
-  const asUtc = Date.UTC(year, month - 1, day, hour, minute);
-  // Offsets change at most once within a day in every real zone, so the offsets a day before and a day
-  // after are the only candidates.
-  const candidates = [
-    asUtc - zoneOffsetMs(asUtc - DAY_MS, timeZone),
-    asUtc - zoneOffsetMs(asUtc + DAY_MS, timeZone),
-  ];
-  const matching = candidates.filter((epoch) => {
-    const parts = localParts(epoch, timeZone);
-    return parts.date === date && parts.time === time;
-  });
-  return matching.length > 0 ? Math.min(...matching) : Math.max(...candidates);
 }
 
 export function isValidTimeZone(timeZone: string): boolean {

@@ -5,7 +5,8 @@ import { formatUidLine, runReaderTest } from '../../src/commands/reader-test.js'
 import { CliError } from '../../src/exit.js';
 import type { ReaderConfig, UidConfig } from '../../src/readers/config.js';
 import { configWith } from '../config/build.js';
-import { captureLogger, ManualTimers } from '../readers/helpers.js';
+import { captureLogger } from '../fakes/logger.js';
+import { ManualTimers } from '../fakes/timers.js';
 
 const STDIN = configWith().reader;
 const SERIAL = configWith({ reader: { type: 'serial', path: '/dev/serial0' } }).reader;

@@ -3,7 +3,6 @@ import { vi } from 'vitest';
 import { Courier, type CourierDeps } from '../../src/courier/courier.js';
 import { RateLimiter } from '../../src/courier/rate-limiter.js';
 import { TimeTrust } from '../../src/courier/time-trust.js';
-import { createLogger, type Logger } from '../../src/log.js';
 import { MocoClient } from '../../src/moco/client.js';
 import { DEMO_USERS, type Simulator, startSimulator } from '../../src/moco/sim/index.js';
 import { MocoWatch } from '../../src/moco/watch.js';
@@ -11,9 +10,10 @@ import { runMigrations } from '../../src/store/database.js';
 import { Journal, laneOf, type NewTap, type Tap } from '../../src/store/journal.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import type { Clock } from '../../src/time/clock.js';
-import { localToEpoch } from '../../src/time/local.js';
-import type { ClockSyncProbe, MonotonicSource } from '../../src/time/sync.js';
 import { systemTimers } from '../../src/time/timers.js';
+import { LogCapture } from '../fakes/logger.js';
+import { FakeMonotonic, FakeProbe } from '../fakes/sync.js';
+import { localToEpoch } from '../time/local-to-epoch.js';
 
 export const BERLIN = 'Europe/Berlin';
 /** A working day the taps of most tests fall on. */
@@ -48,48 +48,6 @@ export function tapOf(
     bootId: null,
     ...extra,
   };
-}
-
-/** Parsed pino lines, written synchronously by the logger. */
-export class LogCapture {
-  readonly lines: Record<string, unknown>[] = [];
-  readonly logger: Logger = createLogger('debug', { write: (line: string) => this.push(line) });
-
-  private push(line: string): void {
-    this.lines.push(JSON.parse(line) as Record<string, unknown>);
-  }
-
-  withMsg(msg: string): Record<string, unknown>[] {
-    return this.lines.filter((line) => line.msg === msg);
-  }
-}
-
-/** A wall clock tests set by hand. */
-export class ManualClock implements Clock {
-  constructor(public ms = Date.now()) {}
-  now(): number {
-    return this.ms;
-  }
-}
-
-export class FakeProbe implements ClockSyncProbe {
-  constructor(public answer: boolean | null = true) {}
-  async synchronized(): Promise<boolean | null> {
-    return this.answer;
-  }
-}
-
-export class FakeMonotonic implements MonotonicSource {
-  constructor(
-    public ns = 5_000_000_000n,
-    public boot: string | null = 'boot-1',
-  ) {}
-  nowNs(): bigint {
-    return this.ns;
-  }
-  bootId(): string | null {
-    return this.boot;
-  }
 }
 
 export interface Rig {
@@ -193,12 +151,12 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     append: (tap, appendOptions) => {
       if (appendOptions?.touch !== true) return journal.append(tap);
       const closes = journal.openPresenceOf(laneOf(tap))?.presenceId ?? null;
-      return journal.append(tap, { sending: { intent: { op: 'touch', closes }, at: clock.now() } });
+      return journal.append(tap, { uncertain: { intent: { op: 'touch', closes }, at: clock.now() } });
     },
     live(uid, time, date = DAY_OF) {
       simAt(time, date);
       const tap = tapOf(uid, date, time);
-      return journal.append(tap, { sending: courier.touchFor(laneOf(tap), date) });
+      return journal.append(tap, { uncertain: courier.touchFor(laneOf(tap), date) });
     },
     simAt: (time, date = DAY_OF) => simAt(time, date),
     writes: () => writesOf(sim),

@@ -6,7 +6,8 @@ import { RateLimiter } from '../../src/courier/rate-limiter.js';
 import { startSimulator } from '../../src/moco/sim/index.js';
 import { openDatabase } from '../../src/store/database.js';
 import { Journal } from '../../src/store/journal.js';
-import { systemTimers, type Timers } from '../../src/time/timers.js';
+import { systemTimers } from '../../src/time/timers.js';
+import { ManualTimers } from '../fakes/timers.js';
 import { BERLIN, bookings, DAY_OF, eventually, memoryJournal, type Rig, startRig, tapOf } from './harness.js';
 
 const DAY = DAY_OF;
@@ -122,14 +123,7 @@ describe('Courier: order', () => {
   });
 
   it('sleeps until the head of a blocked lane is due instead of polling every millisecond', async () => {
-    const sleeps: number[] = [];
-    const timers: Timers = {
-      setTimeout: (callback, ms) => {
-        sleeps.push(ms);
-        return systemTimers.setTimeout(callback, ms);
-      },
-      clearTimeout: (handle) => systemTimers.clearTimeout(handle),
-    };
+    const timers = new ManualTimers();
     const rig = await rigWith({ courier: { timers, settleMs: 60_000 } });
     // A touch an earlier run sent a moment ago may still land: the tap waits out the settle time,
     // and the lane's next tap waits behind it.
@@ -137,8 +131,8 @@ describe('Courier: order', () => {
     rig.append(tapOf('A1', DAY, '08:05'));
     rig.courier.start();
     await eventually(() => expect(rig.journal.get(held.id)?.lastError).toMatch(/settle/));
-    await eventually(() => expect(sleeps.length).toBeGreaterThan(0));
-    expect(sleeps).toEqual([5_000]);
+    await eventually(() => expect(timers.delays.length).toBeGreaterThan(0));
+    expect(timers.delays).toEqual([5_000]);
     expect(rig.writes()).toEqual([]);
   });
   it('keeps draining after a local database error (busy, disk full) instead of stopping for good', async () => {

@@ -10,9 +10,9 @@ afterEach(async () => {
 /** The journal as on a full disk: its writes fail with SQLite's code until space returns. */
 class FullDisk extends Journal {
   full = true;
-  override markSending(...args: Parameters<Journal['markSending']>): void {
+  override markUncertain(...args: Parameters<Journal['markUncertain']>): void {
     if (this.full) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
-    super.markSending(...args);
+    super.markUncertain(...args);
   }
 }
 

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { laneOf } from '../../src/store/journal.js';
 import { localParts } from '../../src/time/local.js';
-import { BERLIN, DAY_OF, eventually, ManualClock, type Rig, startRig, tapOf } from './harness.js';
+import { ManualClock } from '../fakes/clock.js';
+import { BERLIN, DAY_OF, eventually, type Rig, startRig, tapOf } from './harness.js';
 
 const NS_PER_MS = 1_000_000n;
 let rig: Rig;

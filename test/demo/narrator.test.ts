@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Connectivity } from '../../src/courier/courier.js';
+import type { Connectivity } from '../../src/connectivity.js';
 import { DemoNarrator, wrapLine } from '../../src/demo/narrator.js';
 
 beforeEach(() => {

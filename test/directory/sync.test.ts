@@ -8,23 +8,11 @@ import { type SimUser, type Simulator, startSimulator } from '../../src/moco/sim
 import { createTypedUidNormalizer } from '../../src/readers/uid.js';
 import { type Database, openDatabase } from '../../src/store/database.js';
 import { MocoBadges } from '../../src/store/moco-badges.js';
-import type { Timers } from '../../src/time/timers.js';
-import { LogCapture, ManualClock } from '../courier/harness.js';
+import { ManualClock } from '../fakes/clock.js';
+import { LogCapture } from '../fakes/logger.js';
+import { ManualTimers } from '../fakes/timers.js';
 
 const STAFF_KEY = 'staff-key-0123456789';
-
-/** Timers a test fires by hand: the sync's next read waits for the test, not for real time. */
-class ManualTimers implements Timers {
-  pending: { callback: () => void; ms: number }[] = [];
-  setTimeout(callback: () => void, ms: number): unknown {
-    const entry = { callback, ms };
-    this.pending.push(entry);
-    return entry;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending = this.pending.filter((entry) => entry !== handle);
-  }
-}
 
 function user(id: number, badge?: string, extra: Partial<SimUser> = {}): SimUser {
   return {

@@ -4,8 +4,8 @@ import type { DoctorContext } from '../../src/doctor/checks.js';
 import { databaseCheck } from '../../src/doctor/database.js';
 import { doctorRateLimit, mocoCheck } from '../../src/doctor/moco.js';
 import { DEMO_USERS, type Simulator, startSimulator } from '../../src/moco/sim/index.js';
+import { ManualTimers } from '../fakes/timers.js';
 import { TEST_CERT_FILE, TEST_KEY_FILE } from '../moco/counting-server.js';
-import { ManualTimers } from '../readers/helpers.js';
 import { context, removeTempDirs, results, single } from './helpers.js';
 import { enrol, notRoot, readMasterKey } from './stores.js';
 

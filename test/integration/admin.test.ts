@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStores } from '../../src/store/open.js';
 import { systemClock } from '../../src/time/clock.js';
-import { localToEpoch } from '../../src/time/local.js';
+import { localToEpoch } from '../time/local-to-epoch.js';
 import { ADMIN_USER, cli, createKiosk, ensureBuilt, type Kiosk, parseJson, TIME_ZONE } from './harness.js';
 
 /** Admin output that must not harm or mislead: the CSV export, a long queue, a dropped tap. */

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MocoClient } from '../../src/moco/client.js';
 import { type SimUser, type Simulator, startSimulator } from '../../src/moco/sim/index.js';
-import { localToEpoch } from '../../src/time/local.js';
+import { localToEpoch } from '../time/local-to-epoch.js';
 import { expectMocoError } from './expect-moco-error.js';
 
 const ANNA_KEY = 'anna-secret-4f9c2e71b0d8a653';

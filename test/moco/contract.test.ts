@@ -12,7 +12,7 @@ import {
   type SimulatorOptions,
   startSimulator,
 } from '../../src/moco/sim/index.js';
-import { localToEpoch } from '../../src/time/local.js';
+import { localToEpoch } from '../time/local-to-epoch.js';
 
 /**
  * The contract: every recorded, documented or probed MOCO exchange in test/fixtures/moco/ (a copy of

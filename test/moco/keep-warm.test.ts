@@ -3,7 +3,8 @@ import { RateLimiter } from '../../src/courier/rate-limiter.js';
 import { MocoClient } from '../../src/moco/client.js';
 import { KeepWarm, keepAliveTimeoutSeconds, keepWarmPlan } from '../../src/moco/keep-warm.js';
 import { systemTimers } from '../../src/time/timers.js';
-import { captureLogger, ManualTimers } from '../readers/helpers.js';
+import { captureLogger } from '../fakes/logger.js';
+import { ManualTimers } from '../fakes/timers.js';
 import { countingServer, eventually } from './counting-server.js';
 
 /** The daemon's window for MOCO's 120 requests per 120 s: a second's margin added. */

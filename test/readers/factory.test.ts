@@ -6,7 +6,9 @@ import { HidReader } from '../../src/readers/hid-reader.js';
 import { SerialReader } from '../../src/readers/serial-reader.js';
 import { StdinReader } from '../../src/readers/stdin-reader.js';
 import { configWith } from '../config/build.js';
-import { captureLogger, ManualTimers, recorder } from './helpers.js';
+import { captureLogger } from '../fakes/logger.js';
+import { ManualTimers } from '../fakes/timers.js';
+import { recorder } from './helpers.js';
 
 const BASE = configWith().reader;
 

@@ -10,7 +10,9 @@ import {
   selectHidDevice,
 } from '../../src/readers/hid-reader.js';
 import type { OpenFailure } from '../../src/readers/open-failure.js';
-import { captureLogger, ManualTimers, recorder, WARN } from './helpers.js';
+import { captureLogger } from '../fakes/logger.js';
+import { ManualTimers } from '../fakes/timers.js';
+import { recorder, WARN } from './helpers.js';
 
 const ENTER = 0x28;
 const RELEASE = Buffer.alloc(8);

@@ -2,7 +2,9 @@ import { SerialPortMock } from 'serialport';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { OpenFailure } from '../../src/readers/open-failure.js';
 import { SerialReader } from '../../src/readers/serial-reader.js';
-import { captureLogger, DEBUG, ManualTimers, recorder, WARN } from './helpers.js';
+import { captureLogger } from '../fakes/logger.js';
+import { ManualTimers } from '../fakes/timers.js';
+import { DEBUG, recorder, WARN } from './helpers.js';
 
 // SerialPortMock and its binding come from the same (CommonJS) copy of @serialport/binding-mock.
 const binding = SerialPortMock.binding;

@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { StdinReader } from '../../src/readers/stdin-reader.js';
-import { captureLogger, recorder, WARN } from './helpers.js';
+import { captureLogger } from '../fakes/logger.js';
+import { recorder, WARN } from './helpers.js';
 
 function setup() {
   const input = new PassThrough();

@@ -4,7 +4,8 @@ import { renderSignalLine } from '../../src/signals/console-render.js';
 import { createSignals } from '../../src/signals/create-signals.js';
 import { beepsOf, defaultPatterns } from '../../src/signals/patterns.js';
 import { configWith } from '../config/build.js';
-import { captureLogger, captureStream } from './fakes.js';
+import { captureLogger } from '../fakes/logger.js';
+import { captureStream } from './fakes.js';
 
 const config = configWith({ signals: { driver: 'console', selfTest: false } }).signals;
 

@@ -1,15 +1,8 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSignals } from '../../src/signals/create-signals.js';
 import { configWith } from '../config/build.js';
-import {
-  captureLogger,
-  captureStream,
-  emptyRoot,
-  fakeOnoff,
-  PI4,
-  removeSysfsTrees,
-  writeSysfs,
-} from './fakes.js';
+import { captureLogger } from '../fakes/logger.js';
+import { captureStream, emptyRoot, fakeOnoff, PI4, removeSysfsTrees, writeSysfs } from './fakes.js';
 
 const gpioConfig = configWith({
   signals: { driver: 'gpio', leds: { green: 17, red: 27 }, buzzer: 18, selfTest: false },

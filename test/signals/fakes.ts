@@ -2,7 +2,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '../../src/log.js';
 import type { OutputName, Outputs } from '../../src/signals/types.js';
 
 /** Records every level written, with the (fake) time of the write. */
@@ -27,16 +26,6 @@ export class FakeOutputs implements Outputs {
       .map(([name]) => name)
       .sort();
   }
-}
-
-export function captureLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const logger = createLogger('debug', {
-    write(chunk: string) {
-      lines.push(JSON.parse(chunk) as Record<string, unknown>);
-    },
-  });
-  return { logger, lines };
 }
 
 export function captureStream(): { out: Writable; text: () => string } {

@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { createGpioSignals } from '../../src/signals/gpio-driver.js';
 import { GpioUnavailableError } from '../../src/signals/gpio-error.js';
 import { configWith } from '../config/build.js';
-import { captureLogger, emptyRoot, fakeOnoff, PI4, PI5, removeSysfsTrees, writeSysfs } from './fakes.js';
+import { captureLogger } from '../fakes/logger.js';
+import { emptyRoot, fakeOnoff, PI4, PI5, removeSysfsTrees, writeSysfs } from './fakes.js';
 
 const config = configWith({
   signals: { driver: 'gpio', leds: { green: 17, red: 27, yellow: 22 }, buzzer: 18, selfTest: false },

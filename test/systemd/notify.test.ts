@@ -1,13 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { Writable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
-import { createLogger } from '../../src/log.js';
 import {
   createNotifier,
   type IntervalTimers,
   type Spawn,
   watchdogIntervalMs,
 } from '../../src/systemd/notify.js';
+import { captureLogger } from '../fakes/logger.js';
 
 interface Call {
   command: string;
@@ -24,17 +23,6 @@ function fakeSpawn(): { spawn: Spawn; calls: Call[] } {
     return child;
   };
   return { spawn, calls };
-}
-
-function logLines(): { logger: ReturnType<typeof createLogger>; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger('debug', stream), lines };
 }
 
 /** Timers driven by hand: `advance(ms)` fires every interval that falls due. */
@@ -80,7 +68,7 @@ describe('createNotifier', () => {
     const notifier = createNotifier({
       env: { WATCHDOG_USEC: '30000000' },
       spawn,
-      logger: logLines().logger,
+      logger: captureLogger().logger,
       pid: PID,
     });
 
@@ -99,7 +87,7 @@ describe('createNotifier', () => {
 
   it('sends READY=1 on behalf of the daemon pid, with the notify socket in the environment', () => {
     const { spawn, calls } = fakeSpawn();
-    const notifier = createNotifier({ env: SYSTEMD_ENV, spawn, logger: logLines().logger, pid: PID });
+    const notifier = createNotifier({ env: SYSTEMD_ENV, spawn, logger: captureLogger().logger, pid: PID });
 
     notifier.ready();
 
@@ -111,7 +99,7 @@ describe('createNotifier', () => {
 
   it('sends STOPPING=1, WATCHDOG=1 and a status on one line', () => {
     const { spawn, calls } = fakeSpawn();
-    const notifier = createNotifier({ env: SYSTEMD_ENV, spawn, logger: logLines().logger, pid: PID });
+    const notifier = createNotifier({ env: SYSTEMD_ENV, spawn, logger: captureLogger().logger, pid: PID });
 
     notifier.stopping();
     notifier.watchdog();
@@ -127,7 +115,7 @@ describe('createNotifier', () => {
   it('pings the watchdog every half of WATCHDOG_USEC until stopped', () => {
     const { spawn, calls } = fakeSpawn();
     const timers = manualTimers();
-    const notifier = createNotifier({ env: SYSTEMD_ENV, spawn, logger: logLines().logger, pid: PID });
+    const notifier = createNotifier({ env: SYSTEMD_ENV, spawn, logger: captureLogger().logger, pid: PID });
 
     const stop = notifier.startWatchdog(timers);
     timers.advance(14_999);
@@ -147,7 +135,7 @@ describe('createNotifier', () => {
   it('does not ping when the watchdog is meant for another process or not configured', () => {
     const { spawn, calls } = fakeSpawn();
     const timers = manualTimers();
-    const logger = logLines().logger;
+    const logger = captureLogger().logger;
 
     createNotifier({ env: { ...SYSTEMD_ENV, WATCHDOG_PID: '1' }, spawn, logger, pid: PID }).startWatchdog(
       timers,
@@ -163,7 +151,7 @@ describe('createNotifier', () => {
 
   it('warns once and does not throw when systemd-notify is missing', () => {
     const { spawn, calls } = fakeSpawn();
-    const { logger, lines } = logLines();
+    const { logger, lines } = captureLogger();
     const notifier = createNotifier({ env: SYSTEMD_ENV, spawn, logger, pid: PID });
 
     notifier.ready();
@@ -179,7 +167,7 @@ describe('createNotifier', () => {
   });
 
   it('survives a spawn that throws, and reports a failed systemd-notify', () => {
-    const { logger, lines } = logLines();
+    const { logger, lines } = captureLogger();
     const throwing = createNotifier({
       env: SYSTEMD_ENV,
       spawn: () => {
@@ -209,7 +197,7 @@ describe('createNotifier', () => {
       const notifier = createNotifier({
         env: { ...SYSTEMD_ENV, WATCHDOG_USEC: '2000000' },
         spawn,
-        logger: logLines().logger,
+        logger: captureLogger().logger,
         pid: PID,
       });
       const stop = notifier.startWatchdog();

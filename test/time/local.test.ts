@@ -5,10 +5,10 @@ import {
   isValidLocalTime,
   isValidTimeZone,
   localParts,
-  localToEpoch,
   parseOverride,
   systemTimeZone,
 } from '../../src/time/local.js';
+import { localToEpoch } from './local-to-epoch.js';
 
 const BERLIN = 'Europe/Berlin';
 const NEW_YORK = 'America/New_York';

@@ -1,10 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { parseConfig } from '../../src/config/index.js';
-import { createLogger } from '../../src/log.js';
 import { DEMO_USERS, type Simulator, startSimulator } from '../../src/moco/sim/index.js';
 import type { NewTap, Tap } from '../../src/store/journal.js';
 import type { Stores } from '../../src/store/open.js';
@@ -14,6 +12,7 @@ import { systemTimers } from '../../src/time/timers.js';
 import { composeWeb } from '../../src/web/app.js';
 import type { WebMoco } from '../../src/web/moco.js';
 import { hashPassword, type PasswordStore } from '../../src/web/password.js';
+import { LogCapture } from '../fakes/logger.js';
 
 export const PASSWORD = 'correct horse battery';
 /** Clara's: the simulator's user with the Staff permission. */
@@ -34,28 +33,12 @@ export function fakeClock(start = START): FakeClock {
   return { now: () => now, advance: (ms) => (now += ms) };
 }
 
-export interface LogSink {
-  lines: Record<string, unknown>[];
-  stream: Writable;
-}
-
-export function logSink(): LogSink {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { lines, stream };
-}
-
 export interface WebFixture {
   app: FastifyInstance;
   stores: Stores;
   sim: Simulator;
   clock: FakeClock;
-  log: LogSink;
+  log: LogCapture;
   moco: WebMoco;
   passwords: PasswordStore;
   /** A browser of its own: a cookie jar. */
@@ -100,11 +83,11 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'staff.key'), `${STAFF_KEY}\n`, { mode: 0o600 });
   }
-  const log = logSink();
+  const log = new LogCapture('info');
   const parts = await composeWeb({
     config,
     env: {},
-    logger: createLogger('info', log.stream),
+    logger: log.logger,
     clock,
     timers: systemTimers,
   });

@@ -131,7 +131,10 @@ describe('drop', () => {
 
   it('warns that a tap whose touch got no answer may be booked', async () => {
     const tap = failedTap();
-    web.stores.journal.markSending(tap.id, { op: 'open', date: tap.localDate, from: tap.localTime }, 0);
+    web.stores.journal.markUncertain(tap.id, {
+      intent: { op: 'open', date: tap.localDate, from: tap.localTime },
+      at: 0,
+    });
     expect(textOf((await admin.get(`/taps/${tap.id}/drop`)).body)).toContain('MOCO may have booked it');
   });
 

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../../src/moco/sim/server.js';
 import type { Simulator, SimulatorOptions } from '../../../src/moco/sim/types.js';
-import { ANNA, BERLIN, call, fetchFailure, ManualClock, touch } from './http.js';
+import { ManualClock } from '../../fakes/clock.js';
+import { ANNA, BERLIN, call, fetchFailure, touch } from './http.js';
 
 let sim: Simulator;
-const clock = new ManualClock();
+const clock = new ManualClock(0);
 
 async function start(options: Partial<SimulatorOptions> = {}): Promise<Simulator> {
   clock.setLocal('2026-03-10', '09:30');

@@ -1,28 +1,9 @@
 import type { Simulator } from '../../../src/moco/sim/types.js';
-import type { Clock } from '../../../src/time/clock.js';
-import { localToEpoch } from '../../../src/time/local.js';
 
 export const BERLIN = 'Europe/Berlin';
 export const ANNA = 'demo-key-anna';
 export const BEN = 'demo-key-ben';
 export const CLARA = 'demo-key-clara';
-
-/** A clock tests set by hand, read at the simulator's local minutes. */
-export class ManualClock implements Clock {
-  constructor(private ms = 0) {}
-
-  now(): number {
-    return this.ms;
-  }
-
-  setLocal(date: string, time: string, seconds = 0): void {
-    this.ms = localToEpoch(date, time, BERLIN) + seconds * 1000;
-  }
-
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
 
 export interface Answer {
   status: number;

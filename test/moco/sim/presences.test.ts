@@ -2,10 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../../src/moco/sim/server.js';
 import type { Simulator } from '../../../src/moco/sim/types.js';
 import type { Presence } from '../../../src/moco/types.js';
-import { ANNA, BEN, BERLIN, CLARA, call, ManualClock } from './http.js';
+import { ManualClock } from '../../fakes/clock.js';
+import { ANNA, BEN, BERLIN, CLARA, call } from './http.js';
 
 let sim: Simulator;
-const clock = new ManualClock();
+const clock = new ManualClock(0);
 
 beforeEach(async () => {
   clock.setLocal('2026-03-10', '09:30');

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../../src/moco/sim/server.js';
 import type { Simulator, SimulatorOptions } from '../../../src/moco/sim/types.js';
-import { ANNA, BEN, BERLIN, call, ManualClock, touch } from './http.js';
+import { ManualClock } from '../../fakes/clock.js';
+import { ANNA, BEN, BERLIN, call, touch } from './http.js';
 
 let sim: Simulator;
-const clock = new ManualClock();
+const clock = new ManualClock(0);
 /** The documented reading of `override`: these tests set the minute of a touch with it. */
 const HONOURED: Partial<SimulatorOptions> = { variants: { override: 'honoured' } };
 

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type SimUser, type Simulator, startSimulator } from '../../../src/moco/sim/index.js';
-import { BERLIN, call, ManualClock } from './http.js';
+import { ManualClock } from '../../fakes/clock.js';
+import { BERLIN, call } from './http.js';
 
 const STAFF = 'staff-key';
 const PLAIN = 'plain-key';
@@ -17,7 +18,7 @@ function people(count: number): SimUser[] {
 
 describe('simulator: users', () => {
   let sim: Simulator;
-  const clock = new ManualClock();
+  const clock = new ManualClock(0);
 
   beforeEach(async () => {
     clock.setLocal('2026-03-02', '09:00');
