@@ -23,7 +23,7 @@ import { StorageHealth } from './store/health.js';
 import { openStores, type Stores } from './store/open.js';
 import { SendLogFile } from './store/send-log.js';
 import { type DaemonStatus, writeDaemonStatus } from './store/status.js';
-import { handleRead } from './tap.js';
+import { handleTap } from './tap.js';
 import { type Clock, systemClock } from './time/clock.js';
 import {
   type ClockSyncProbe,
@@ -288,7 +288,7 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     refreshIdle();
   };
   const onUid = (raw: string) => {
-    const run = handleRead(raw, {
+    const run = handleTap(raw, {
       normalize,
       gate,
       badges: badgeDirectory,

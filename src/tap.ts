@@ -40,7 +40,7 @@ export interface TapDeps {
  * The way of one tap, top to bottom: gate, badge lookup, journal, courier, signal and exactly one
  * `scan` log line. Taps of different people run concurrently: nobody waits for the one before.
  */
-export async function handleRead(raw: string, deps: TapDeps): Promise<Outcome | null> {
+export async function handleTap(raw: string, deps: TapDeps): Promise<Outcome | null> {
   const uid = deps.normalize(raw);
   if (uid === null) {
     deps.logger.warn({ raw }, 'unusable UID from the reader');

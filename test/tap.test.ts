@@ -12,7 +12,7 @@ import type { Signals } from '../src/signals/signals.js';
 import { openDatabase } from '../src/store/database.js';
 import { Journal, type Tap } from '../src/store/journal.js';
 import { UnknownScans } from '../src/store/unknown-scans.js';
-import { handleRead, type TapDeps } from '../src/tap.js';
+import { handleTap, type TapDeps } from '../src/tap.js';
 import { systemTimers } from '../src/time/timers.js';
 import { configWith } from './config/build.js';
 import { BERLIN, startRig } from './courier/harness.js';
@@ -109,14 +109,14 @@ function answering(outcome: Outcome) {
   };
 }
 
-describe('handleRead', () => {
+describe('handleTap', () => {
   it('logs exactly one scan line per read past the debounce, with what happened to it', async () => {
     const courier = answering('clocked_in');
     const { deps: d, clock, logs, signals, seen } = deps(courier);
     const results: (Outcome | null)[] = [];
     const read = async (raw: string, afterMs: number) => {
       clock.ms += afterMs;
-      results.push(await handleRead(raw, d));
+      results.push(await handleTap(raw, d));
     };
     await read('a1', 0);
     for (let i = 0; i < 10; i++) await read('A1', 200); // the card lies on the reader
@@ -157,7 +157,7 @@ describe('handleRead', () => {
   it('commits the tap before the courier gets it and before anything is shown', async () => {
     const courier = answering('queued');
     const { deps: d, signals } = deps(courier);
-    expect(await handleRead('A1', d)).toBe('queued');
+    expect(await handleTap('A1', d)).toBe('queued');
     expect(courier.received.map((r) => r.committed)).toEqual([true]);
     expect(signals.shown).toEqual([{ outcome: 'queued', committed: 1 }]);
   });
@@ -165,10 +165,10 @@ describe('handleRead', () => {
   it('opens the connection to MOCO before the commit, once per tap that is journaled', async () => {
     const courier = answering('clocked_in');
     const { deps: d, clock } = deps(courier);
-    await handleRead('A1', d);
+    await handleTap('A1', d);
     clock.ms += 5_000;
-    await handleRead('ZZ', d); // a stranger: nothing will be sent
-    await handleRead('B2', d);
+    await handleTap('ZZ', d); // a stranger: nothing will be sent
+    await handleTap('B2', d);
     expect(courier.warmedAt).toEqual([0, 1]);
     expect(courier.received.map((r) => r.committed)).toEqual([true, true]);
   });
@@ -180,7 +180,7 @@ describe('handleRead', () => {
       throw new Error('SQLITE_FULL: database or disk is full');
     };
     const { deps: d, clock, logs, signals } = deps(courier, { journal });
-    expect(await handleRead('A1', d)).toBe('error');
+    expect(await handleTap('A1', d)).toBe('error');
     expect(courier.received).toEqual([]);
     expect(signals.shown.map((s) => s.outcome)).toEqual(['error']);
     expect(logs.withMsg('scan')).toEqual([
@@ -189,16 +189,16 @@ describe('handleRead', () => {
     expect(logs.withMsg('tap failed locally')).toHaveLength(1);
     clock.ms += 2_000;
     d.journal = new Journal(db);
-    expect(await handleRead('A1', d)).toBe('clocked_in');
+    expect(await handleTap('A1', d)).toBe('clocked_in');
   });
 
   it('ignores a second badge of the same person within the repeat guard, and guards user-less badges alone', async () => {
     const courier = answering('clocked_in');
     const { deps: d, clock, logs } = deps(courier);
-    expect(await handleRead('A1', d)).toBe('clocked_in');
+    expect(await handleTap('A1', d)).toBe('clocked_in');
     clock.ms += 3_000;
-    expect(await handleRead('A9', d)).toBe('repeat_ignored');
-    expect(await handleRead('X7', d)).toBe('clocked_in');
+    expect(await handleTap('A9', d)).toBe('repeat_ignored');
+    expect(await handleTap('X7', d)).toBe('clocked_in');
     expect(courier.received.map((r) => r.tap.uid)).toEqual(['A1', 'X7']);
     expect(logs.withMsg('scan').map((l) => [l.uid, l.outcome, l.userId])).toEqual([
       ['A1', 'clocked_in', 1001],
@@ -210,11 +210,11 @@ describe('handleRead', () => {
   it('names the person in the scan line (userName) and to the signals, the label where MOCO was not asked', async () => {
     const courier = answering('clocked_in');
     const { deps: d, clock, logs, signals } = deps(courier);
-    await handleRead('A1', d);
+    await handleTap('A1', d);
     clock.ms += 3_000;
-    await handleRead('A9', d);
-    await handleRead('L5', d);
-    await handleRead('ZZ', d);
+    await handleTap('A9', d);
+    await handleTap('L5', d);
+    await handleTap('ZZ', d);
     expect(logs.withMsg('scan').map((l) => [l.uid, l.outcome, l.userName])).toEqual([
       ['A1', 'clocked_in', 'Anna'],
       ['A9', 'repeat_ignored', 'Anna'],
@@ -226,7 +226,7 @@ describe('handleRead', () => {
 
   it('ignores what is not a UID, with a warning and no scan line', async () => {
     const { deps: d, logs, signals } = deps(answering('clocked_in'));
-    expect(await handleRead('   ', d)).toBeNull();
+    expect(await handleTap('   ', d)).toBeNull();
     expect(logs.withMsg('scan')).toEqual([]);
     expect(logs.withMsg('unusable UID from the reader')).toHaveLength(1);
     expect(signals.shown).toEqual([]);
@@ -247,7 +247,7 @@ describe('handleRead', () => {
     try {
       rig.courier.start();
       const { deps: d, logs, signals } = deps(rig.courier, { journal, clock });
-      expect(await handleRead('A1', d)).toBe('clocked_in');
+      expect(await handleTap('A1', d)).toBe('clocked_in');
       expect(committedAtRequest).toEqual([true]);
       expect(signals.shown).toEqual([{ outcome: 'clocked_in', committed: 1 }]);
       const [line] = logs.withMsg('scan');
