@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import BetterSqlite3 from 'better-sqlite3';
 import { DelayProxy } from './delay-proxy.js';
-import { BENCH_CLI, type BenchKiosk, benchKiosk } from './fixture.js';
+import { BENCH_CLI, type BenchKiosk, type BenchKioskOptions, benchKiosk } from './fixture.js';
 import { PtyReader } from './pty-reader.js';
 import { ms, percentile } from './stats.js';
 import { selfSignedCertificate } from './tls.js';
@@ -65,29 +65,15 @@ async function benchTransport(
   taps: number,
   roundTrips: number[],
 ): Promise<RealPathRow[]> {
-  const certDir = mkdtempSync(join(tmpdir(), 'moco-bench-tls-'));
-  const tls = transport === 'https' ? selfSignedCertificate(certDir) : null;
-  const pty = await PtyReader.open();
-  let proxy: DelayProxy | undefined;
   const perScenario = WARM_UP + taps;
   // Every tap and every floor request is another person's first of the day: each is a clock-in.
-  const kiosk = await benchKiosk(perScenario * 3 * roundTrips.length, {
-    separateSim: true,
-    simArgs: tls === null ? [] : ['--tls-cert', tls.certFile, '--tls-key', tls.keyFile],
-    route: async (simBaseUrl) => {
-      const url = new URL(simBaseUrl);
-      proxy = await DelayProxy.start({ host: url.hostname, port: Number(url.port) });
-      url.port = String(proxy.port);
-      return url.href;
-    },
-    reader: `{ type: serial, path: "${pty.path}", protocol: rdm6300 }`,
+  const path = await openRealPath(transport, perScenario * 3 * roundTrips.length, {
     // The figures of the daemon as it answers a tap, not of what keeps its connection open.
-    moco: [...(tls === null ? [] : [`caFile: "${tls.certFile}"`]), 'keepWarm: { share: 0 }'],
+    moco: ['keepWarm: { share: 0 }'],
   });
-  const daemon = await DaemonProcess.start(kiosk);
+  const { kiosk, daemon, pty, proxy: via } = path;
   try {
-    const via = proxy as DelayProxy;
-    const floor = new Floor(kiosk, tls?.certFile ?? null, join(kiosk.dir, 'floor.db'));
+    const floor = new Floor(kiosk, path.certFile, join(kiosk.dir, 'floor.db'));
     const rows: RealPathRow[] = [];
     let next = 0;
     const people = (count: number) => {
@@ -116,11 +102,7 @@ async function benchTransport(
     floor.close();
     return rows;
   } finally {
-    await daemon.stop();
-    pty.close();
-    await proxy?.close();
-    await kiosk.cleanup();
-    rmSync(certDir, { recursive: true, force: true });
+    await path.close();
   }
 }
 
@@ -151,38 +133,18 @@ export async function benchSilence(
   silenceMs: number,
   roundTripMs: number,
 ): Promise<SilenceResult> {
-  const certDir = mkdtempSync(join(tmpdir(), 'moco-bench-tls-'));
-  const tls = selfSignedCertificate(certDir);
-  const pty = await PtyReader.open();
-  let proxy: DelayProxy | undefined;
-  const kiosk = await benchKiosk(WARM_UP * 2 + taps + 1, {
-    separateSim: true,
-    simArgs: [
-      '--tls-cert',
-      tls.certFile,
-      '--tls-key',
-      tls.keyFile,
-      '--keep-alive-seconds',
-      String(IDLE_SECONDS),
-    ],
-    route: async (simBaseUrl) => {
-      const url = new URL(simBaseUrl);
-      proxy = await DelayProxy.start({ host: url.hostname, port: Number(url.port) });
-      url.port = String(proxy.port);
-      return url.href;
-    },
-    reader: `{ type: serial, path: "${pty.path}", protocol: rdm6300 }`,
+  const path = await openRealPath('https', WARM_UP * 2 + taps + 1, {
+    simArgs: ['--keep-alive-seconds', String(IDLE_SECONDS)],
     rateLimit: SILENCE_LIMIT,
-    moco: [`caFile: "${tls.certFile}"`, `keepWarm: { share: ${SHARE}, idleSeconds: ${IDLE_SECONDS} }`],
+    moco: [`keepWarm: { share: ${SHARE}, idleSeconds: ${IDLE_SECONDS} }`],
   });
-  const daemon = await DaemonProcess.start(kiosk);
+  const { kiosk, daemon, pty, proxy: via } = path;
   try {
     if (!daemon.startup.includes('"msg":"keeping a connection to MOCO ready"')) {
       throw new Error(`keep-warm is off in the silence scenario:\n${daemon.startup}`);
     }
-    const via = proxy as DelayProxy;
     via.setRoundTripMs(roundTripMs);
-    const floor = new Floor(kiosk, tls.certFile, join(kiosk.dir, 'floor.db'));
+    const floor = new Floor(kiosk, path.certFile, join(kiosk.dir, 'floor.db'));
     const floorFigures = figures(await floor.measure(Array.from({ length: WARM_UP * 2 }, (_, i) => i)));
     floor.close();
     const person = (i: number) => WARM_UP * 2 + i;
@@ -207,11 +169,7 @@ export async function benchSilence(
       spanMs: performance.now() - started,
     };
   } finally {
-    await daemon.stop();
-    pty.close();
-    await proxy?.close();
-    await kiosk.cleanup();
-    rmSync(certDir, { recursive: true, force: true });
+    await path.close();
   }
 }
 
@@ -224,6 +182,69 @@ export function describeSilence(r: SilenceResult): string {
     `    ${r.taps} taps, each after ${r.silenceMs / 1000} s of silence: p50 ${ms(r.tap.p50)}  max ${ms(r.tap.p99)}  ${(r.tap.p50 / r.floor.p50).toFixed(2)}x / ${(r.tap.p99 / r.floor.p99).toFixed(2)}x the floor, ${r.tap.connectionsPerTap.toFixed(2)} connections per tap`,
     `    keep-warm: ${r.keepWarmRequests} requests in ${(r.spanMs / 1000).toFixed(0)} s = ${perWindow.toFixed(2)} per window, ${((perWindow / SILENCE_LIMIT.requests) * 100).toFixed(1)} % of the rate limit`,
   ].join('\n');
+}
+
+interface RealPath {
+  kiosk: BenchKiosk;
+  daemon: DaemonProcess;
+  pty: PtyReader;
+  proxy: DelayProxy;
+  /** The certificate the simulator serves and the daemon trusts; null over plain HTTP. */
+  certFile: string | null;
+  close(): Promise<void>;
+}
+
+/**
+ * `moco-timeclock run` reading RDM6300 frames from a pty, the simulator in its own process behind
+ * the delaying proxy; over HTTPS with a certificate made for the run, trusted through moco.caFile.
+ */
+async function openRealPath(
+  transport: Transport,
+  people: number,
+  options: { simArgs?: string[]; rateLimit?: BenchKioskOptions['rateLimit']; moco: string[] },
+): Promise<RealPath> {
+  const certDir = mkdtempSync(join(tmpdir(), 'moco-bench-tls-'));
+  const tls = transport === 'https' ? selfSignedCertificate(certDir) : null;
+  const pty = await PtyReader.open();
+  let proxy: DelayProxy | undefined;
+  const kiosk = await benchKiosk(people, {
+    separateSim: true,
+    simArgs: [
+      ...(tls === null ? [] : ['--tls-cert', tls.certFile, '--tls-key', tls.keyFile]),
+      ...(options.simArgs ?? []),
+    ],
+    route: async (simBaseUrl) => {
+      const url = new URL(simBaseUrl);
+      proxy = await DelayProxy.start({ host: url.hostname, port: Number(url.port) });
+      url.port = String(proxy.port);
+      return url.href;
+    },
+    reader: `{ type: serial, path: "${pty.path}", protocol: rdm6300 }`,
+    rateLimit: options.rateLimit,
+    moco: [...(tls === null ? [] : [`caFile: "${tls.certFile}"`]), ...options.moco],
+  });
+  const close = async (daemon?: DaemonProcess) => {
+    await daemon?.stop();
+    pty.close();
+    await proxy?.close();
+    await kiosk.cleanup();
+    rmSync(certDir, { recursive: true, force: true });
+  };
+  let daemon: DaemonProcess;
+  try {
+    daemon = await DaemonProcess.start(kiosk);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return {
+    kiosk,
+    daemon,
+    pty,
+    proxy: proxy as DelayProxy,
+    certFile: tls?.certFile ?? null,
+    close: () => close(daemon),
+  };
 }
 
 function figures(samples: number[]): Figures {
