@@ -110,12 +110,16 @@ async function benchTransport(
 const IDLE_SECONDS = 7;
 const SILENCE_LIMIT = { requests: 120, perSeconds: 12 };
 const SHARE = 0.03;
+/** How often the floor keeps its own connection open in the silences: as keep-warm does (7 s - 2 s). */
+const KEEP_EVERY_MS = (IDLE_SECONDS - 2) * 1000;
 
 export interface SilenceResult {
   taps: number;
   silenceMs: number;
   roundTripMs: number;
   floor: Figures;
+  /** The floor after the same silences, its connection kept open the same way. */
+  floorAfter: Figures;
   tap: Scenario;
   /** Keep-warm requests (GET /session) MOCO answered while the timed taps were silent. */
   keepWarmRequests: number;
@@ -133,7 +137,7 @@ export async function benchSilence(
   silenceMs: number,
   roundTripMs: number,
 ): Promise<SilenceResult> {
-  const path = await openRealPath('https', WARM_UP * 2 + taps + 1, {
+  const path = await openRealPath('https', WARM_UP * 2 + 2 * taps + 1, {
     simArgs: ['--keep-alive-seconds', String(IDLE_SECONDS)],
     rateLimit: SILENCE_LIMIT,
     moco: [`keepWarm: { share: ${SHARE}, idleSeconds: ${IDLE_SECONDS} }`],
@@ -146,26 +150,33 @@ export async function benchSilence(
     via.setRoundTripMs(roundTripMs);
     const floor = new Floor(kiosk, path.certFile, join(kiosk.dir, 'floor.db'));
     const floorFigures = figures(await floor.measure(Array.from({ length: WARM_UP * 2 }, (_, i) => i)));
-    floor.close();
     const person = (i: number) => WARM_UP * 2 + i;
+    const floorPerson = (i: number) => WARM_UP * 2 + taps + i;
     // The first tap gives keep-warm a key MOCO accepted: until then it has nothing to ask with.
     await daemon.tap(pty, kiosk.uidOf(person(0)));
     const sessions = () => kiosk.simRequests.get('GET /api/v1/session') ?? 0;
     const sessionsBefore = sessions();
-    const connectionsBefore = via.connections;
     const started = performance.now();
     const samples: number[] = [];
+    const floorSamples: number[] = [];
+    let connections = 0;
+    // Alternating, so that the daemon and the floor meet the same machine after the same silence.
     for (let i = 1; i <= taps; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, silenceMs));
+      const before = via.connections;
       samples.push(await daemon.tap(pty, kiosk.uidOf(person(i))));
+      connections += via.connections - before;
+      floorSamples.push(await floor.afterSilence(floorPerson(i), silenceMs, KEEP_EVERY_MS));
     }
+    floor.close();
     return {
       taps,
       silenceMs,
       roundTripMs,
       floor: floorFigures,
-      tap: { ...figures(samples), connectionsPerTap: (via.connections - connectionsBefore) / taps },
-      keepWarmRequests: sessions() - sessionsBefore,
+      floorAfter: figures(floorSamples),
+      tap: { ...figures(samples), connectionsPerTap: connections / taps },
+      keepWarmRequests: sessions() - sessionsBefore - floor.pings,
       spanMs: performance.now() - started,
     };
   } finally {
@@ -178,8 +189,9 @@ export function describeSilence(r: SilenceResult): string {
   const perWindow = r.keepWarmRequests / windows;
   return [
     `after silence, keep-warm on (HTTPS, ${r.roundTripMs} ms round trip added, at 1:10 time: MOCO closes idle connections after ${IDLE_SECONDS} s, rate limit ${SILENCE_LIMIT.requests} per ${SILENCE_LIMIT.perSeconds} s, share ${SHARE * 100} %):`,
-    `    floor p50 ${ms(r.floor.p50).padStart(9)}  p99 ${ms(r.floor.p99).padStart(9)}`,
-    `    ${r.taps} taps, each after ${r.silenceMs / 1000} s of silence: p50 ${ms(r.tap.p50)}  max ${ms(r.tap.p99)}  ${(r.tap.p50 / r.floor.p50).toFixed(2)}x / ${(r.tap.p99 / r.floor.p99).toFixed(2)}x the floor, ${r.tap.connectionsPerTap.toFixed(2)} connections per tap`,
+    `    floor, back to back      p50 ${ms(r.floor.p50).padStart(9)}  p99 ${ms(r.floor.p99).padStart(9)}`,
+    `    floor, after the silence p50 ${ms(r.floorAfter.p50).padStart(9)}  max ${ms(r.floorAfter.p99).padStart(9)}  (its connection kept open as keep-warm keeps the daemon's)`,
+    `    ${r.taps} taps, each after ${r.silenceMs / 1000} s of silence: p50 ${ms(r.tap.p50)}  max ${ms(r.tap.p99)}: ${(r.tap.p50 / r.floorAfter.p50).toFixed(2)}x / ${(r.tap.p99 / r.floorAfter.p99).toFixed(2)}x the floor after silence (${(r.tap.p50 / r.floor.p50).toFixed(2)}x / ${(r.tap.p99 / r.floor.p99).toFixed(2)}x back to back), ${r.tap.connectionsPerTap.toFixed(2)} connections per tap`,
     `    keep-warm: ${r.keepWarmRequests} requests in ${(r.spanMs / 1000).toFixed(0)} s = ${perWindow.toFixed(2)} per window, ${((perWindow / SILENCE_LIMIT.requests) * 100).toFixed(1)} % of the rate limit`,
   ].join('\n');
 }
@@ -329,6 +341,8 @@ class Floor {
   private readonly insert: BetterSqlite3.Statement;
   private readonly agent: http.Agent;
   private readonly url: URL;
+  /** Its own `GET /session` requests, which the simulator counts with the daemon's. */
+  pings = 0;
 
   constructor(
     private readonly kiosk: BenchKiosk,
@@ -366,13 +380,39 @@ class Floor {
     this.db.close();
   }
 
+  /**
+   * One durable insert and one touch after `silenceMs` in which the connection was kept open by a
+   * `GET /session` every `keepEveryMs`, as keep-warm keeps the daemon's: the floor after silence.
+   */
+  async afterSilence(person: number, silenceMs: number, keepEveryMs: number): Promise<number> {
+    const key = (this.kiosk.users[person] as { apiKey: string }).apiKey;
+    let waited = 0;
+    for (; waited + keepEveryMs < silenceMs; waited += keepEveryMs) {
+      await new Promise((resolve) => setTimeout(resolve, keepEveryMs));
+      await this.request(
+        'GET',
+        new URL(this.url.href.replace(/\/users\/presences\/touch$/, '/session')),
+        key,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, silenceMs - waited));
+    const started = performance.now();
+    this.insert.run(key, Date.now());
+    await this.touch(key);
+    return performance.now() - started;
+  }
+
   private touch(key: string): Promise<void> {
-    const send = this.url.protocol === 'https:' ? https.request : http.request;
+    return this.request('POST', this.url, key, '{}');
+  }
+
+  private request(method: string, url: URL, key: string, body?: string): Promise<void> {
+    const send = url.protocol === 'https:' ? https.request : http.request;
     return new Promise<void>((resolve, reject) => {
       const req = send(
-        this.url,
+        url,
         {
-          method: 'POST',
+          method,
           agent: this.agent,
           headers: { authorization: `Token token=${key}`, 'content-type': 'application/json' },
         },
@@ -382,7 +422,7 @@ class Floor {
         },
       );
       req.on('error', reject);
-      req.end('{}');
+      req.end(body);
     });
   }
 }
