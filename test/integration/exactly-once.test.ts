@@ -1,15 +1,15 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_USERS, type Simulator, startSimulator } from '../../src/moco/sim/index.js';
+import { DEMO_USERS, type Simulator } from '../../src/moco/sim/index.js';
 import {
+  badgeOf,
   changes,
-  createKiosk,
+  closeKiosk,
   type DaemonProcess,
-  enrol,
   ensureBuilt,
   type Kiosk,
   localNow,
+  openKiosk,
   runDaemon,
-  TIME_ZONE,
   until,
 } from './harness.js';
 
@@ -30,19 +30,9 @@ const daemons: DaemonProcess[] = [];
 
 beforeAll(() => ensureBuilt(), 120_000);
 beforeEach(async () => {
-  sim = await startSimulator({ port: 0, timeZone: TIME_ZONE });
-  kiosk = createKiosk({ baseUrl: sim.baseUrl });
-  enrol(
-    kiosk,
-    { uid: CARD, apiKey: ANNA.apiKey, userId: ANNA.id, userName: 'Anna Schmidt' },
-    { uid: FOB, apiKey: ANNA.apiKey, userId: ANNA.id, userName: 'Anna Schmidt' },
-  );
+  ({ sim, kiosk } = await openKiosk({ badges: [badgeOf(CARD, ANNA), badgeOf(FOB, ANNA)] }));
 });
-afterEach(async () => {
-  for (const daemon of daemons.splice(0)) await daemon.kill9();
-  kiosk.remove();
-  await sim.close();
-});
+afterEach(() => closeKiosk({ sim, kiosk }, daemons.splice(0)));
 
 async function start(): Promise<DaemonProcess> {
   const daemon = await runDaemon(kiosk);

@@ -2,16 +2,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StatusReport } from '../../src/commands/status.js';
-import { DEMO_USERS, type Simulator, startSimulator } from '../../src/moco/sim/index.js';
+import { DEMO_USERS, type Simulator } from '../../src/moco/sim/index.js';
 import {
   cli,
-  createKiosk,
+  closeKiosk,
   type DaemonProcess,
   ensureBuilt,
   type Kiosk,
+  openKiosk,
   parseJson,
   runDaemon,
-  TIME_ZONE,
   writeConfig,
 } from './harness.js';
 
@@ -27,14 +27,11 @@ let daemon: DaemonProcess | null = null;
 beforeAll(() => ensureBuilt(), 120_000);
 
 beforeEach(async () => {
-  sim = await startSimulator({ port: 0, timeZone: TIME_ZONE });
-  kiosk = createKiosk({ baseUrl: sim.baseUrl });
+  ({ sim, kiosk } = await openKiosk());
 });
 afterEach(async () => {
-  await daemon?.kill9();
+  await closeKiosk({ sim, kiosk }, [daemon]);
   daemon = null;
-  kiosk.remove();
-  await sim.close();
 });
 
 const run = (...args: string[]) => cli([...args, '--config', kiosk.configPath]);

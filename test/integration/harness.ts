@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
-import type { Simulator } from '../../src/moco/sim/index.js';
+import {
+  type SimUser,
+  type Simulator,
+  type SimulatorOptions,
+  startSimulator,
+} from '../../src/moco/sim/index.js';
 import { databasePath } from '../../src/store/database.js';
 import { openStores } from '../../src/store/open.js';
 import { type DaemonStatus, readDaemonStatus } from '../../src/store/status.js';
@@ -121,6 +126,40 @@ export function enrol(kiosk: Kiosk, ...badges: BadgeInput[]): void {
   } finally {
     stores.close();
   }
+}
+
+/** A demo user's badge as the tests enrol it: their key, MOCO id and name. */
+export function badgeOf(uid: string, user: SimUser): BadgeInput {
+  return { uid, apiKey: user.apiKey, userId: user.id, userName: `${user.firstname} ${user.lastname}` };
+}
+
+export interface OpenKiosk {
+  sim: Simulator;
+  kiosk: Kiosk;
+}
+
+/** A simulator of its own (MOCO without presences or requests) and a fresh kiosk with these badges. */
+export async function openKiosk(
+  options: {
+    sim?: Omit<SimulatorOptions, 'port' | 'timeZone'>;
+    kiosk?: Omit<KioskOptions, 'baseUrl'>;
+    badges?: BadgeInput[];
+  } = {},
+): Promise<OpenKiosk> {
+  const sim = await startSimulator({ port: 0, timeZone: TIME_ZONE, ...options.sim });
+  const kiosk = createKiosk({ baseUrl: sim.baseUrl, ...options.kiosk });
+  if (options.badges !== undefined) enrol(kiosk, ...options.badges);
+  return { sim, kiosk };
+}
+
+/** After a test: its daemons killed, the kiosk removed, the simulator closed. */
+export async function closeKiosk(
+  { sim, kiosk }: OpenKiosk,
+  daemons: (DaemonProcess | null)[],
+): Promise<void> {
+  for (const daemon of daemons) await daemon?.kill9();
+  kiosk.remove();
+  await sim.close();
 }
 
 /** The environment of every child: nothing of the developer's (systemd sockets, credentials, config path). */

@@ -1,17 +1,17 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StatusReport } from '../../src/commands/status.js';
-import { DEMO_USERS, type Simulator, startSimulator } from '../../src/moco/sim/index.js';
+import { DEMO_USERS, type Simulator } from '../../src/moco/sim/index.js';
 import {
+  badgeOf,
   cli,
-  createKiosk,
+  closeKiosk,
   type DaemonProcess,
-  enrol,
   ensureBuilt,
   heartbeatWith,
   type Kiosk,
+  openKiosk,
   parseJson,
   runDaemon,
-  TIME_ZONE,
 } from './harness.js';
 
 /** One daemon per data directory: two would send the same backlog twice. */
@@ -25,15 +25,9 @@ const daemons: DaemonProcess[] = [];
 
 beforeAll(() => ensureBuilt(), 120_000);
 beforeEach(async () => {
-  sim = await startSimulator({ port: 0, timeZone: TIME_ZONE });
-  kiosk = createKiosk({ baseUrl: sim.baseUrl });
-  enrol(kiosk, { uid: ANNA_UID, apiKey: ANNA.apiKey, userId: ANNA.id, userName: 'Anna Schmidt' });
+  ({ sim, kiosk } = await openKiosk({ badges: [badgeOf(ANNA_UID, ANNA)] }));
 });
-afterEach(async () => {
-  for (const daemon of daemons.splice(0)) await daemon.kill9();
-  kiosk.remove();
-  await sim.close();
-});
+afterEach(() => closeKiosk({ sim, kiosk }, daemons.splice(0)));
 
 /** A second `run`, with its output, and how long it took to end. */
 async function secondRun() {

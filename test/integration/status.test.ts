@@ -2,20 +2,20 @@ import { writeFileSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StatusErrorReport, StatusReport } from '../../src/commands/status.js';
-import { DEMO_USERS, type Simulator, startSimulator } from '../../src/moco/sim/index.js';
+import { DEMO_USERS, type Simulator } from '../../src/moco/sim/index.js';
 import { databasePath } from '../../src/store/database.js';
 import {
+  badgeOf,
   cli,
-  createKiosk,
+  closeKiosk,
   type DaemonProcess,
-  enrol,
   ensureBuilt,
   heartbeatWith,
   type Kiosk,
   localNow,
+  openKiosk,
   parseJson,
   runDaemon,
-  TIME_ZONE,
 } from './harness.js';
 
 /**
@@ -34,19 +34,11 @@ let daemon: DaemonProcess | null = null;
 
 beforeAll(() => ensureBuilt(), 120_000);
 beforeEach(async () => {
-  sim = await startSimulator({ port: 0, timeZone: TIME_ZONE });
-  kiosk = createKiosk({ baseUrl: sim.baseUrl });
-  enrol(
-    kiosk,
-    { uid: ANNA_UID, apiKey: ANNA.apiKey, userId: ANNA.id, userName: 'Anna Schmidt' },
-    { uid: BEN_UID, apiKey: BEN.apiKey, userId: BEN.id, userName: 'Ben Meyer' },
-  );
+  ({ sim, kiosk } = await openKiosk({ badges: [badgeOf(ANNA_UID, ANNA), badgeOf(BEN_UID, BEN)] }));
 });
 afterEach(async () => {
-  await daemon?.kill9();
+  await closeKiosk({ sim, kiosk }, [daemon]);
   daemon = null;
-  kiosk.remove();
-  await sim.close();
 });
 
 const status = (...args: string[]) => cli(['status', ...args, '--config', kiosk.configPath]);

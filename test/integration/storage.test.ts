@@ -3,18 +3,17 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_USERS, type Simulator, startSimulator } from '../../src/moco/sim/index.js';
+import { DEMO_USERS, type Simulator } from '../../src/moco/sim/index.js';
 import { databasePath } from '../../src/store/database.js';
 import {
   cli,
-  createKiosk,
   type DaemonProcess,
   enrol,
   ensureBuilt,
   type Kiosk,
+  openKiosk,
   parseJson,
   runDaemon,
-  TIME_ZONE,
 } from './harness.js';
 import { configure, fillDisk, freeDisk, idleLine, mountTmpfs, type Tmpfs } from './machine.js';
 
@@ -36,8 +35,7 @@ const mounts: Tmpfs[] = [];
 
 beforeAll(() => ensureBuilt(), 120_000);
 beforeEach(async () => {
-  sim = await startSimulator({ port: 0, timeZone: TIME_ZONE });
-  kiosk = createKiosk({ baseUrl: sim.baseUrl });
+  ({ sim, kiosk } = await openKiosk());
 });
 afterEach(async () => {
   for (const daemon of daemons.splice(0)) await daemon.kill9();

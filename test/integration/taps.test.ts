@@ -1,19 +1,19 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_USERS, type Simulator, startSimulator } from '../../src/moco/sim/index.js';
+import { DEMO_USERS, type Simulator } from '../../src/moco/sim/index.js';
 import {
+  badgeOf,
   changes,
   cli,
-  createKiosk,
+  closeKiosk,
   createPresence,
   type DaemonProcess,
   DEBOUNCE_MS,
-  enrol,
   ensureBuilt,
   type Kiosk,
   localNow,
+  openKiosk,
   runDaemon,
-  TIME_ZONE,
   until,
 } from './harness.js';
 
@@ -35,21 +35,13 @@ let daemon: DaemonProcess | null = null;
 beforeAll(() => ensureBuilt(), 120_000);
 
 beforeEach(async () => {
-  // A simulator of its own per test: MOCO starts without presences and without requests.
-  sim = await startSimulator({ port: 0, timeZone: TIME_ZONE });
-  kiosk = createKiosk({ baseUrl: sim.baseUrl });
-  enrol(
-    kiosk,
-    { uid: ANNA_UID, apiKey: ANNA.apiKey, userId: ANNA.id, userName: 'Anna Schmidt' },
-    { uid: BEN_UID, apiKey: BEN.apiKey, userId: BEN.id, userName: 'Ben Meyer' },
-    { uid: CLARA_UID, apiKey: CLARA.apiKey, userId: CLARA.id, userName: 'Clara Wagner' },
-  );
+  ({ sim, kiosk } = await openKiosk({
+    badges: [badgeOf(ANNA_UID, ANNA), badgeOf(BEN_UID, BEN), badgeOf(CLARA_UID, CLARA)],
+  }));
 });
 afterEach(async () => {
-  await daemon?.kill9();
+  await closeKiosk({ sim, kiosk }, [daemon]);
   daemon = null;
-  kiosk.remove();
-  await sim.close();
 });
 
 describe('moco-timeclock run against the MOCO simulator', () => {
