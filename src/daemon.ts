@@ -150,12 +150,12 @@ async function buildDaemon(options: DaemonOptions, started: { stop(): unknown }[
     onAnswer: (answer) => watch.record(answer),
     scrubber: options.scrubber,
     caFile: config.moco.caFile,
+    timers,
     keepWarm: {
       settings: config.moco.keepWarm,
       limit: rateWindow,
       // Below every waiting request: it takes a slot only when nothing waits for one.
       tryAcquire: () => limiter.tryAcquire('sync'),
-      timers,
     },
   });
   started.push({ stop: () => client.close() });

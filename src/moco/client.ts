@@ -1,11 +1,10 @@
-import axios, { type AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import { KeyScrubber } from '../key-scrubber.js';
 import type { Logger } from '../log.js';
 import { type Clock, systemClock } from '../time/clock.js';
-import type { Timers } from '../time/timers.js';
+import { systemTimers, type Timers } from '../time/timers.js';
 import { apiKeyProblem } from './api-key.js';
-import { createTrackedAgents, type TrackedAgents } from './connections.js';
+import { createTrackedAgents } from './connections.js';
 import {
   describeIssue,
   presenceListSchema,
@@ -16,7 +15,8 @@ import {
   userSchema,
 } from './decode.js';
 import { MocoError } from './errors.js';
-import { errorFromStatus, errorFromTransport, protocolError, readBody } from './http-errors.js';
+import { errorFromStatus, protocolError, readBody } from './http-errors.js';
+import { type HttpAnswer, type HttpTransport, NodeHttpTransport } from './http-transport.js';
 import { KeepWarm, type KeepWarmSettings, keepWarmPlan, type RateWindow } from './keep-warm.js';
 import { MAX_PER_PAGE, nextPageUrl } from './pagination.js';
 import type { MocoUser, Presence, PresenceInput, Profile, Session, TouchInput } from './types.js';
@@ -36,6 +36,8 @@ export interface MocoClientOptions {
   scrubber?: KeyScrubber;
   /** `moco.caFile`: certificates trusted beside Node's built-in roots. */
   caFile?: string | null;
+  /** Run the request deadline and keep-warm's pings; default the system's. */
+  timers?: Timers;
   /**
    * The daemon's: keeps the connection open between taps with a `GET /session` shortly before MOCO
    * would close it (keep-warm.ts), asked with the key of the last request MOCO accepted.
@@ -45,7 +47,6 @@ export interface MocoClientOptions {
     /** The rate limiter's window, which keep-warm spends its share of. */
     limit: RateWindow;
     tryAcquire: () => boolean;
-    timers: Timers;
   };
 }
 
@@ -117,13 +118,14 @@ interface Answer {
 const MAX_PAGES = 1000;
 
 /**
- * The MOCO API over axios. One instance per process: it owns the keep-alive sockets, shared by the
+ * The MOCO API over HTTP. One instance per process: it owns the keep-alive sockets, shared by the
  * per-key clients that `forKey` hands out.
  */
 export class MocoClient {
   private readonly transport: Transport;
 
-  constructor(options: MocoClientOptions, http?: AxiosInstance) {
+  /** `http`: the exchanges go through it instead of this client's own sockets (tests). */
+  constructor(options: MocoClientOptions, http?: HttpTransport) {
     this.transport = new Transport(options, http);
   }
 
@@ -146,21 +148,21 @@ export class MocoClient {
   /**
    * Opens a connection to MOCO, or finds one open, without sending anything on it (see
    * TrackedAgents.warm): nothing about a tap may go out before its commit, but a connection may.
-   * False when it could not be opened, or the axios instance was injected.
+   * False when it could not be opened.
    */
   warm(): Promise<boolean> {
     return this.transport.warm();
   }
 
-  /** Closes pooled sockets so the process can exit. An injected axios instance is the caller's. */
+  /** Closes pooled sockets so the process can exit. An injected transport is the caller's. */
   close(): void {
     this.transport.close();
   }
 }
 
 class Transport {
-  private readonly http: AxiosInstance;
-  private readonly agents: TrackedAgents | undefined;
+  private readonly http: HttpTransport;
+  private readonly ownsHttp: boolean;
   private readonly base: URL;
   private readonly log: Logger | undefined;
   private readonly clock: Clock;
@@ -171,7 +173,7 @@ class Transport {
   private pingWith: MocoCredentials | null = null;
   readonly scrubber: KeyScrubber;
 
-  constructor(options: MocoClientOptions, http: AxiosInstance | undefined) {
+  constructor(options: MocoClientOptions, http: HttpTransport | undefined) {
     this.base = new URL(options.baseUrl.replace(/\/+$/, ''));
     this.onAnswer = options.onAnswer;
     this.scrubber = options.scrubber ?? new KeyScrubber();
@@ -180,15 +182,17 @@ class Transport {
     this.timeoutMs = options.timeoutMs;
     const warmth = options.keepWarm;
     const plan = warmth === undefined ? undefined : keepWarmPlan(warmth.settings, warmth.limit);
-    if (http === undefined) {
-      this.agents = createTrackedAgents({
-        caFile: options.caFile,
-        idleSocketMs: plan?.on === true ? plan.idleSocketMs : undefined,
-      });
-      this.http = axios.create({ httpAgent: this.agents.httpAgent, httpsAgent: this.agents.httpsAgent });
-    } else {
-      this.http = http;
-    }
+    const timers = options.timers ?? systemTimers;
+    this.ownsHttp = http === undefined;
+    this.http =
+      http ??
+      new NodeHttpTransport(
+        createTrackedAgents({
+          caFile: options.caFile,
+          idleSocketMs: plan?.on === true ? plan.idleSocketMs : undefined,
+        }),
+        timers,
+      );
     if (warmth === undefined || plan === undefined) return;
     if (!plan.on) {
       this.log?.info({ reason: plan.reason }, 'not keeping a connection to MOCO ready');
@@ -202,18 +206,18 @@ class Transport {
       tryAcquire: warmth.tryAcquire,
       canPing: () => this.pingWith !== null,
       ping: () => this.ping(),
-      timers: warmth.timers,
+      timers,
       logger: this.log,
     });
   }
 
   warm(): Promise<boolean> {
-    return this.agents?.warm(this.base.origin) ?? Promise.resolve(false);
+    return this.http.warm(this.base.origin);
   }
 
   close(): void {
     this.keepWarm?.stop();
-    this.agents?.destroy();
+    if (this.ownsHttp) this.http.close();
   }
 
   /**
@@ -248,9 +252,10 @@ class Transport {
     const label = `${method} ${new URL(url).pathname}`;
     const headers = authHeaders(label, credentials);
     const started = performance.now();
-    let response: { status: number; data: unknown; headers: Record<string, unknown> };
+    let response: HttpAnswer;
     try {
-      response = await this.http.request({
+      response = await this.http.send({
+        label,
         method,
         url,
         headers: {
@@ -258,17 +263,14 @@ class Transport {
           Accept: 'application/json',
           ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
         },
-        data: body === undefined ? undefined : JSON.stringify(body),
-        timeout: this.timeoutMs,
-        // Statuses, bodies and redirects are ours to judge: a followed redirect would turn a POST
-        // into a GET and could carry the key to another host.
-        validateStatus: () => true,
-        maxRedirects: 0,
-        responseType: 'text',
-        transformResponse: [(data: unknown) => data],
+        body: body === undefined ? undefined : JSON.stringify(body),
+        timeoutMs: this.timeoutMs,
       });
     } catch (error) {
-      const failure = errorFromTransport(label, error, this.agents?.tracker);
+      const failure =
+        error instanceof MocoError
+          ? error
+          : new MocoError('uncertain', `MOCO ${label}: request failed in an unexpected way`);
       this.log?.debug({ request: label, code: failure.code, ms: elapsed(started) }, 'moco request failed');
       throw failure;
     }
@@ -277,8 +279,7 @@ class Transport {
     if (response.status >= 200 && response.status <= 299) this.pingWith = { apiKey: credentials.apiKey };
     this.keepWarm?.answered(headerValue(response.headers['keep-alive']));
     // A server that echoes our request must not put a key into an error's body or message.
-    const text = typeof response.data === 'string' ? this.scrubber.scrub(response.data) : '';
-    const parsedBody = readBody(text);
+    const parsedBody = readBody(this.scrubber.scrub(response.text));
     if (response.status < 200 || response.status > 299) {
       const retryAfter = headerValue(response.headers['retry-after']);
       throw errorFromStatus(label, response.status, parsedBody, retryAfter, this.clock.now());

@@ -1,19 +1,13 @@
-import { ClientRequest } from 'node:http';
-import { isAxiosError } from 'axios';
-import type { ConnectionTracker } from './connections.js';
 import { MocoError, type MocoErrorCode } from './errors.js';
 
 /**
- * Every MocoError is built here from plain facts (status, body, error code). The AxiosError itself
- * never leaves this module, not even as `cause`: its `config.headers` hold the API key.
+ * Every MocoError of an exchange is built here from plain facts (status, body, error code), never
+ * from a transport's error object, which may hold the request's headers and with them the key.
  */
 
 /** `POST /api/v1/users/presences/touch`: what a message names, never a query string or header. */
 export type RequestLabel = string;
 
-/** Failures that happen before a connection exists, whatever the transport tells us about sockets. */
-const NOTHING_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT']);
 const MAX_TEXT_BODY = 2000;
 
 const STATUS_CODES: ReadonlyMap<number, MocoErrorCode> = new Map<number, MocoErrorCode>([
@@ -90,38 +84,14 @@ export function protocolError(
 }
 
 /**
- * A request that got no HTTP answer. `unreachable` only when we can tell that no byte of the request
- * left this machine; everything else is `uncertain`, because a touch is a toggle and blindly
- * re-sending one that MOCO did apply would turn a clock-in into a clock-out.
- *
- * How we tell: with our own agents the tracker knows whether the socket ever finished connecting
- * (Node holds the request back until then). Without them (an injected axios instance) only the
- * connection-phase error codes count as "nothing sent".
+ * A request that got no HTTP answer. `unreachable` only when the transport can tell that no byte of
+ * the request left this machine (http-transport.ts); everything else is `uncertain`, because a
+ * touch is a toggle and blindly re-sending one that MOCO did apply would turn a clock-in into a
+ * clock-out.
  */
-export function errorFromTransport(
-  label: RequestLabel,
-  error: unknown,
-  tracker: ConnectionTracker | undefined,
-): MocoError {
-  if (!isAxiosError(error)) {
-    return new MocoError('uncertain', `MOCO ${label}: request failed in an unexpected way`);
-  }
-  const code = error.code ?? 'UNKNOWN';
-  const sent = mayHaveBeenSent(error.request, code, tracker);
-  const what = TIMEOUT_CODES.has(code) ? `timed out (${code})` : code;
-  return sent
+export function errorFromTransport(label: RequestLabel, code: string, mayHaveBeenSent: boolean): MocoError {
+  const what = code === 'ETIMEDOUT' ? `timed out (${code})` : code;
+  return mayHaveBeenSent
     ? new MocoError('uncertain', `MOCO ${label}: no answer, the request may have been applied: ${what}`)
     : new MocoError('unreachable', `MOCO ${label}: not sent: ${what}`);
-}
-
-function mayHaveBeenSent(request: unknown, code: string, tracker: ConnectionTracker | undefined): boolean {
-  // No request object: axios gave up while building it (bad URL or option).
-  if (request === undefined || request === null) return false;
-  if (request instanceof ClientRequest) {
-    const socket: unknown = request.socket;
-    if (socket === null || socket === undefined) return false;
-    const established = tracker?.wasEstablished(socket);
-    if (established !== undefined) return established;
-  }
-  return !NOTHING_SENT_CODES.has(code);
 }

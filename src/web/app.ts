@@ -1,4 +1,3 @@
-import type { AxiosInstance } from 'axios';
 import type { FastifyInstance } from 'fastify';
 import { type KeyVerifier, verifyKeyWithMoco } from '../commands/badge/verify.js';
 import { buildReport, readStatusFacts } from '../commands/status.js';
@@ -25,8 +24,6 @@ export interface WebOptions {
   clock?: Clock;
   timers?: Timers;
   verifyKey?: KeyVerifier;
-  /** MOCO over this axios instance instead of the page's own sockets. */
-  http?: AxiosInstance;
 }
 
 export interface WebApp {
@@ -76,7 +73,6 @@ export async function composeWeb(options: WebOptions): Promise<WebParts> {
     clock,
     timers,
     logger,
-    http: options.http,
   });
   try {
     const passwords = new PasswordStore(stores.db);

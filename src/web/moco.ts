@@ -1,10 +1,8 @@
-import axios, { type AxiosInstance } from 'axios';
 import type { MocoConfig, WebConfig } from '../config/index.js';
 import { RateLimiter } from '../courier/rate-limiter.js';
 import type { Logger } from '../log.js';
 import { mocoBaseUrl } from '../moco/base-url.js';
 import { MocoClient } from '../moco/client.js';
-import { createTrackedAgents } from '../moco/connections.js';
 import type { Clock } from '../time/clock.js';
 import type { Timers } from '../time/timers.js';
 
@@ -109,18 +107,19 @@ export function createWebMoco(options: {
   clock: Clock;
   timers: Timers;
   logger: Logger;
-  http?: AxiosInstance;
 }): WebMoco {
   const { moco, clock } = options;
-  const agents = options.http === undefined ? createTrackedAgents({ caFile: moco.caFile }) : null;
-  const http = options.http ?? axios.create({ httpAgent: agents?.httpAgent, httpsAgent: agents?.httpsAgent });
   const clockWatch = new MocoClockWatch(clock);
-  http.interceptors.response.use((response) => {
-    clockWatch.observe(response.headers.date);
-    return response;
-  });
   const baseUrl = mocoBaseUrl(moco);
-  const client = new MocoClient({ baseUrl, timeoutMs: moco.timeoutMs, logger: options.logger, clock }, http);
+  const client = new MocoClient({
+    baseUrl,
+    timeoutMs: moco.timeoutMs,
+    logger: options.logger,
+    clock,
+    timers: options.timers,
+    caFile: moco.caFile,
+    onAnswer: (answer) => clockWatch.observe(answer.date),
+  });
   const budget = MocoBudget.forConfig(moco, options.web, clock, options.timers);
   let probing = false;
   return {
@@ -143,8 +142,7 @@ export function createWebMoco(options: {
     },
     close() {
       budget.stop();
-      agents?.httpAgent.destroy();
-      agents?.httpsAgent.destroy();
+      client.close();
     },
   };
 }

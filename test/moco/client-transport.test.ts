@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer, type Server, type Socket } from 'node:net';
-import axios from 'axios';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { MocoClient } from '../../src/moco/client.js';
+import { ManualTimers } from '../fakes/timers.js';
 import { expectMocoError } from './expect-moco-error.js';
 
 /** Answers MOCO cannot produce on purpose: each test serves exactly the bytes it needs. */
@@ -276,23 +276,52 @@ describe('MocoClient without an answer', () => {
     expect(server.seen).toHaveLength(1);
   });
 
-  describe('with an injected axios instance', () => {
-    it('is unreachable on a refused connection', async () => {
-      const closed = createTcpServer();
-      const port = await listen(closed);
-      await new Promise<void>((resolve) => closed.close(() => resolve()));
-      const moco = new MocoClient(
-        { baseUrl: `http://127.0.0.1:${port}/api/v1`, timeoutMs: 1000 },
-        axios.create(),
-      );
-      await expectMocoError(moco.forKey(KEY).touch(), 'unreachable', SECRETS);
-    });
+  it('is unreachable on a refused connection', async () => {
+    const closed = createTcpServer();
+    const port = await listen(closed);
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await expectMocoError(
+      client(`http://127.0.0.1:${port}/api/v1`).forKey(KEY).touch(),
+      'unreachable',
+      SECRETS,
+    );
+  });
 
-    it('is uncertain on a timeout after the request was sent', async () => {
-      const server = await serve(() => undefined);
-      const moco = new MocoClient({ baseUrl: server.url, timeoutMs: 200 }, axios.create());
-      await expectMocoError(moco.forKey(KEY).touch(), 'uncertain', SECRETS);
-      expect(server.seen).toHaveLength(1);
+  it('is uncertain when the deadline on the injected timers passes after the request was sent', async () => {
+    const server = await serve(() => undefined);
+    const timers = new ManualTimers();
+    const moco = new MocoClient({ baseUrl: server.url, timeoutMs: 60_000, timers });
+    cleanups.push(() => moco.close());
+    const touch = moco.forKey(KEY).touch();
+    await waitFor(() => server.seen.length === 1);
+    expect(timers.delays).toEqual([60_000]);
+    timers.fire();
+    const error = await expectMocoError(touch, 'uncertain', SECRETS);
+    expect(error.message).toContain('timed out');
+  });
+
+  it('counts the deadline to the last byte of the answer, not to its first', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write('{"id":');
     });
+    await expectMocoError(client(server.url, 300).forKey(KEY).session(), 'uncertain', SECRETS);
+  });
+
+  it('is uncertain when the connection drops in the middle of the answer', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '100' });
+      res.write('{"id":', () => res.socket?.destroy());
+    });
+    await expectMocoError(client(server.url).forKey(KEY).touch(), 'uncertain', SECRETS);
+  });
+
+  it('refuses an answer larger than any MOCO sends', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(`"${'x'.repeat(9 * 1024 * 1024)}"`);
+    });
+    const error = await expectMocoError(client(server.url).forKey(KEY).session(), 'protocol', SECRETS);
+    expect(error.status).toBe(200);
   });
 });

@@ -212,7 +212,8 @@ describe('MocoClient keeping a connection warm', () => {
     const moco = new MocoClient({
       baseUrl: server.baseUrl,
       timeoutMs: 2000,
-      keepWarm: { settings: { share: 0.03, idleSeconds: 60 }, limit: MOCO, tryAcquire: () => true, timers },
+      timers,
+      keepWarm: { settings: { share: 0.03, idleSeconds: 60 }, limit: MOCO, tryAcquire: () => true },
     });
     cleanups.push(
       () => server.close(),
@@ -227,7 +228,8 @@ describe('MocoClient keeping a connection warm', () => {
       .forKey(KEY, { impersonateUserId: 7 })
       .touch()
       .catch(() => undefined);
-    expect(timers.delays).toEqual([58_000]);
+    // The touch's own deadline, then keep-warm's next turn.
+    expect(timers.delays).toEqual([2_000, 58_000]);
 
     timers.fire();
     await eventually(() => server.requests.length === 2);

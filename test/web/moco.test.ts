@@ -1,4 +1,3 @@
-import axios from 'axios';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log.js';
@@ -35,7 +34,6 @@ describe('the MOCO budget of the page', () => {
       clock,
       timers: systemTimers,
       logger: createLogger('silent'),
-      http: axios.create(),
     });
     close = () => moco.close();
     expect(moco.budget.take(2)).toBe(true);
