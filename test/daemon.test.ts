@@ -1,13 +1,17 @@
 import { PassThrough } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
 import { startDaemon } from '../src/daemon.js';
 import { DEMO_USERS, type Simulator, startSimulator } from '../src/moco/sim/index.js';
 import { localParts } from '../src/time/local.js';
-import { eventually } from './courier/harness.js';
 import { LogCapture } from './fakes/logger.js';
 import { FakeMonotonic, FakeProbe } from './fakes/sync.js';
 import { createKiosk, enrol, type Kiosk, TIME_ZONE } from './integration/harness.js';
+
+/** Waits for a condition on real time: the daemon's loopback HTTP needs more than vi.waitFor's 1 s default. */
+function eventually<T>(check: () => T, timeout = 5_000): Promise<T> {
+  return vi.waitFor(check, { timeout, interval: 10 });
+}
 
 /**
  * The composition root with an injected clock, sync probe and monotonic clock: a Raspberry Pi

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { forgottenClockOuts, RECHECK_MS, recheckForgotten } from '../../src/courier/open-presences.js';
 import { MocoClient } from '../../src/moco/client.js';
-import { BADGES, bookings, DAY_OF, eventually, type Rig, startRig, tapOf } from './harness.js';
+import { BADGES, bookings, DAY_OF, type Rig, startRig, tapOf } from './harness.js';
 
 /** MOCO's presences belong to one date: what a tap does with one still open from an earlier date. */
 
@@ -17,8 +17,8 @@ async function deliver(...taps: [string, string, string][]): Promise<void> {
   rig.courier.start();
   for (const [uid, date, time] of taps) {
     const tap = rig.append(tapOf(uid, date, time));
-    await rig.courier.deliverLive(tap);
-    await eventually(() => expect(rig.journal.get(tap.id)?.state).not.toBe('pending'));
+    await rig.settle(rig.courier.deliverLive(tap));
+    await rig.until(() => expect(rig.journal.get(tap.id)?.state).not.toBe('pending'));
   }
 }
 
@@ -34,11 +34,11 @@ describe('nightShift: off (the default): an open presence of an earlier date is 
     // presence open is documented nowhere; written explicitly instead.
     const tap = rig.live('A1', '08:00', TODAY);
     expect(tap.intent).toBeNull();
-    expect(await rig.courier.deliverLive(tap)).toBe('clocked_in');
+    expect(await rig.settle(rig.courier.deliverLive(tap))).toBe('clocked_in');
     expect(bookings(rig.sim)).toEqual([`1001 ${YESTERDAY} 17:00-`, `1001 ${TODAY} 08:00-`]);
     expect(forgotten('off')).toEqual([`A1 ${YESTERDAY} 17:00`]);
     // Today's own clock-in is not forgotten, and the evening's tap closes it, not yesterday's.
-    expect(await rig.courier.deliverLive(rig.live('A1', '17:30', TODAY))).toBe('clocked_out');
+    expect(await rig.settle(rig.courier.deliverLive(rig.live('A1', '17:30', TODAY)))).toBe('clocked_out');
     expect(bookings(rig.sim)).toEqual([`1001 ${YESTERDAY} 17:00-`, `1001 ${TODAY} 08:00-17:30`]);
   });
 
@@ -81,11 +81,11 @@ describe('nightShift: split: a presence open since yesterday is a night shift', 
     await deliver(['A1', YESTERDAY, '22:00']);
     expect(forgotten('split')).toEqual([]);
     const tap = rig.live('A1', '06:00', TODAY);
-    expect(await rig.courier.deliverLive(tap)).toBe('clocked_out');
+    expect(await rig.settle(rig.courier.deliverLive(tap))).toBe('clocked_out');
     expect(bookings(rig.sim)).toEqual([`1001 ${YESTERDAY} 22:00-23:59`, `1001 ${TODAY} 00:00-06:00`]);
     expect(rig.journal.openBefore(TODAY)).toEqual([]);
     // The next tap is an ordinary clock-in.
-    expect(await rig.courier.deliverLive(rig.live('A1', '22:00', TODAY))).toBe('clocked_in');
+    expect(await rig.settle(rig.courier.deliverLive(rig.live('A1', '22:00', TODAY)))).toBe('clocked_in');
   });
 
   it('books nothing for a clock-in at 23:59 and a clock-out at 00:00, and no phantom the next morning', async () => {
@@ -102,7 +102,7 @@ describe('nightShift: split: a presence open since yesterday is a night shift', 
     await deliver(['A1', YESTERDAY, '22:00']);
     rig.sim.faults.loseResponses(1, (method) => method === 'PUT');
     await deliver(['A1', TODAY, '06:00']);
-    await eventually(() => expect(rig.journal.counts().pending).toBe(0));
+    await rig.until(() => expect(rig.journal.counts().pending).toBe(0));
     expect(bookings(rig.sim)).toEqual([`1001 ${YESTERDAY} 22:00-23:59`, `1001 ${TODAY} 00:00-06:00`]);
   });
 
@@ -110,7 +110,7 @@ describe('nightShift: split: a presence open since yesterday is a night shift', 
     rig = await startRig({ courier: { nightShift: 'split' } });
     await deliver(['A1', '2026-02-27', '08:00']);
     expect(forgotten('split')).toEqual(['A1 2026-02-27 08:00']);
-    expect(await rig.courier.deliverLive(rig.live('A1', '08:00', TODAY))).toBe('clocked_in');
+    expect(await rig.settle(rig.courier.deliverLive(rig.live('A1', '08:00', TODAY)))).toBe('clocked_in');
     expect(bookings(rig.sim)).toEqual(['1001 2026-02-27 08:00-', `1001 ${TODAY} 08:00-`]);
   });
 });

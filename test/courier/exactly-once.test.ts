@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NewTap } from '../../src/store/journal.js';
-import { bookings, DAY_OF, eventually, type Rig, startRig, tapOf } from './harness.js';
+import { bookings, DAY_OF, type Rig, startRig, tapOf } from './harness.js';
 
 const USERS = ['A1', 'B2', 'C3'] as const;
 const TAPS_PER_USER = 40;
@@ -28,7 +28,7 @@ function day(): NewTap[] {
 async function run(rig: Rig, taps: NewTap[], options: { minutesApart?: boolean } = {}): Promise<void> {
   rig.courier.start();
   for (const tap of taps) {
-    await rig.courier.deliverLive(rig.live(tap.uid, tap.localTime, tap.localDate));
+    await rig.settle(rig.courier.deliverLive(rig.live(tap.uid, tap.localTime, tap.localDate)));
     // Taps at a door are minutes apart: by the next one, the courier has caught up.
     if (options.minutesApart === true) await drained(rig);
   }
@@ -36,7 +36,7 @@ async function run(rig: Rig, taps: NewTap[], options: { minutesApart?: boolean }
 }
 
 const drained = (rig: Rig) =>
-  eventually(() => expect(rig.journal.counts()).toEqual({ pending: 0, failed: 0 }), 15_000);
+  rig.until(() => expect(rig.journal.counts()).toEqual({ pending: 0, failed: 0 }), 15_000);
 
 let rigs: Rig[] = [];
 afterEach(async () => {
@@ -85,7 +85,7 @@ describe('Courier: exactly once under lost answers', () => {
     // creates and updates of presences lose their answers after MOCO applied them.
     await rig.sim.faults.setOffline(true);
     rig.courier.start();
-    for (const tap of taps) await rig.courier.deliverLive(rig.append(tap));
+    for (const tap of taps) await rig.settle(rig.courier.deliverLive(rig.append(tap)));
     await rig.sim.faults.setOffline(false);
     rig.sim.faults.loseResponses(80, (method) => method === 'POST' || method === 'PUT');
     rig.courier.probeNow();
@@ -127,7 +127,7 @@ describe('Courier: exactly once under lost answers', () => {
     rig.simAt('08:00');
     const tap = rig.append(tapOf('A1', DAY_OF, '08:00'), { touch: true });
     rig.courier.start();
-    await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
+    await rig.until(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
     expect(rig.sim.requests().map((r) => r.method)).toEqual(['GET', 'POST']);
     expect(rig.writes()).toEqual([`open 1001 ${DAY_OF} 08:00`]);
     expect(bookings(rig.sim)).toEqual([`1001 ${DAY_OF} 08:00-`]);
@@ -139,15 +139,15 @@ describe('Courier: exactly once under lost answers', () => {
     rig.courier.start();
     rig.sim.faults.loseResponses(1);
     const tap = rig.live('A1', '08:00');
-    expect(await rig.courier.deliverLive(tap)).toBe('queued');
+    expect(await rig.settle(rig.courier.deliverLive(tap))).toBe('queued');
     await rig.sim.faults.setOffline(true);
     const failuresBefore = rig.logs.withMsg('delivery postponed').length;
-    await eventually(() =>
+    await rig.until(() =>
       expect(rig.logs.withMsg('delivery postponed').length).toBeGreaterThan(failuresBefore + 2),
     );
     expect(rig.journal.get(tap.id)).toMatchObject({ state: 'pending', uncertain: true });
     await rig.sim.faults.setOffline(false);
-    await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
+    await rig.until(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
     expect(rig.journal.get(tap.id)?.outcome).toBe('clocked_in');
     expect(rig.writes()).toEqual(['touch 1001']);
   });
@@ -158,17 +158,17 @@ describe('Courier: exactly once under lost answers', () => {
     rig.courier.start();
     rig.sim.faults.loseResponses(1);
     const tap = rig.live('A1', '08:00');
-    expect(await rig.courier.deliverLive(tap)).toBe('queued');
+    expect(await rig.settle(rig.courier.deliverLive(tap))).toBe('queued');
     // The answer was lost; then the key is revoked before the courier reads the day.
     rig.keys.set('A1', 'revoked-key');
     rig.courier.probeNow();
-    await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('failed'));
+    await rig.until(() => expect(rig.journal.get(tap.id)?.state).toBe('failed'));
     expect(rig.journal.get(tap.id)).toMatchObject({ outcome: 'rejected', uncertain: true });
     // An admin fixes the key and runs `queue retry`.
     rig.keys.set('A1', 'demo-key-anna');
     expect(rig.journal.retry([tap.id])).toBe(1);
     rig.courier.kick();
-    await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
+    await rig.until(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
     expect(rig.journal.get(tap.id)?.outcome).toBe('clocked_in');
     expect(rig.writes()).toEqual(['touch 1001']);
     expect(bookings(rig.sim)).toEqual([`1001 ${DAY_OF} 08:00-`]);

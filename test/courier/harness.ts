@@ -1,18 +1,19 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { vi } from 'vitest';
 import { Courier, type CourierDeps } from '../../src/courier/courier.js';
 import { RateLimiter } from '../../src/courier/rate-limiter.js';
 import { TimeTrust } from '../../src/courier/time-trust.js';
 import { MocoClient } from '../../src/moco/client.js';
+import { createTrackedAgents } from '../../src/moco/connections.js';
+import { type HttpRequest, type HttpTransport, NodeHttpTransport } from '../../src/moco/http-transport.js';
 import { DEMO_USERS, type Simulator, startSimulator } from '../../src/moco/sim/index.js';
 import { MocoWatch } from '../../src/moco/watch.js';
 import { runMigrations } from '../../src/store/database.js';
 import { Journal, laneOf, type NewTap, type Tap } from '../../src/store/journal.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import type { Clock } from '../../src/time/clock.js';
-import { systemTimers } from '../../src/time/timers.js';
 import { LogCapture } from '../fakes/logger.js';
 import { FakeMonotonic, FakeProbe } from '../fakes/sync.js';
+import { VirtualTime } from '../fakes/virtual-time.js';
 import { localToEpoch } from '../time/local-to-epoch.js';
 
 export const BERLIN = 'Europe/Berlin';
@@ -51,6 +52,8 @@ export function tapOf(
 }
 
 export interface Rig {
+  /** The clock (unless the test brought its own) and every timer of courier, client and simulator. */
+  time: VirtualTime;
   sim: Simulator;
   journal: Journal;
   db: BetterSqlite3.Database;
@@ -74,6 +77,14 @@ export interface Rig {
    * `close 1001 12:30`, `discard 1001` ('?' for a request no user was authenticated for).
    */
   writes(): string[];
+  /**
+   * Runs time on, timer by timer, until `check` passes (it throws until then, as an expect does),
+   * letting loopback I/O settle before each check; fails with check's error once `limitMs` of
+   * virtual time passed, or no timer is left to fire.
+   */
+  until<T>(check: () => T, limitMs?: number): Promise<T>;
+  /** The value of `promise`, running time on until it settles. */
+  settle<T>(promise: Promise<T>, limitMs?: number): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -86,21 +97,34 @@ export interface RigOptions {
   clock?: Clock;
   limiter?: RateLimiter;
   timeoutMs?: number;
+  /** The rig's virtual time, when the test needs it before the rig exists. */
+  time?: VirtualTime;
 }
 
-/** The real courier against the real simulator over loopback, with small backoffs so tests run in real time. */
+/**
+ * The real courier against the real simulator over loopback, on virtual time: backoffs, settle
+ * times, request deadlines and the simulator's delays pass when the test runs time on.
+ */
 export async function startRig(options: RigOptions = {}): Promise<Rig> {
-  const clock = options.clock ?? { now: () => Date.now() };
-  const sim = options.simulator ?? (await startSimulator({ port: 0, timeZone: BERLIN, ...options.sim }));
+  const time = options.time ?? new VirtualTime();
+  const clock = options.clock ?? time;
+  const sim =
+    options.simulator ??
+    (await startSimulator({ port: 0, timeZone: BERLIN, clock: time, timers: time, ...options.sim }));
   const { db, journal } = options.journal ?? memoryJournal();
   const logs = new LogCapture();
   const watch = new MocoWatch(clock);
-  const client = new MocoClient({
-    baseUrl: sim.baseUrl,
-    timeoutMs: options.timeoutMs ?? 2_000,
-    clock,
-    onAnswer: (answer) => watch.record(answer),
-  });
+  const http = new CountingTransport(new NodeHttpTransport(createTrackedAgents(), time));
+  const client = new MocoClient(
+    {
+      baseUrl: sim.baseUrl,
+      timeoutMs: options.timeoutMs ?? 2_000,
+      clock,
+      timers: time,
+      onAnswer: (answer) => watch.record(answer),
+    },
+    http,
+  );
   const keys = new Map<string, string>(
     Object.entries(BADGES).map(([uid, user]) => [uid, user?.apiKey ?? '']),
   );
@@ -115,8 +139,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     logger: logs.logger,
     mocoOffsetMs: () => watch.offsetMs(),
   });
-  const limiter =
-    options.limiter ?? new RateLimiter({ requests: 10_000, windowMs: 1_000 }, clock, systemTimers);
+  const limiter = options.limiter ?? new RateLimiter({ requests: 10_000, windowMs: 1_000 }, clock, time);
   const courier = new Courier({
     journal,
     client,
@@ -128,7 +151,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     timeTrust,
     watch,
     clock,
-    timers: systemTimers,
+    timers: time,
     logger: logs.logger,
     timeZone: BERLIN,
     feedbackTimeoutMs: 1_000,
@@ -136,9 +159,29 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     backoff: { baseMs: 20, capMs: 200 },
     ...options.courier,
   });
-  const simAt = (time: string, date: string) =>
-    sim.setOffsetMs(localToEpoch(date, time, BERLIN) + 5_000 - Date.now());
+  const simAt = (at: string, date: string) =>
+    sim.setOffsetMs(localToEpoch(date, at, BERLIN) + 5_000 - time.now());
+  // Loopback I/O is still under way while a request is out that the simulator is not sitting
+  // out a delay for, or the simulator is working on one.
+  const quiet = () => {
+    const activity = sim.activity();
+    return activity.working === 0 && http.inFlight === activity.waiting;
+  };
+  const until = async <T>(check: () => T, limitMs = 600_000): Promise<T> => {
+    const deadline = time.now() + limitMs;
+    for (;;) {
+      await settleIo(quiet);
+      try {
+        return check();
+      } catch (error) {
+        const next = time.nextAt();
+        if (next === null || next > deadline) throw error;
+        time.step();
+      }
+    }
+  };
   return {
+    time,
     sim,
     journal,
     db,
@@ -160,10 +203,29 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     },
     simAt: (time, date = DAY_OF) => simAt(time, date),
     writes: () => writesOf(sim),
+    until,
+    async settle<T>(promise: Promise<T>, limitMs?: number): Promise<T> {
+      let outcome: { value: T } | { error: unknown } | null = null;
+      promise.then(
+        (value) => {
+          outcome = { value };
+        },
+        (error: unknown) => {
+          outcome = { error };
+        },
+      );
+      const done = await until(() => {
+        if (outcome === null) throw new Error('the promise did not settle');
+        return outcome;
+      }, limitMs);
+      if ('error' in done) throw done.error;
+      return done.value;
+    },
     async close() {
       await courier.stop();
       limiter.stop();
       client.close();
+      http.close();
       if (options.simulator === undefined) await sim.close();
       if (db.open) db.close();
     },
@@ -189,7 +251,44 @@ export function bookings(sim: Simulator): string[] {
   return sim.presences().map((p) => `${p.user.id} ${p.date} ${p.from}-${p.to ?? ''}`);
 }
 
-/** Waits for a condition on real time: loopback HTTP and backoffs need more than vi.waitFor's 1 s default. */
-export function eventually<T>(check: () => T, timeout = 5_000): Promise<T> {
-  return vi.waitFor(check, { timeout, interval: 10 });
+/** Counts the exchanges under way, so a test can tell when loopback I/O has settled. */
+class CountingTransport implements HttpTransport {
+  inFlight = 0;
+
+  constructor(private readonly inner: HttpTransport) {}
+
+  async send(request: HttpRequest) {
+    this.inFlight += 1;
+    try {
+      return await this.inner.send(request);
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  warm(origin: string) {
+    return this.inner.warm(origin);
+  }
+
+  close() {
+    this.inner.close();
+  }
+}
+
+/**
+ * Waits, on real time, until `quiet` has held for a few turns of the event loop: what a request
+ * or an answer starts runs within those turns. Ten seconds without that is a hang.
+ */
+async function settleIo(quiet: () => boolean): Promise<void> {
+  const started = performance.now();
+  for (let calm = 0; calm < 3; ) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (quiet()) {
+      calm += 1;
+      continue;
+    }
+    calm = 0;
+    if (performance.now() - started > 10_000) throw new Error('loopback I/O did not settle in 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MocoClient } from '../../src/moco/client.js';
-import { bookings, DAY_OF, eventually, type Rig, startRig, tapOf } from './harness.js';
+import { bookings, DAY_OF, type Rig, startRig, tapOf } from './harness.js';
 
 const DAY = DAY_OF;
 let rig: Rig;
@@ -13,11 +13,11 @@ async function deliverAfterOutage(...taps: [string, string][]): Promise<void> {
   await rig.sim.faults.setOffline(true);
   rig.courier.start();
   for (const [uid, time] of taps) {
-    expect(await rig.courier.deliverLive(rig.append(tapOf(uid, DAY, time)))).toBe('queued');
+    expect(await rig.settle(rig.courier.deliverLive(rig.append(tapOf(uid, DAY, time))))).toBe('queued');
   }
   await rig.sim.faults.setOffline(false);
   rig.courier.probeNow();
-  await eventually(() => expect(rig.journal.counts().pending).toBe(0));
+  await rig.until(() => expect(rig.journal.counts().pending).toBe(0));
 }
 
 function asUser(key = 'demo-key-anna') {
@@ -62,7 +62,7 @@ describe('Courier: late taps land at their minute by explicit writes', () => {
     await anna.user.deletePresence(open?.id ?? 0);
     anna.close();
     const tap = rig.append(tapOf('A1', DAY, '12:00'));
-    expect(await rig.courier.deliverLive(tap)).toBe('clocked_in');
+    expect(await rig.settle(rig.courier.deliverLive(tap))).toBe('clocked_in');
     expect(bookings(rig.sim)).toEqual([`1001 ${DAY} 12:00-`]);
     expect(rig.writes().slice(-2)).toEqual(['close 1001 12:00', `open 1001 ${DAY} 12:00`]);
     expect(rig.journal.counts()).toEqual({ pending: 0, failed: 0 });
@@ -84,7 +84,7 @@ describe('Courier: late taps land at their minute by explicit writes', () => {
     rig.append(tapOf('A1', DAY, '08:00'));
     const now = rig.live('A1', '12:00');
     expect(now.intent).toBeNull();
-    expect(await rig.courier.deliverLive(now)).toBe('clocked_out');
+    expect(await rig.settle(rig.courier.deliverLive(now))).toBe('clocked_out');
     expect(rig.writes()).toEqual([`open 1001 ${DAY} 08:00`, 'close 1001 12:00']);
   });
 });
@@ -95,7 +95,7 @@ describe('Courier: a request MOCO keeps refusing with 5xx', () => {
     // A minute that is not HH:MM is what the live probe saw answered 500 (`from: "8"`).
     const tap = rig.append(tapOf('A1', DAY, '08:00', { localTime: '8' }));
     rig.courier.start();
-    await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('failed'));
+    await rig.until(() => expect(rig.journal.get(tap.id)?.state).toBe('failed'));
     expect(rig.journal.get(tap.id)).toMatchObject({
       outcome: 'error',
       lastError: expect.stringMatching(
@@ -113,9 +113,9 @@ describe('Courier: a request MOCO keeps refusing with 5xx', () => {
     rig.sim.faults.serverError = 500;
     const tap = rig.append(tapOf('A1', DAY, '08:00'));
     rig.courier.start();
-    await eventually(() => expect(rig.logs.withMsg('delivery postponed').length).toBeGreaterThan(8));
+    await rig.until(() => expect(rig.logs.withMsg('delivery postponed').length).toBeGreaterThan(8));
     expect(rig.journal.get(tap.id)?.state).toBe('pending');
     rig.sim.faults.reset();
-    await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
+    await rig.until(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
   });
 });

@@ -6,9 +6,9 @@ import { RateLimiter } from '../../src/courier/rate-limiter.js';
 import { startSimulator } from '../../src/moco/sim/index.js';
 import { openDatabase } from '../../src/store/database.js';
 import { Journal } from '../../src/store/journal.js';
-import { systemTimers } from '../../src/time/timers.js';
 import { ManualTimers } from '../fakes/timers.js';
-import { BERLIN, bookings, DAY_OF, eventually, memoryJournal, type Rig, startRig, tapOf } from './harness.js';
+import { VirtualTime } from '../fakes/virtual-time.js';
+import { BERLIN, bookings, DAY_OF, memoryJournal, type Rig, startRig, tapOf } from './harness.js';
 
 const DAY = DAY_OF;
 let rigs: Rig[] = [];
@@ -25,12 +25,12 @@ const rigWith = async (options: Parameters<typeof startRig>[0] = {}) => {
 /** A limiter that records when each request to MOCO was allowed out. */
 class RecordingLimiter extends RateLimiter {
   readonly times: number[] = [];
-  constructor() {
-    super({ requests: 10_000, windowMs: 1_000 }, { now: () => Date.now() }, systemTimers);
+  constructor(private readonly time: VirtualTime) {
+    super({ requests: 10_000, windowMs: 1_000 }, time, time);
   }
   override async acquire(priority: 'live' | 'drain'): Promise<void> {
     await super.acquire(priority);
-    this.times.push(Date.now());
+    this.times.push(this.time.now());
   }
 }
 
@@ -47,9 +47,9 @@ describe('Courier: order', () => {
       ['B2', '08:06'],
     ];
     for (const [uid, time] of plan)
-      expect(await rig.courier.deliverLive(rig.append(tapOf(uid, DAY, time)))).toBe('queued');
+      expect(await rig.settle(rig.courier.deliverLive(rig.append(tapOf(uid, DAY, time))))).toBe('queued');
     rig.courier.start();
-    await eventually(() => expect(rig.journal.counts().pending).toBe(0));
+    await rig.until(() => expect(rig.journal.counts().pending).toBe(0));
     expect(rig.writes()).toEqual([
       `open 1001 ${DAY} 08:00`,
       `open 1002 ${DAY} 08:01`,
@@ -70,12 +70,12 @@ describe('Courier: order', () => {
     rig.courier.start();
     const times = ['08:00', '08:10', '08:20', '08:30', '08:40', '08:50'];
     for (const [i, time] of times.entries()) {
-      await rig.courier.deliverLive(rig.append(tapOf(i % 2 === 0 ? 'A1' : 'B2', DAY, time)));
+      await rig.settle(rig.courier.deliverLive(rig.append(tapOf(i % 2 === 0 ? 'A1' : 'B2', DAY, time))));
     }
     // Let a few background attempts fail before MOCO is back.
-    await eventually(() => expect(rig.logs.withMsg('delivery postponed').length).toBeGreaterThan(3));
+    await rig.until(() => expect(rig.logs.withMsg('delivery postponed').length).toBeGreaterThan(3));
     await rig.sim.faults.setOffline(false);
-    await eventually(() => expect(rig.journal.counts().pending).toBe(0));
+    await rig.until(() => expect(rig.journal.counts().pending).toBe(0));
     const of = (user: number) => rig.writes().filter((t) => t.includes(` ${user} `));
     expect(of(1001)).toEqual([`open 1001 ${DAY} 08:00`, 'close 1001 08:20', `open 1001 ${DAY} 08:40`]);
     expect(of(1002)).toEqual([`open 1002 ${DAY} 08:10`, 'close 1002 08:30', `open 1002 ${DAY} 08:50`]);
@@ -97,7 +97,7 @@ describe('Courier: order', () => {
       first.courier.start();
       sim.faults.loseResponses(1);
       const lost = first.live('A1', '08:00');
-      expect(await first.courier.deliverLive(lost)).toBe('queued');
+      expect(await first.settle(first.courier.deliverLive(lost))).toBe('queued');
       first.append(tapOf('A1', DAY, '12:00'));
       first.append(tapOf('B2', DAY, '12:01'));
       await first.close();
@@ -107,7 +107,7 @@ describe('Courier: order', () => {
       expect(second.journal.counts().pending).toBe(3);
       expect(second.journal.get(lost.id)?.uncertain).toBe(true);
       second.courier.start();
-      await eventually(() => expect(second.journal.counts().pending).toBe(0));
+      await second.until(() => expect(second.journal.counts().pending).toBe(0));
       expect(second.journal.get(lost.id)).toMatchObject({ state: 'delivered', outcome: 'clocked_in' });
       // The lost touch had been applied: it was found by reading the day, not sent again.
       expect(second.writes()).toEqual(
@@ -130,8 +130,8 @@ describe('Courier: order', () => {
     const held = rig.append(tapOf('A1', DAY, '08:00'), { touch: true });
     rig.append(tapOf('A1', DAY, '08:05'));
     rig.courier.start();
-    await eventually(() => expect(rig.journal.get(held.id)?.lastError).toMatch(/settle/));
-    await eventually(() => expect(timers.delays.length).toBeGreaterThan(0));
+    await rig.until(() => expect(rig.journal.get(held.id)?.lastError).toMatch(/settle/));
+    await rig.until(() => expect(timers.delays.length).toBeGreaterThan(0));
     expect(timers.delays).toEqual([5_000]);
     expect(rig.writes()).toEqual([]);
   });
@@ -148,24 +148,29 @@ describe('Courier: order', () => {
     const rig = await rigWith({ journal: { db, journal: new FlakyJournal(db) } });
     const tap = rig.append(tapOf('A1', DAY, '08:00'));
     rig.courier.start();
-    await eventually(() =>
+    await rig.until(() =>
       expect(rig.logs.withMsg('delivery loop failed locally; trying again')).toHaveLength(1),
     );
     rig.courier.kick();
-    await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
+    await rig.until(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
   });
 });
 
 describe('Courier: backoff', () => {
   it('pauses deliveries after transient failures, doubling up to the cap, and resets once MOCO answers', async () => {
-    const limiter = new RecordingLimiter();
-    const rig = await rigWith({ limiter, courier: { random: () => 1, backoff: { baseMs: 20, capMs: 100 } } });
+    const time = new VirtualTime();
+    const limiter = new RecordingLimiter(time);
+    const rig = await rigWith({
+      time,
+      limiter,
+      courier: { random: () => 1, backoff: { baseMs: 20, capMs: 100 } },
+    });
     rig.sim.faults.serverError = 503;
     const tap = rig.append(tapOf('A1', DAY, '08:00'));
     rig.courier.start();
-    await eventually(() => expect(rig.logs.withMsg('delivery postponed').length).toBeGreaterThanOrEqual(5));
+    await rig.until(() => expect(rig.logs.withMsg('delivery postponed').length).toBeGreaterThanOrEqual(5));
     rig.sim.faults.reset();
-    await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
+    await rig.until(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
 
     const pauses = rig.logs.withMsg('delivery postponed').map((l) => l.retryInMs as number);
     expect(pauses.slice(0, 5)).toEqual([20, 40, 80, 100, 100]);
@@ -189,20 +194,21 @@ describe('Courier: backoff', () => {
     rig.sim.faults.serverError = 500;
     rig.append(tapOf('A1', DAY, '08:00'));
     rig.courier.start();
-    await eventually(() => expect(rig.logs.withMsg('delivery postponed').length).toBeGreaterThanOrEqual(3));
+    await rig.until(() => expect(rig.logs.withMsg('delivery postponed').length).toBeGreaterThanOrEqual(3));
     const pauses = rig.logs.withMsg('delivery postponed').map((l) => l.retryInMs);
     expect(pauses.slice(0, 3)).toEqual([20, 40, 80]);
   });
 
   it('pauses for as long as a 429 Retry-After asks', async () => {
-    const limiter = new RecordingLimiter();
-    const rig = await rigWith({ limiter });
+    const time = new VirtualTime();
+    const limiter = new RecordingLimiter(time);
+    const rig = await rigWith({ time, limiter });
     rig.sim.faults.rateLimited = { retryAfterSeconds: 1 };
     const tap = rig.append(tapOf('A1', DAY, '08:00'));
     rig.courier.start();
-    await eventually(() => expect(rig.logs.withMsg('delivery postponed')).toHaveLength(1));
+    await rig.until(() => expect(rig.logs.withMsg('delivery postponed')).toHaveLength(1));
     rig.sim.faults.reset();
-    await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
+    await rig.until(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
     expect(rig.logs.withMsg('delivery postponed')[0]).toMatchObject({ retryInMs: 1_000, uncertain: false });
     expect(limiter.times).toHaveLength(3);
     expect((limiter.times[1] ?? 0) - (limiter.times[0] ?? 0)).toBeGreaterThanOrEqual(998);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MocoClient } from '../../src/moco/client.js';
 import { type FinalOutcome, Journal } from '../../src/store/journal.js';
-import { DAY_OF, eventually, memoryJournal, type Rig, startRig, tapOf } from './harness.js';
+import { DAY_OF, memoryJournal, type Rig, startRig, tapOf } from './harness.js';
 
 const DAY = DAY_OF;
 let rig: Rig;
@@ -14,9 +14,9 @@ describe('Courier: what a live tap answers', () => {
     rig = await startRig();
     rig.courier.start();
     const first = rig.live('A1', '08:00');
-    expect(await rig.courier.deliverLive(first)).toBe('clocked_in');
+    expect(await rig.settle(rig.courier.deliverLive(first))).toBe('clocked_in');
     const second = rig.live('A1', '12:30');
-    expect(await rig.courier.deliverLive(second)).toBe('clocked_out');
+    expect(await rig.settle(rig.courier.deliverLive(second))).toBe('clocked_out');
 
     expect(rig.writes()).toEqual(['touch 1001', 'touch 1001']);
     expect(rig.sim.requests().every((r) => r.body === undefined || !('override' in (r.body as object)))).toBe(
@@ -38,7 +38,7 @@ describe('Courier: what a live tap answers', () => {
     await blockDay(rig);
     rig.courier.start();
     const tap = rig.live('A1', '12:00');
-    expect(await rig.courier.deliverLive(tap)).toBe('locked');
+    expect(await rig.settle(rig.courier.deliverLive(tap))).toBe('locked');
     expect(rig.journal.get(tap.id)).toMatchObject({ state: 'delivered', outcome: 'locked' });
     expect(rig.journal.counts()).toEqual({ pending: 0, failed: 0 });
   });
@@ -48,9 +48,9 @@ describe('Courier: what a live tap answers', () => {
     // An open presence runs to the end of its day: opening one at 12:00 overlaps the afternoon.
     await blockDay(rig, '13:00');
     const tap = rig.append(tapOf('A1', DAY, '12:00'));
-    expect(await rig.courier.deliverLive(tap)).toBe('queued');
+    expect(await rig.settle(rig.courier.deliverLive(tap))).toBe('queued');
     rig.courier.start();
-    await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('failed'));
+    await rig.until(() => expect(rig.journal.get(tap.id)?.state).toBe('failed'));
     expect(rig.journal.get(tap.id)).toMatchObject({
       outcome: 'locked',
       lastError: expect.stringMatching(/^422 invalid: .*range overlaps/),
@@ -71,7 +71,7 @@ describe('Courier: what a live tap answers', () => {
     const old = rig.append(tapOf('A1', DAY, '08:00'));
     const replacement = rig.append(tapOf('A9', DAY, '08:04', { userId: 1001 }));
     rig.courier.start();
-    await eventually(() => expect(rig.journal.counts().pending).toBe(0));
+    await rig.until(() => expect(rig.journal.counts().pending).toBe(0));
     expect(rig.journal.get(old.id)).toMatchObject({ state: 'failed', outcome: 'rejected' });
     expect(rig.journal.get(old.id)?.lastError).toMatch(/^401 unauthorized/);
     expect(rig.journal.get(replacement.id)).toMatchObject({ state: 'delivered', outcome: 'clocked_in' });
@@ -85,11 +85,11 @@ describe('Courier: what a live tap answers', () => {
     rig.keys.set('A1', 'revoked-key');
     rig.courier.start();
     const tap = rig.live('A1', '08:00');
-    expect(await rig.courier.deliverLive(tap)).toBe('rejected');
+    expect(await rig.settle(rig.courier.deliverLive(tap))).toBe('rejected');
     expect(rig.journal.get(tap.id)).toMatchObject({ state: 'failed', uncertain: false });
     rig.keys.set('A1', 'demo-key-anna');
     const next = rig.live('A1', '08:05');
-    expect(await rig.courier.deliverLive(next)).toBe('clocked_in');
+    expect(await rig.settle(rig.courier.deliverLive(next))).toBe('clocked_in');
     expect(rig.writes()).toEqual(['touch ?', 'touch 1001']);
   });
 
@@ -98,9 +98,9 @@ describe('Courier: what a live tap answers', () => {
     rig.sim.faults.delayMs = 400;
     rig.courier.start();
     const tap = rig.live('A1', '08:00');
-    expect(await rig.courier.deliverLive(tap)).toBe('queued');
+    expect(await rig.settle(rig.courier.deliverLive(tap))).toBe('queued');
     expect(rig.journal.get(tap.id)?.state).toBe('pending');
-    await eventually(() =>
+    await rig.until(() =>
       expect(rig.logs.withMsg('delivered')).toEqual([
         expect.objectContaining({ tapId: tap.id, outcome: 'clocked_in', userId: 1001, at: `${DAY} 08:00` }),
       ]),
@@ -114,7 +114,7 @@ describe('Courier: what a live tap answers', () => {
     await rig.sim.faults.setOffline(true);
     rig.courier.start();
     const first = rig.append(tapOf('A1', DAY, '08:00'));
-    expect(await rig.courier.deliverLive(first)).toBe('queued');
+    expect(await rig.settle(rig.courier.deliverLive(first))).toBe('queued');
     expect(rig.courier.status().connectivity).toBe('offline');
     expect(rig.journal.get(first.id)?.lastError).toMatch(/unreachable/);
 
@@ -125,7 +125,7 @@ describe('Courier: what a live tap answers', () => {
 
     await rig.sim.faults.setOffline(false);
     rig.courier.probeNow();
-    await eventually(() => expect(rig.journal.counts().pending).toBe(0));
+    await rig.until(() => expect(rig.journal.counts().pending).toBe(0));
     expect(rig.logs.withMsg('delivered').map((l) => [l.tapId, l.outcome])).toEqual([
       [first.id, 'clocked_in'],
       [second.id, 'clocked_in'],
@@ -143,11 +143,11 @@ describe('Courier: what a live tap answers', () => {
     rig = await startRig({ courier: { backoff: { baseMs: 60_000, capMs: 60_000 } } });
     await rig.sim.faults.setOffline(true);
     rig.courier.start();
-    expect(await rig.courier.deliverLive(rig.append(tapOf('A1', DAY, '08:00')))).toBe('queued');
-    expect(rig.courier.status().pausedUntil).toBeGreaterThan(Date.now() + 20_000);
+    expect(await rig.settle(rig.courier.deliverLive(rig.append(tapOf('A1', DAY, '08:00'))))).toBe('queued');
+    expect(rig.courier.status().pausedUntil).toBeGreaterThan(rig.time.now() + 20_000);
     await rig.sim.faults.setOffline(false);
-    expect(await rig.courier.deliverLive(rig.append(tapOf('B2', DAY, '08:05')))).toBe('queued');
-    await eventually(() => expect(rig.journal.counts().pending).toBe(0));
+    expect(await rig.settle(rig.courier.deliverLive(rig.append(tapOf('B2', DAY, '08:05'))))).toBe('queued');
+    await rig.until(() => expect(rig.journal.counts().pending).toBe(0));
     expect(rig.writes()).toEqual([`open 1001 ${DAY} 08:00`, `open 1002 ${DAY} 08:05`]);
   });
 
@@ -155,11 +155,11 @@ describe('Courier: what a live tap answers', () => {
     rig = await startRig();
     rig.sim.faults.rateLimited = { retryAfterSeconds: 60 };
     rig.courier.start();
-    expect(await rig.courier.deliverLive(rig.live('A1', '08:00'))).toBe('queued');
+    expect(await rig.settle(rig.courier.deliverLive(rig.live('A1', '08:00')))).toBe('queued');
     const asked = rig.sim.requests().length;
-    expect(await rig.courier.deliverLive(rig.append(tapOf('B2', DAY, '08:05')))).toBe('queued');
+    expect(await rig.settle(rig.courier.deliverLive(rig.append(tapOf('B2', DAY, '08:05'))))).toBe('queued');
     await new Promise((resolve) => setImmediate(resolve));
-    expect(rig.courier.status().pausedUntil).toBeGreaterThan(Date.now() + 50_000);
+    expect(rig.courier.status().pausedUntil).toBeGreaterThan(rig.time.now() + 50_000);
     expect(rig.sim.requests()).toHaveLength(asked);
   });
 
@@ -168,7 +168,7 @@ describe('Courier: what a live tap answers', () => {
     rig.courier.start();
     const outcomes = [];
     for (const time of ['08:00', '12:00', '12:45', '17:10']) {
-      outcomes.push(await rig.courier.deliverLive(rig.live('A1', time)));
+      outcomes.push(await rig.settle(rig.courier.deliverLive(rig.live('A1', time))));
     }
     expect(outcomes).toEqual(['clocked_in', 'clocked_out', 'clocked_in', 'clocked_out']);
     expect(rig.sim.presences(1001).map((p) => `${p.from}-${p.to}`)).toEqual(['08:00-12:00', '12:45-17:10']);
@@ -190,11 +190,11 @@ describe('Courier: what a live tap answers', () => {
     rig = await startRig({ journal: { db, journal: new FlakyJournal(db) } });
     rig.courier.start();
     const tap = rig.live('A1', '08:00');
-    expect(await rig.courier.deliverLive(tap)).toBe('clocked_in');
-    await eventually(() => expect(rig.logs.withMsg('live delivery failed locally')).toHaveLength(1));
+    expect(await rig.settle(rig.courier.deliverLive(tap))).toBe('clocked_in');
+    await rig.until(() => expect(rig.logs.withMsg('live delivery failed locally')).toHaveLength(1));
     expect(rig.journal.get(tap.id)).toMatchObject({ state: 'pending', uncertain: true });
     rig.courier.probeNow();
-    await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
+    await rig.until(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
     expect(rig.journal.get(tap.id)?.outcome).toBe('clocked_in');
     expect(rig.writes()).toEqual(['touch 1001']);
   });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { bookings, DAY_OF, eventually, type Rig, startRig, tapOf } from './harness.js';
+import { bookings, DAY_OF, type Rig, startRig, tapOf } from './harness.js';
 
 const DAY = DAY_OF;
 let rig: Rig;
@@ -8,11 +8,14 @@ afterEach(async () => {
 });
 
 /** MOCO takes `ms` to apply the next request, then answers normally again. */
-async function slowOnce(ms: number): Promise<void> {
-  const before = rig.sim.requests().length;
+function slowOnce(ms: number): void {
+  let taken = false;
   rig.sim.faults.delayMs = ms;
-  await eventually(() => expect(rig.sim.requests().length).toBeGreaterThan(before));
-  rig.sim.faults.delayMs = 0;
+  rig.sim.faults.delayOnly = () => {
+    if (taken) return false;
+    taken = true;
+    return true;
+  };
 }
 
 describe('Courier: a request MOCO applies after the client gave up on it', () => {
@@ -21,10 +24,9 @@ describe('Courier: a request MOCO applies after the client gave up on it', () =>
     rig = await startRig({ timeoutMs: 500, courier: { settleMs: 5_000 } });
     rig.courier.start();
     const tap = rig.live('A1', '08:00');
-    const slow = slowOnce(3_500);
-    expect(await rig.courier.deliverLive(tap)).toBe('queued');
-    await slow;
-    await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'), 10_000);
+    slowOnce(3_500);
+    expect(await rig.settle(rig.courier.deliverLive(tap))).toBe('queued');
+    await rig.until(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'), 10_000);
     expect(rig.journal.get(tap.id)?.outcome).toBe('clocked_in');
     expect(rig.writes()).toEqual(['touch 1001']);
     expect(bookings(rig.sim)).toEqual([`1001 ${DAY} 08:00-`]);
@@ -34,12 +36,11 @@ describe('Courier: a request MOCO applies after the client gave up on it', () =>
   it('keeps a clock-out a clock-out when the touch lands late, instead of out and in again', async () => {
     rig = await startRig({ timeoutMs: 500, courier: { settleMs: 5_000 } });
     rig.courier.start();
-    expect(await rig.courier.deliverLive(rig.live('A1', '08:00'))).toBe('clocked_in');
+    expect(await rig.settle(rig.courier.deliverLive(rig.live('A1', '08:00')))).toBe('clocked_in');
     const out = rig.live('A1', '12:00');
-    const slow = slowOnce(3_500);
-    expect(await rig.courier.deliverLive(out)).toBe('queued');
-    await slow;
-    await eventually(() => expect(rig.journal.get(out.id)?.state).toBe('delivered'), 10_000);
+    slowOnce(3_500);
+    expect(await rig.settle(rig.courier.deliverLive(out))).toBe('queued');
+    await rig.until(() => expect(rig.journal.get(out.id)?.state).toBe('delivered'), 10_000);
     expect(rig.journal.get(out.id)?.outcome).toBe('clocked_out');
     expect(rig.writes()).toEqual(['touch 1001', 'touch 1001']);
     expect(bookings(rig.sim)).toEqual([`1001 ${DAY} 08:00-12:00`]);
@@ -55,9 +56,9 @@ describe('Courier: a request MOCO applies after the client gave up on it', () =>
     rig.sim.faults.delayMs = 4_000;
     rig.sim.faults.delayOnly = (method) => method === 'POST';
     rig.courier.probeNow();
-    await eventually(() => expect(rig.sim.presences()).toHaveLength(1), 6_000);
+    await rig.until(() => expect(rig.sim.presences()).toHaveLength(1), 6_000);
     rig.sim.faults.reset();
-    await eventually(() => expect(rig.journal.counts().pending).toBe(0), 15_000);
+    await rig.until(() => expect(rig.journal.counts().pending).toBe(0), 15_000);
     expect(rig.writes()).toEqual([`open 1001 ${DAY} 08:00`]);
     expect(bookings(rig.sim)).toEqual([`1001 ${DAY} 08:00-`]);
     expect(rig.logs.withMsg('delivered')).toEqual([expect.objectContaining({ outcome: 'clocked_in' })]);
@@ -69,7 +70,7 @@ describe('Courier: a request MOCO applies after the client gave up on it', () =>
     const tap = rig.append(tapOf('A1', DAY, '08:00'), { touch: true });
     // Another process (an earlier run) journaled it with its touch a moment ago: not fresh here.
     rig.courier.probeNow();
-    await eventually(() => expect(rig.journal.get(tap.id)?.lastError).toMatch(/settle/));
+    await rig.until(() => expect(rig.journal.get(tap.id)?.lastError).toMatch(/settle/));
     expect(rig.sim.requests()).toEqual([]);
     expect(rig.journal.get(tap.id)?.nextAttemptAt).toBeGreaterThanOrEqual((tap.sentAt ?? 0) + 60_000);
   });
@@ -84,10 +85,9 @@ describe('Courier: a touch that lands after its re-send', () => {
     rig = await startRig(options);
     rig.courier.start();
     const tap = rig.live('A1', '08:00');
-    const slow = slowOnce(1_600);
-    expect(await rig.courier.deliverLive(tap)).toBe('queued');
-    await slow;
-    await eventually(() => expect(rig.logs.withMsg('repaired')).toHaveLength(1), 10_000);
+    slowOnce(1_600);
+    expect(await rig.settle(rig.courier.deliverLive(tap))).toBe('queued');
+    await rig.until(() => expect(rig.logs.withMsg('repaired')).toHaveLength(1), 10_000);
     expect(rig.logs.withMsg('repaired')[0]).toMatchObject({
       tapId: tap.id,
       what: expect.stringContaining('opened again'),
@@ -99,19 +99,18 @@ describe('Courier: a touch that lands after its re-send', () => {
       verify: null,
     });
     // The kiosk knows the presence it now stands for: the next tap closes that one.
-    expect(await rig.courier.deliverLive(rig.live('A1', '12:00'))).toBe('clocked_out');
+    expect(await rig.settle(rig.courier.deliverLive(rig.live('A1', '12:00')))).toBe('clocked_out');
     expect(bookings(rig.sim)).toEqual([`1001 ${DAY} 08:00-12:00`]);
   });
 
   it('deletes the presence a late touch opened after the re-sent clock-out', async () => {
     rig = await startRig(options);
     rig.courier.start();
-    expect(await rig.courier.deliverLive(rig.live('A1', '08:00'))).toBe('clocked_in');
+    expect(await rig.settle(rig.courier.deliverLive(rig.live('A1', '08:00')))).toBe('clocked_in');
     const out = rig.live('A1', '12:00');
-    const slow = slowOnce(1_600);
-    expect(await rig.courier.deliverLive(out)).toBe('queued');
-    await slow;
-    await eventually(() => expect(rig.logs.withMsg('repaired')).toHaveLength(1), 10_000);
+    slowOnce(1_600);
+    expect(await rig.settle(rig.courier.deliverLive(out))).toBe('queued');
+    await rig.until(() => expect(rig.logs.withMsg('repaired')).toHaveLength(1), 10_000);
     expect(rig.logs.withMsg('repaired')[0]).toMatchObject({
       tapId: out.id,
       what: expect.stringContaining('deleted'),
@@ -126,12 +125,12 @@ describe('Courier: a touch that lands after its re-send', () => {
     // MOCO goes down before it applies the touch: the touch is lost for good.
     rig.sim.faults.delayMs = 5_000;
     rig.sim.faults.delayOnly = (_method, path) => path.endsWith('/touch');
-    expect(await rig.courier.deliverLive(tap)).toBe('queued');
-    await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'), 5_000);
+    expect(await rig.settle(rig.courier.deliverLive(tap))).toBe('queued');
+    await rig.until(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'), 5_000);
     await rig.sim.faults.setOffline(true);
     rig.sim.faults.reset();
     await rig.sim.faults.setOffline(false);
-    await eventually(() => expect(rig.journal.get(tap.id)?.verify).toBeNull(), 5_000);
+    await rig.until(() => expect(rig.journal.get(tap.id)?.verify).toBeNull(), 5_000);
     expect(rig.logs.withMsg('repaired')).toEqual([]);
     expect(bookings(rig.sim)).toEqual([`1001 ${DAY} 08:00-`]);
   });

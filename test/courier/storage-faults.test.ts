@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Journal } from '../../src/store/journal.js';
-import { DAY_OF, eventually, memoryJournal, type Rig, startRig, tapOf } from './harness.js';
+import { DAY_OF, memoryJournal, type Rig, startRig, tapOf } from './harness.js';
 
 let rig: Rig;
 afterEach(async () => {
@@ -23,7 +23,7 @@ describe('Courier: a journal that cannot be written', () => {
     rig = await startRig({ journal: { db, journal } });
     const tap = rig.append(tapOf('A1', DAY_OF, '08:00'));
     rig.courier.start();
-    await eventually(() =>
+    await rig.until(() =>
       expect(rig.logs.withMsg('delivery loop failed locally; trying again').length).toBeGreaterThan(0),
     );
     // Not failed for an admin, and nothing went out: the mark of what is sent comes before the write.
@@ -32,7 +32,7 @@ describe('Courier: a journal that cannot be written', () => {
 
     journal.full = false;
     rig.courier.kick();
-    await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
+    await rig.until(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
     expect(rig.writes()).toHaveLength(1);
   });
 });

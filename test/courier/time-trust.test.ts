@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { laneOf } from '../../src/store/journal.js';
 import { localParts } from '../../src/time/local.js';
 import { ManualClock } from '../fakes/clock.js';
-import { BERLIN, DAY_OF, eventually, type Rig, startRig, tapOf } from './harness.js';
+import { BERLIN, DAY_OF, type Rig, startRig, tapOf } from './harness.js';
 
 const NS_PER_MS = 1_000_000n;
 let rig: Rig;
@@ -49,7 +49,7 @@ async function queuedTap(): Promise<number> {
   rig.courier.start();
   const tap = tapNow('A1');
   expect(tap).toMatchObject({ clockSynced: false, monoNs: rig.mono.ns, bootId: 'boot-1' });
-  expect(await rig.courier.deliverLive(tap)).toBe('queued');
+  expect(await rig.settle(rig.courier.deliverLive(tap))).toBe('queued');
   return tap.id;
 }
 
@@ -63,7 +63,7 @@ describe('Courier: which minute a tap is booked at', () => {
     await rigAt('2026-03-02T07:00:00Z');
     await clockSynchronised(true);
     rig.courier.start();
-    expect(await rig.courier.deliverLive(tapNow('A1'))).toBe('clocked_in');
+    expect(await rig.settle(rig.courier.deliverLive(tapNow('A1')))).toBe('clocked_in');
     expect(rig.writes()).toEqual(['touch 1001']);
     expect(rig.sim.presences(1001).map((p) => `${p.date} ${p.from}`)).toEqual([`${DAY_OF} 08:00`]);
   });
@@ -73,7 +73,7 @@ describe('Courier: which minute a tap is booked at', () => {
     await clockSynchronised(null);
     expect(rig.timeTrust.stamp()).toMatchObject({ clockSynced: true, atMs: clock.ms });
     rig.courier.start();
-    await rig.courier.deliverLive(tapNow('A1'));
+    await rig.settle(rig.courier.deliverLive(tapNow('A1')));
     // MOCO's answer showed the kiosk five minutes behind: new taps take MOCO's time.
     expect(rig.timeTrust.isSynchronized()).toBe(false);
     expect(rig.timeTrust.stamp().atMs).toBeGreaterThanOrEqual(moco.ms - 1_000);
@@ -83,7 +83,7 @@ describe('Courier: which minute a tap is booked at', () => {
     await rigAt('2026-03-02T07:00:00Z', '2026-03-02T10:00:00Z');
     await clockSynchronised(false);
     rig.courier.start();
-    expect(await rig.courier.deliverLive(tapNow('A1'))).toBe('clocked_in');
+    expect(await rig.settle(rig.courier.deliverLive(tapNow('A1')))).toBe('clocked_in');
     expect(rig.writes()).toEqual(['touch 1001']);
     // MOCO's clock said 11:00 while the kiosk's said 08:00.
     expect(rig.sim.presences(1001).map((p) => p.from)).toEqual(['11:00']);
@@ -96,7 +96,7 @@ describe('Courier: which minute a tap is booked at', () => {
     expect(rig.journal.get(id)?.localTime).toBe('06:00');
     pass(40 * 60_000);
     await mocoBack();
-    await eventually(() => expect(rig.journal.get(id)?.state).toBe('delivered'));
+    await rig.until(() => expect(rig.journal.get(id)?.state).toBe('delivered'));
     expect(rig.writes()).toEqual([`open 1001 ${DAY_OF} 09:45`]);
     expect(rig.journal.get(id)).toMatchObject({
       localTime: '09:45',
@@ -119,7 +119,7 @@ describe('Courier: which minute a tap is booked at', () => {
     const id = await queuedTap();
     pass(2 * 3_600_000);
     await mocoBack();
-    await eventually(() => expect(rig.journal.get(id)?.state).toBe('delivered'));
+    await rig.until(() => expect(rig.journal.get(id)?.state).toBe('delivered'));
     expect(rig.writes()).toEqual(['open 1001 2026-10-25 02:30']);
     expect(rig.journal.get(id)).toMatchObject({ localDate: '2026-10-25', localTime: '02:30' });
   });
@@ -132,7 +132,7 @@ describe('Courier: which minute a tap is booked at', () => {
     rig.mono.ns = 1_000n;
     pass(40 * 60_000);
     await mocoBack();
-    await eventually(() => expect(rig.journal.get(id)?.state).toBe('delivered'));
+    await rig.until(() => expect(rig.journal.get(id)?.state).toBe('delivered'));
     expect(rig.writes()).toEqual([`open 1001 ${DAY_OF} 06:00`]);
     expect(rig.journal.get(id)).toMatchObject({ localTime: '06:00', clockSynced: true, timeUncertain: true });
     expect(rig.logs.withMsg('time_uncertain: a reboot came between tap and clock sync')).toHaveLength(1);
@@ -146,11 +146,11 @@ describe('Courier: which minute a tap is booked at', () => {
     rig.sim.faults.loseResponses(1);
     const tap = tapNow('A1');
     expect(tap.localTime).toBe('03:00');
-    expect(await rig.courier.deliverLive(tap)).toBe('queued');
+    expect(await rig.settle(rig.courier.deliverLive(tap))).toBe('queued');
     expect(rig.sim.presences(1001).map((p) => p.from)).toEqual(['08:00']);
     pass(10 * 60_000);
     rig.courier.probeNow();
-    await eventually(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
+    await rig.until(() => expect(rig.journal.get(tap.id)?.state).toBe('delivered'));
     // Booked at MOCO's minute, and the journal says so now.
     expect(rig.journal.get(tap.id)).toMatchObject({ outcome: 'clocked_in', localTime: '08:00' });
     expect(rig.writes()).toEqual(['touch 1001']);
@@ -159,17 +159,17 @@ describe('Courier: which minute a tap is booked at', () => {
   it('finds a lost touch MOCO applied in the next minute (sent at :59, applied at :00)', async () => {
     await rigAt('2026-03-02T07:59:59Z');
     rig.courier.start();
-    expect(await rig.courier.deliverLive(tapNow('A1'))).toBe('clocked_in');
+    expect(await rig.settle(rig.courier.deliverLive(tapNow('A1')))).toBe('clocked_in');
     pass(60 * 60_000);
     rig.sim.faults.loseResponses(1);
     const out = tapNow('A1');
     expect(out.localTime).toBe('09:59');
     // MOCO's clock ticks into the next minute before it applies the touch.
     moco.ms += 2_000;
-    expect(await rig.courier.deliverLive(out)).toBe('queued');
+    expect(await rig.settle(rig.courier.deliverLive(out))).toBe('queued');
     pass(60_000);
     rig.courier.probeNow();
-    await eventually(() => expect(rig.journal.get(out.id)?.state).toBe('delivered'));
+    await rig.until(() => expect(rig.journal.get(out.id)?.state).toBe('delivered'));
     expect(rig.journal.get(out.id)).toMatchObject({ outcome: 'clocked_out', localTime: '10:00' });
     expect(rig.writes()).toEqual(['touch 1001', 'touch 1001']);
     expect(rig.sim.presences(1001).map((p) => `${p.from}-${p.to}`)).toEqual(['08:59-10:00']);

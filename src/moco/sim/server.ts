@@ -3,6 +3,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { systemClock } from '../../time/clock.js';
 import { isValidTimeZone, localParts } from '../../time/local.js';
+import { systemTimers, type Timers } from '../../time/timers.js';
 import { identify } from './auth.js';
 import { FaultState, SlidingWindowLimiter } from './faults.js';
 import { matchRoute, type RouteContext, SERVER_ERROR, type SimResponse } from './routes.js';
@@ -31,13 +32,13 @@ async function readBody(req: IncomingMessage): Promise<ReadBody> {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(timers: Timers, ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
+    const timer = timers.setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
     function done(): void {
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       signal.removeEventListener('abort', done);
       resolve();
     }
@@ -85,6 +86,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   if (!isValidTimeZone(options.timeZone)) throw new RangeError(`unknown time zone "${options.timeZone}"`);
   const { timeZone, logger } = options;
   const clock = options.clock ?? systemClock;
+  const timers = options.timers ?? systemTimers;
   const host = options.host ?? '127.0.0.1';
   let offsetMs = options.offsetMs ?? 0;
   const now = (): number => clock.now() + offsetMs;
@@ -95,12 +97,19 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const closing = new AbortController();
   let offline = false;
   let closed = false;
+  let working = 0;
+  const waiting = new Set<IncomingMessage>();
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    handle(req, res).catch((error: unknown) => {
-      logger?.error({ err: error }, 'simulator request failed');
-      if (!res.headersSent && !res.destroyed) write(res, { status: 500 }, now());
-    });
+    working += 1;
+    handle(req, res)
+      .catch((error: unknown) => {
+        logger?.error({ err: error }, 'simulator request failed');
+        if (!res.headersSent && !res.destroyed) write(res, { status: 500 }, now());
+      })
+      .finally(() => {
+        working -= 1;
+      });
   };
   const server =
     options.tls === undefined ? createServer(onRequest) : createHttpsServer(options.tls, onRequest);
@@ -143,7 +152,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       ...(typeof impersonate === 'string' ? { impersonate } : {}),
     };
     received.push(entry);
-    if (faults.delays(method, url.pathname)) await sleep(faults.delayMs, closing.signal);
+    if (faults.delays(method, url.pathname)) {
+      working -= 1;
+      waiting.add(req);
+      await sleep(timers, faults.delayMs, closing.signal);
+      waiting.delete(req);
+      working += 1;
+    }
     // Went offline or closed while waiting: the server is gone, nothing is applied. A client that
     // gave up waiting (a timeout) does not stop it: MOCO applies what it received, answer or not.
     if (offline || closed) return;
@@ -206,6 +221,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     updateUser: (id, change) => state.updateUser(id, change),
     presences: (userId) => state.list(userId),
     requests: () => received.map((r) => ({ ...r })),
+    activity: () => ({
+      working,
+      waiting: [...waiting].filter((req) => !req.socket.destroyed).length,
+    }),
     async close(): Promise<void> {
       closed = true;
       closing.abort();

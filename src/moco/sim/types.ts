@@ -1,5 +1,6 @@
 import type { Logger } from '../../log.js';
 import type { Clock } from '../../time/clock.js';
+import type { Timers } from '../../time/timers.js';
 import type { Presence } from '../types.js';
 
 /** A presence as the simulator answers it: every field today's MOCO sends. */
@@ -81,6 +82,8 @@ export interface SimulatorOptions {
    */
   userFields?: string[];
   clock?: Clock;
+  /** Run `faults.delayMs`; default the system's. */
+  timers?: Timers;
   /** Answer touch with 200 and an empty body, as older MOCO servers did: `variants.touchBody: 'empty'`. */
   legacyEmptyTouchBody?: boolean;
   /** Default DEFAULT_VARIANTS. */
@@ -146,5 +149,10 @@ export interface Simulator {
   /** Snapshot, sorted by date, from. */
   presences(userId?: number): SimPresence[];
   requests(): SimRequest[];
+  /**
+   * What the simulator is doing now, for a test that drives time: `working` requests finish on
+   * their own; `waiting` ones sit out `faults.delayMs` on the timers, their client still connected.
+   */
+  activity(): { working: number; waiting: number };
   close(): Promise<void>;
 }
