@@ -94,6 +94,19 @@ export function badgeUid(raw: string): Uid | null {
   return BADGE_UID.test(uid) ? (uid as Uid) : null;
 }
 
+/**
+ * A UID as an admin types it (`badge add`, `remove`, `rename`, an import file), in the form the
+ * reader gives it: with `format: hex`, `04:a2` is `04A2`, the UID a reader producing `04A2` taps.
+ * Null when it breaks the admin rule (badgeUid) or cannot be read in the configured form.
+ */
+export function createAdminUidNormalizer(uid: UidConfig): (raw: string) => Uid | null {
+  const typed = createTypedUidNormalizer(uid);
+  return (raw) => {
+    const admin = badgeUid(raw);
+    return admin === null ? null : typed(admin);
+  };
+}
+
 /** A UID read back from the kiosk's own database, where only a Uid is ever written. */
 export function storedUid(uid: string): Uid {
   return uid as Uid;

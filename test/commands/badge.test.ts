@@ -43,14 +43,14 @@ type RunOptions = { input?: string; env?: NodeJS.ProcessEnv };
  * A fresh installation: a configuration pointing at the simulator, an empty data directory, and ways
  * to run the CLI on it and to look into its database as the daemon would.
  */
-function workspace(mocoBaseUrl = sim.baseUrl) {
+function workspace(mocoBaseUrl = sim.baseUrl, extraConfig = '') {
   const dir = mkdtempSync(join(tmpdir(), 'moco-badge-cli-'));
   dirs.push(dir);
   const dataDir = join(dir, 'data');
   const configPath = join(dir, 'config.yaml');
   writeFileSync(
     configPath,
-    `moco:\n  baseUrl: ${mocoBaseUrl}\ntimezone: Europe/Berlin\ndataDir: ${dataDir}\n`,
+    `moco:\n  baseUrl: ${mocoBaseUrl}\ntimezone: Europe/Berlin\ndataDir: ${dataDir}\n${extraConfig}`,
   );
 
   const badge = (args: string[], options: RunOptions = {}): Promise<CommandResult> =>
@@ -282,6 +282,49 @@ describe('badge list, rename, remove', SLOW, () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('there is no badge 04A1B2');
     expect(w.stored()).toEqual([]);
+  });
+});
+
+describe('badge UIDs in the form uid.format gives the reader', SLOW, () => {
+  const hex = () => workspace(sim.baseUrl, 'uid:\n  format: hex\n');
+
+  it('stores a UID typed with separators as the reader gives it, so that a tap finds it', async () => {
+    const w = hex();
+    const added = await w.ok(['add', '04:a1-b2', '--key', ANNA.apiKey]);
+    expect(added.stdout).toContain('added badge 04A1B2 -> Anna Schmidt');
+    expect(w.withStore((badges) => badges.identify(readUid('04A1B2'))?.userId)).toBe(1001);
+    expect((await w.ok(['rename', '04:A1:B2', 'Anna'])).stdout).toBe('badge 04A1B2 is now labelled "Anna"\n');
+    expect((await w.ok(['remove', '04-a1-b2'])).stdout).toContain('removed badge 04A1B2');
+    expect(w.stored()).toEqual([]);
+  });
+
+  it('refuses a UID that is no hex number as a usage error, before storing anything', async () => {
+    const w = hex();
+    expect(await w.badge(['add', 'CARD-7', '--key', ANNA.apiKey])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'moco-timeclock: "CARD-7" is not a badge UID as uid.format "hex" reads them\n',
+    });
+    expect(existsSync(databasePath(w.dataDir))).toBe(false);
+  });
+
+  it('imports rows in that form, refusing the file when two rows are one badge or one cannot be read', async () => {
+    const w = hex();
+    const file = join(w.dir, 'badges.csv');
+    writeFileSync(file, `uid,label,api_key\n04:a1:b2,Anna,${ANNA.apiKey}\n`);
+    await w.ok(['import', file]);
+    expect(w.stored()).toMatchObject([{ uid: '04A1B2', label: 'Anna', apiKey: ANNA.apiKey }]);
+    writeFileSync(file, `uid,label,api_key\n05c3d4,Ben,${BEN.apiKey}\n05:C3:D4,Ben again,\n`);
+    const twice = await w.badge(['import', file]);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toContain(`${file} line 3: badge 05C3D4 already appears on line 2`);
+    writeFileSync(file, `uid,label,api_key\n05c3d4,Ben,${BEN.apiKey}\nCARD-7,x,${BEN.apiKey}\n`);
+    const unreadable = await w.badge(['import', file]);
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toContain(
+      `${file} line 3: "CARD-7" is not a badge UID as uid.format "hex" reads them`,
+    );
+    expect(w.stored()).toMatchObject([{ uid: '04A1B2' }]);
   });
 });
 

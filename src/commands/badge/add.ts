@@ -5,7 +5,14 @@ import { normalizeBadgeUid } from '../../store/badges.js';
 import { readHidden, readLine } from '../key-input.js';
 import { CONFIG_HELP, loadConfigForCommand } from '../load-config.js';
 import { addForUser } from './add-user.js';
-import { type AddOptions, describeOwner, type Io, lastUnknown, withStore } from './context.js';
+import {
+  type AddOptions,
+  describeOwner,
+  type Io,
+  inConfiguredForm,
+  lastUnknown,
+  withStore,
+} from './context.js';
 
 export const API_KEY_ENV = 'MOCO_API_KEY';
 
@@ -44,8 +51,9 @@ async function addBadge(io: Io, uidArgument: string | undefined, options: AddOpt
     );
   }
   // A malformed UID typed on the command line is a usage error, found before touching any state.
-  const typedUid = uidArgument === undefined ? undefined : normalizeBadgeUid(uidArgument);
+  const admitted = uidArgument === undefined ? undefined : normalizeBadgeUid(uidArgument);
   const preloaded = loadConfigForCommand(options.config, io.env);
+  const typedUid = admitted === undefined ? undefined : inConfiguredForm(preloaded, admitted);
   if (options.user !== undefined || preloaded.moco.identity === 'impersonation') {
     return addForUser(io, preloaded, typedUid, options);
   }

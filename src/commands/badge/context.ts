@@ -1,5 +1,6 @@
 import type { Config } from '../../config/index.js';
-import { CliError } from '../../exit.js';
+import { CliError, EXIT } from '../../exit.js';
+import { createAdminUidNormalizer, type Uid } from '../../readers/uid.js';
 import type { BadgeStore } from '../../store/badges.js';
 import type { MocoBadges } from '../../store/moco-badges.js';
 import type { StoreAccess } from '../../store/open.js';
@@ -68,6 +69,21 @@ export async function withStore(
       unknownScans: stores.unknownScans,
     }),
   );
+}
+
+/**
+ * The badge UID an admin typed, in the form the reader gives it (uid.format), so that the badge
+ * stored is the one a tap finds. A usage error when it cannot be read in that form.
+ */
+export function inConfiguredForm(config: Pick<Config, 'uid'>, typed: string): Uid {
+  const uid = createAdminUidNormalizer(config.uid)(typed);
+  if (uid === null) {
+    throw new CliError(
+      `${JSON.stringify(typed)} is not a badge UID as uid.format "${config.uid.format}" reads them`,
+      EXIT.usage,
+    );
+  }
+  return uid;
 }
 
 export function describeOwner(badge: { label: string | null; userName: string | null }): string {

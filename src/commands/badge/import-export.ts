@@ -1,8 +1,17 @@
 import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { Config } from '../../config/index.js';
 import { CliError } from '../../exit.js';
-import { BadgeError, checkImportRows, type ExportRow, throwImportProblems } from '../../store/badges.js';
+import { createAdminUidNormalizer } from '../../readers/uid.js';
+import {
+  BadgeError,
+  checkImportRows,
+  type ExportRow,
+  type ImportProblem,
+  type ImportRow,
+  throwImportProblems,
+} from '../../store/badges.js';
 import { CONFIG_HELP } from '../load-config.js';
 import { type Io, keptInMoco, withStore } from './context.js';
 import { badgesToCsv, csvToImportRows } from './csv.js';
@@ -71,7 +80,7 @@ export function defineImport(badge: Command, io: Io): void {
       await withStore(io, options.config, 'enrol', ({ badges, mocoBadges, config }) => {
         if (config.badges.source === 'moco') throw keptInMoco(config, mocoBadges, null);
         try {
-          const { added, updated } = badges.importRows(rows, {
+          const { added, updated } = badges.importRows(rowsInConfiguredForm(config, rows), {
             staffKey: config.moco.identity === 'impersonation',
           });
           const total = added + updated;
@@ -83,6 +92,24 @@ export function defineImport(badge: Command, io: Io): void {
         }
       });
     });
+}
+
+/** The rows with their UIDs as the reader gives them (uid.format), or every row that cannot be. */
+function rowsInConfiguredForm(config: Pick<Config, 'uid'>, rows: ImportRow[]): ImportRow[] {
+  const normalize = createAdminUidNormalizer(config.uid);
+  const problems: ImportProblem[] = [];
+  const shaped = rows.map((row) => {
+    const uid = normalize(row.uid);
+    if (uid === null) {
+      problems.push({
+        line: row.line,
+        message: `${JSON.stringify(row.uid)} is not a badge UID as uid.format "${config.uid.format}" reads them`,
+      });
+    }
+    return { ...row, uid: uid ?? row.uid };
+  });
+  throwImportProblems(problems);
+  return shaped;
 }
 
 /**
