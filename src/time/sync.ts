@@ -12,14 +12,19 @@ export interface MonotonicSource {
   bootId(): string | null;
 }
 
+/** A process lives within one boot: the boot id is read once, not on every tap (an open, a read, a close). */
+let bootIdOfThisProcess: string | null | undefined;
+
 export const processMonotonic: MonotonicSource = {
   nowNs: () => process.hrtime.bigint(),
   bootId: () => {
+    if (bootIdOfThisProcess !== undefined) return bootIdOfThisProcess;
     try {
-      return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+      bootIdOfThisProcess = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
     } catch {
-      return null;
+      bootIdOfThisProcess = null;
     }
+    return bootIdOfThisProcess;
   },
 };
 
