@@ -56,11 +56,12 @@ async function serve(configOption: string | undefined, env: NodeJS.ProcessEnv): 
   if (!config.web.enabled) {
     throw new CliError(`the web page is off: set web.enabled: true in ${config.configPath}`, EXIT.config);
   }
-  const logger = createLogger(config.log.level).child({ part: 'web' });
+  const root = createLogger(config.log.level);
+  const logger = root.child({ part: 'web' });
   const notifier = createNotifier({ env, logger });
   let app: Awaited<ReturnType<typeof startWeb>>;
   try {
-    app = await startWeb({ config, env, logger });
+    app = await startWeb({ config, env, logger: root });
   } catch (error) {
     if (error instanceof WebError) throw new CliError(error.message, EXIT.config);
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {

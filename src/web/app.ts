@@ -20,6 +20,7 @@ import { knownUsers, ownKeyOf, peopleInMoco, staffKeyFor, TodayService } from '.
 export interface WebOptions {
   config: Config & { configPath: string };
   env: NodeJS.ProcessEnv;
+  /** The root logger: the page names its own part (`web`), its MOCO client its own (`moco`). */
   logger: Logger;
   clock?: Clock;
   timers?: Timers;
@@ -61,7 +62,8 @@ export interface WebParts {
  * never waits for the page longer than one of them takes.
  */
 export async function composeWeb(options: WebOptions): Promise<WebParts> {
-  const { config, logger } = options;
+  const { config } = options;
+  const logger = options.logger.child({ part: 'web' });
   const clock = options.clock ?? systemClock;
   const timers = options.timers ?? systemTimers;
   // Before the stores: they may drop root, and the key file is root's.
@@ -72,7 +74,8 @@ export async function composeWeb(options: WebOptions): Promise<WebParts> {
     web: config.web,
     clock,
     timers,
-    logger,
+    // The client names its part itself: under the page's, every MOCO line would say `part` twice.
+    logger: options.logger,
   });
   try {
     const passwords = new PasswordStore(stores.db);
@@ -152,7 +155,8 @@ export async function composeWeb(options: WebOptions): Promise<WebParts> {
 
 /** Builds the page and listens on `web.listen`; refuses to start without an admin password. */
 export async function startWeb(options: WebOptions): Promise<WebApp> {
-  const { config, logger } = options;
+  const { config } = options;
+  const logger = options.logger.child({ part: 'web' });
   const parts = await composeWeb(options);
   try {
     if (parts.passwords.current() === null) {

@@ -10,10 +10,17 @@ export interface LogLine {
 /** A real pino Logger (src/log.ts) whose lines, written synchronously, a test reads back parsed. */
 export class LogCapture {
   readonly lines: LogLine[] = [];
+  /** The lines as written, before parsing hides a key written twice. */
+  readonly written: string[] = [];
   readonly logger: Logger;
 
   constructor(level = 'debug') {
-    this.logger = createLogger(level, { write: (line: string) => this.lines.push(JSON.parse(line)) });
+    this.logger = createLogger(level, {
+      write: (line: string) => {
+        this.written.push(line);
+        this.lines.push(JSON.parse(line));
+      },
+    });
   }
 
   withMsg(msg: string): LogLine[] {

@@ -56,6 +56,8 @@ export interface FixtureOptions {
   staffKey?: { badges: 'local' | 'moco' };
   /** MOCO's clock, ahead of the kiosk's by this much. */
   simOffsetMs?: number;
+  /** Default info. */
+  logLevel?: string;
 }
 
 export async function webFixture(options: FixtureOptions = {}): Promise<WebFixture> {
@@ -83,7 +85,7 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'staff.key'), `${STAFF_KEY}\n`, { mode: 0o600 });
   }
-  const log = new LogCapture('info');
+  const log = new LogCapture(options.logLevel ?? 'info');
   const parts = await composeWeb({
     config,
     env: {},

@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log.js';
 import { systemTimers } from '../../src/time/timers.js';
 import { createWebMoco, MocoClockWatch } from '../../src/web/moco.js';
-import { fakeClock } from './helpers.js';
+import { fakeClock, webFixture } from './helpers.js';
 
 describe('MocoClockWatch', () => {
   it("reads MOCO's Date header against the kiosk's clock, and ignores what is not a date", () => {
@@ -42,5 +42,25 @@ describe('the MOCO budget of the page', () => {
     expect(moco.budget.available()).toBe(0);
     clock.advance(config.moco.rateLimit.perSeconds * 1000);
     expect(moco.budget.available()).toBe(3);
+  });
+});
+
+describe("the page's MOCO log lines", () => {
+  it("name their part once, as moco, and the page's own lines say web", async () => {
+    const fixture = await webFixture({ logLevel: 'debug' });
+    try {
+      await fixture.agent().login();
+      expect(fixture.log.withMsg('web login')).toEqual([expect.objectContaining({ part: 'web' })]);
+      fixture.moco.probeClock();
+      const line = await vi.waitFor(() => {
+        const found = fixture.log.written.find((text) => text.includes('"msg":"moco request"'));
+        expect(found).toBeDefined();
+        return found as string;
+      });
+      expect(line.match(/"part":/g)).toEqual(['"part":']);
+      expect(line).toContain('"part":"moco"');
+    } finally {
+      await fixture.close();
+    }
   });
 });
