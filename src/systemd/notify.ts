@@ -1,5 +1,6 @@
 import { spawn as spawnProcess } from 'node:child_process';
 import type { Logger } from '../log.js';
+import { systemTimers, type Timers } from '../time/timers.js';
 
 /**
  * sd_notify for a Type=notify unit. Node.js cannot send datagrams on a unix socket, so each
@@ -24,10 +25,8 @@ export interface Notifier {
   startWatchdog(timers?: IntervalTimers): () => void;
 }
 
-export interface IntervalTimers {
-  setInterval(callback: () => void, ms: number): unknown;
-  clearInterval(handle: unknown): void;
-}
+/** What the watchdog needs of the injected timers (src/time/timers.ts). */
+export type IntervalTimers = Pick<Timers, 'setInterval' | 'clearInterval'>;
 
 /** The part of a spawned child the notifier listens to. */
 export interface SpawnedChild {
@@ -48,12 +47,6 @@ export interface NotifierOptions {
   /** The daemon's pid, which systemd must attribute the messages to. Default: process.pid. */
   pid?: number;
 }
-
-const realTimers: IntervalTimers = {
-  // unref: the pings alone must not keep a daemon alive whose work has ended.
-  setInterval: (callback, ms) => setInterval(callback, ms).unref(),
-  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
-};
 
 const noop = (): void => {};
 
@@ -93,7 +86,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
     watchdog: () => send('WATCHDOG=1'),
     // A newline would start a new assignment in the notify protocol.
     status: (text) => send(`STATUS=${text.replace(/[\r\n]+/g, ' ')}`),
-    startWatchdog(timers = realTimers) {
+    // systemTimers' intervals are unref'd: the pings alone do not keep a finished daemon alive.
+    startWatchdog(timers = systemTimers) {
       const intervalMs = watchdogIntervalMs(env, pid);
       if (!enabled || intervalMs === null) return noop;
       logger.debug({ intervalMs }, 'systemd watchdog pings');
