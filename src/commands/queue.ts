@@ -3,9 +3,6 @@ import { Command } from 'commander';
 import type { Config } from '../config/index.js';
 import { CliError, EXIT } from '../exit.js';
 import { storedUid } from '../readers/uid.js';
-import type { Journal, Tap } from '../store/journal.js';
-import { readDaemonStatus } from '../store/status.js';
-import { formatOverride, localParts } from '../time/local.js';
 import {
   explainFailure,
   failureText,
@@ -14,7 +11,10 @@ import {
   openEarlier,
   openEarlierLine,
   openEarlierSummary,
-} from './kiosk-view.js';
+} from '../status/kiosk-view.js';
+import type { Journal, Tap } from '../store/journal.js';
+import { readDaemonStatus } from '../store/status.js';
+import { formatOverride, localParts } from '../time/local.js';
 import { processIo, withStores } from './stores.js';
 
 /** How many taps the table shows unless `--limit` says otherwise: a screenful or two. */

@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { type KeyVerifier, verifyKeyWithMoco } from '../commands/badge/verify.js';
-import { buildReport, readStatusFacts } from '../commands/status.js';
 import type { Config } from '../config/index.js';
 import { parseListen } from '../config/listen.js';
 import { enrolInMoco } from '../directory/enrol.js';
+import { type KeyVerifier, verifyKeyWithMoco } from '../enrolment/verify-key.js';
 import { configuredStaffKey } from '../identity/staff-key.js';
 import type { Logger } from '../log.js';
 import { createTypedUidNormalizer } from '../readers/uid.js';
+import { buildReport, readStatusFacts } from '../status/report.js';
 import { openStores, type Stores } from '../store/open.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { systemTimers, type Timers } from '../time/timers.js';

@@ -1,5 +1,5 @@
-import type { KeyVerifier } from '../commands/badge/verify.js';
 import type { MocoConfig } from '../config/index.js';
+import type { KeyVerifier } from '../enrolment/verify-key.js';
 import { CliError } from '../exit.js';
 import { findActiveUser, nameOf } from '../identity/users.js';
 import type { MocoClient, MocoUserClient } from '../moco/client.js';

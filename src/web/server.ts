@@ -11,11 +11,11 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
-import type { StatusReport } from '../commands/status.js';
 import type { Config } from '../config/index.js';
 import type { MocoEnrolment } from '../directory/enrol.js';
 import { KEY_UNREADABLE } from '../failures/explain.js';
 import type { Logger } from '../log.js';
+import type { StatusReport } from '../status/report.js';
 import type { BadgeStore } from '../store/badges.js';
 import type { Database } from '../store/database.js';
 import type { Journal } from '../store/journal.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { StatusReport } from '../../src/commands/status.js';
 import { DEMO_USERS, type Simulator } from '../../src/moco/sim/index.js';
+import type { StatusReport } from '../../src/status/report.js';
 import {
   badgeOf,
   cli,

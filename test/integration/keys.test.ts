@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { StatusReport } from '../../src/commands/status.js';
+import type { StatusReport } from '../../src/status/report.js';
 import { openStores } from '../../src/store/open.js';
 import { systemClock } from '../../src/time/clock.js';
 import {

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { StatusReport } from '../../src/commands/status.js';
 import { DEMO_USERS, type Simulator, type SimVariants, startSimulator } from '../../src/moco/sim/index.js';
+import type { StatusReport } from '../../src/status/report.js';
 import {
   ADMIN_USER,
   changes,

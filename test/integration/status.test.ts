@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { StatusErrorReport, StatusReport } from '../../src/commands/status.js';
 import { DEMO_USERS, type Simulator } from '../../src/moco/sim/index.js';
+import type { StatusErrorReport, StatusReport } from '../../src/status/report.js';
 import { databasePath } from '../../src/store/database.js';
 import {
   badgeOf,

@@ -1,4 +1,5 @@
 import type { Config } from '../../config/index.js';
+import type { KeyVerifier } from '../../enrolment/verify-key.js';
 import { CliError, EXIT } from '../../exit.js';
 import { createAdminUidNormalizer, type Uid } from '../../readers/uid.js';
 import type { BadgeStore } from '../../store/badges.js';
@@ -9,7 +10,6 @@ import type { UnknownScans } from '../../store/unknown-scans.js';
 import type { Clock } from '../../time/clock.js';
 import { withStores } from '../stores.js';
 import { ago, formatTime } from './format.js';
-import type { KeyVerifier } from './verify.js';
 
 /** What every badge subcommand reads and writes through: the command's deps, resolved. */
 export interface Io {

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { type KeyVerifier, verifyKeyWithMoco } from '../../enrolment/verify-key.js';
 import type { PrivilegedProcess } from '../../store/privileges.js';
 import { type Clock, systemClock } from '../../time/clock.js';
 import { defineAdd } from './add.js';
@@ -6,7 +7,6 @@ import type { Io } from './context.js';
 import { defineRemove, defineRename } from './edit.js';
 import { defineExport, defineImport } from './import-export.js';
 import { defineList } from './list.js';
-import { type KeyVerifier, verifyKeyWithMoco } from './verify.js';
 
 export interface BadgeCommandDeps {
   env?: NodeJS.ProcessEnv;

@@ -1,5 +1,5 @@
-import type { StatusReport } from '../../commands/status.js';
 import type { TapFailure } from '../../failures/explain.js';
+import type { StatusReport } from '../../status/report.js';
 import type { Tap } from '../../store/journal.js';
 import type { Activity } from '../activity.js';
 import { type Html, html } from '../html.js';

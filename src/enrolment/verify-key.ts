@@ -1,10 +1,10 @@
-import type { MocoConfig } from '../../config/index.js';
-import { errorMessage } from '../../error-message.js';
-import { CliError } from '../../exit.js';
-import { explainKeyRefusal, explainMocoTrouble } from '../../failures/explain.js';
-import { mocoBaseUrl } from '../../moco/base-url.js';
-import { MocoClient } from '../../moco/client.js';
-import { isMocoError } from '../../moco/errors.js';
+import type { MocoConfig } from '../config/index.js';
+import { errorMessage } from '../error-message.js';
+import { CliError } from '../exit.js';
+import { explainKeyRefusal, explainMocoTrouble } from '../failures/explain.js';
+import { mocoBaseUrl } from '../moco/base-url.js';
+import { MocoClient } from '../moco/client.js';
+import { isMocoError } from '../moco/errors.js';
 
 export interface VerifiedUser {
   userId: number;
