@@ -51,15 +51,14 @@ export class NodeHttpTransport implements HttpTransport {
 
   send(request: HttpRequest): Promise<HttpAnswer> {
     return new Promise<HttpAnswer>((resolve, reject) => {
-      const url = new URL(request.url);
-      const secure = url.protocol === 'https:';
-      const headers: Record<string, string | number> = { ...request.headers };
-      if (request.body !== undefined) headers['Content-Length'] = Buffer.byteLength(request.body);
-      const req = (secure ? https : http).request(url, {
-        method: request.method,
-        headers,
-        agent: secure ? this.agents.httpsAgent : this.agents.httpAgent,
-      });
+      let req: http.ClientRequest;
+      try {
+        req = this.open(request);
+      } catch (error) {
+        // A URL or header Node refuses: thrown before any socket exists, so nothing was sent.
+        reject(errorFromTransport(request.label, (error as NodeJS.ErrnoException).code ?? 'UNKNOWN', false));
+        return;
+      }
       let done = false;
       const finish = (): boolean => {
         if (done) return false;
@@ -68,9 +67,10 @@ export class NodeHttpTransport implements HttpTransport {
         return true;
       };
       const fail = (code: string): void => {
+        if (done) return;
         // Asked before destroy(), which detaches the socket from the request.
         const sent = this.mayHaveBeenSent(req);
-        if (!finish()) return;
+        finish();
         req.destroy();
         reject(errorFromTransport(request.label, code, sent));
       };
@@ -98,6 +98,18 @@ export class NodeHttpTransport implements HttpTransport {
         });
       });
       req.end(request.body);
+    });
+  }
+
+  private open(request: HttpRequest): http.ClientRequest {
+    const url = new URL(request.url);
+    const secure = url.protocol === 'https:';
+    const headers: Record<string, string | number> = { ...request.headers };
+    if (request.body !== undefined) headers['Content-Length'] = Buffer.byteLength(request.body);
+    return (secure ? https : http).request(url, {
+      method: request.method,
+      headers,
+      agent: secure ? this.agents.httpsAgent : this.agents.httpAgent,
     });
   }
 

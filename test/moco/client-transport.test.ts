@@ -3,6 +3,8 @@ import { type AddressInfo, createServer as createTcpServer, type Server, type So
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { MocoClient } from '../../src/moco/client.js';
+import { createTrackedAgents } from '../../src/moco/connections.js';
+import { NodeHttpTransport } from '../../src/moco/http-transport.js';
 import { ManualTimers } from '../fakes/timers.js';
 import { expectMocoError } from './expect-moco-error.js';
 
@@ -285,6 +287,19 @@ describe('MocoClient without an answer', () => {
       'unreachable',
       SECRETS,
     );
+  });
+
+  it('is unreachable when Node refuses to build the request: no socket, nothing sent', async () => {
+    const transport = new NodeHttpTransport(createTrackedAgents(), new ManualTimers());
+    cleanups.push(() => transport.close());
+    const request = {
+      label: 'GET /api/v1/session',
+      method: 'GET',
+      url: 'http://127.0.0.1:9/api/v1/session',
+      headers: { 'X-Broken': 'a\r\nb' },
+      timeoutMs: 1000,
+    };
+    await expectMocoError(transport.send(request), 'unreachable', SECRETS);
   });
 
   it('is uncertain when the deadline on the injected timers passes after the request was sent', async () => {
