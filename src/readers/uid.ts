@@ -71,8 +71,9 @@ export function createUidNormalizer(reader: ReaderConfig, uid: UidConfig): (raw:
 }
 
 /**
- * For a UID typed by an admin (into MOCO's badge field) or written there by `badge add`: a UID in
- * the configured form already, so normalising it again must not change it. A digits-only UID is
+ * For a UID typed by an admin (`badge add`, `remove`, `rename`, an import file, MOCO's badge
+ * field) or written there by `badge add`: with `format: hex`, `04:a2` becomes `04A2`, the UID a
+ * reader producing `04A2` taps. A UID in the configured form already, so normalising it again must not change it. A digits-only UID is
  * decimal only when that is the configured form, and the bytes are not reversed a second time
  * (reverseBytes describes a reader, not what the kiosk shows). An admin may still type a hex UID
  * with separators, or in any case, and it comes out as the reader's would.
@@ -92,19 +93,6 @@ const BADGE_UID = /^[A-Z0-9:-]{1,64}$/;
 export function badgeUid(raw: string): Uid | null {
   const uid = raw.trim().toUpperCase();
   return BADGE_UID.test(uid) ? (uid as Uid) : null;
-}
-
-/**
- * A UID as an admin types it (`badge add`, `remove`, `rename`, an import file), in the form the
- * reader gives it: with `format: hex`, `04:a2` is `04A2`, the UID a reader producing `04A2` taps.
- * Null when it breaks the admin rule (badgeUid) or cannot be read in the configured form.
- */
-export function createAdminUidNormalizer(uid: UidConfig): (raw: string) => Uid | null {
-  const typed = createTypedUidNormalizer(uid);
-  return (raw) => {
-    const admin = badgeUid(raw);
-    return admin === null ? null : typed(admin);
-  };
 }
 
 /** A UID read back from the kiosk's own database, where only a Uid is ever written. */

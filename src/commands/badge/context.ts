@@ -1,7 +1,7 @@
 import type { Config } from '../../config/index.js';
 import type { KeyVerifier } from '../../enrolment/verify-key.js';
 import { CliError, EXIT } from '../../exit.js';
-import { createAdminUidNormalizer, type Uid } from '../../readers/uid.js';
+import { createTypedUidNormalizer, type Uid } from '../../readers/uid.js';
 import type { BadgeStore } from '../../store/badges.js';
 import type { MocoBadges } from '../../store/moco-badges.js';
 import type { StoreAccess } from '../../store/open.js';
@@ -72,18 +72,18 @@ export async function withStore(
 }
 
 /**
- * The badge UID an admin typed, in the form the reader gives it (uid.format), so that the badge
- * stored is the one a tap finds. A usage error when it cannot be read in that form.
+ * The badge UID an admin typed (already past the admin rule, normalizeBadgeUid), in the form the
+ * reader gives it (uid.format), so that the badge stored is the one a tap finds. A usage error
+ * when it cannot be read in that form.
  */
-export function inConfiguredForm(config: Pick<Config, 'uid'>, typed: string): Uid {
-  const uid = createAdminUidNormalizer(config.uid)(typed);
-  if (uid === null) {
-    throw new CliError(
-      `${JSON.stringify(typed)} is not a badge UID as uid.format "${config.uid.format}" reads them`,
-      EXIT.usage,
-    );
-  }
+export function inConfiguredForm(config: Pick<Config, 'uid'>, typed: Uid): Uid {
+  const uid = createTypedUidNormalizer(config.uid)(typed);
+  if (uid === null) throw new CliError(notInConfiguredForm(config, typed), EXIT.usage);
   return uid;
+}
+
+export function notInConfiguredForm(config: Pick<Config, 'uid'>, typed: string): string {
+  return `${JSON.stringify(typed)} is not a badge UID as uid.format "${config.uid.format}" reads them`;
 }
 
 export function describeOwner(badge: { label: string | null; userName: string | null }): string {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Config } from '../../config/index.js';
 import { CliError } from '../../exit.js';
-import { createAdminUidNormalizer } from '../../readers/uid.js';
+import { createTypedUidNormalizer } from '../../readers/uid.js';
 import {
   BadgeError,
   checkImportRows,
@@ -13,7 +13,7 @@ import {
   throwImportProblems,
 } from '../../store/badges.js';
 import { CONFIG_HELP } from '../load-config.js';
-import { type Io, keptInMoco, withStore } from './context.js';
+import { type Io, keptInMoco, notInConfiguredForm, withStore } from './context.js';
 import { badgesToCsv, csvToImportRows } from './csv.js';
 
 /** `badge export`: every badge as CSV, the keys only when asked for. */
@@ -94,18 +94,16 @@ export function defineImport(badge: Command, io: Io): void {
     });
 }
 
-/** The rows with their UIDs as the reader gives them (uid.format), or every row that cannot be. */
+/**
+ * The rows (already past the admin rule, checkImportRows) with their UIDs as the reader gives them
+ * (uid.format), or every row that cannot be.
+ */
 function rowsInConfiguredForm(config: Pick<Config, 'uid'>, rows: ImportRow[]): ImportRow[] {
-  const normalize = createAdminUidNormalizer(config.uid);
+  const normalize = createTypedUidNormalizer(config.uid);
   const problems: ImportProblem[] = [];
   const shaped = rows.map((row) => {
     const uid = normalize(row.uid);
-    if (uid === null) {
-      problems.push({
-        line: row.line,
-        message: `${JSON.stringify(row.uid)} is not a badge UID as uid.format "${config.uid.format}" reads them`,
-      });
-    }
+    if (uid === null) problems.push({ line: row.line, message: notInConfiguredForm(config, row.uid) });
     return { ...row, uid: uid ?? row.uid };
   });
   throwImportProblems(problems);
