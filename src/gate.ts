@@ -13,6 +13,8 @@ export interface GateOptions {
  * of one person tapped one after the other are one tap.
  */
 export class Gate {
+  // Both maps are kept in the order of their times (an entry is deleted before it is set again),
+  // so forgetting stops at the first entry still within the horizon instead of walking them all.
   /** Last read of each UID, accepted or not: a card held for ten seconds is one read. */
   private readonly lastRead = new Map<string, number>();
   /** Last journaled tap of each person. */
@@ -28,6 +30,7 @@ export class Gate {
     const now = this.clock.now();
     this.forgetOlderThan(now);
     const previousRead = this.lastRead.get(uid);
+    this.lastRead.delete(uid);
     this.lastRead.set(uid, now);
     return previousRead !== undefined && now - previousRead < this.options.debounceMs;
   }
@@ -40,15 +43,19 @@ export class Gate {
 
   /** Starts the repeat guard for a person whose tap was journaled at `at`. */
   accepted(lane: string, at: number): void {
-    this.lastAccepted.set(lane, Math.max(at, this.lastAccepted.get(lane) ?? at));
+    const latest = Math.max(at, this.lastAccepted.get(lane) ?? at);
+    this.lastAccepted.delete(lane);
+    this.lastAccepted.set(lane, latest);
   }
 
-  // Bounded memory however many distinct cards are presented over a long uptime.
+  // Bounded memory however many distinct cards are presented over a long uptime. A clock that went
+  // back leaves an entry out of order; it only lives on until the ones before it are forgotten.
   private forgetOlderThan(now: number): void {
     const horizon = Math.max(this.options.debounceMs, this.options.repeatGuardMs);
     for (const map of [this.lastRead, this.lastAccepted]) {
       for (const [key, at] of map) {
-        if (now - at >= horizon) map.delete(key);
+        if (now - at < horizon) break;
+        map.delete(key);
       }
     }
   }

@@ -115,4 +115,20 @@ describe('Gate', () => {
     // And the forgotten ones pass again.
     expect(check(gate, 'U0')).toBe('pass');
   });
+
+  it('still forgets the others while one card is read again and again', () => {
+    const { gate, clock } = setup(1500, 60_000);
+    for (let i = 0; i < 10_000; i++) {
+      // A card left near the reader, read every second, first of all cards seen.
+      check(gate, 'HELD');
+      gate.accepted('badge:HELD', clock.now());
+      check(gate, `U${i}`);
+      gate.accepted(`badge:U${i}`, clock.now());
+      clock.ms += 1_000;
+    }
+    const sizes = gate as unknown as { lastRead: Map<string, number>; lastAccepted: Map<string, number> };
+    expect(sizes.lastRead.size).toBeLessThanOrEqual(62);
+    expect(sizes.lastAccepted.size).toBeLessThanOrEqual(62);
+    expect(check(gate, 'HELD')).toBe('debounced');
+  });
 });

@@ -265,6 +265,9 @@ class Transport {
         },
         body: body === undefined ? undefined : JSON.stringify(body),
         timeoutMs: this.timeoutMs,
+        // A new key's variants are needed only to scrub what comes back: worked out while the
+        // request is on its way, not before it leaves.
+        onSent: () => this.scrubber.prepare(),
       });
     } catch (error) {
       const failure =

@@ -57,13 +57,21 @@ export interface TrackedAgents {
    * takes it. Node issues the connect on the next tick: a caller that means to overlap it with
    * blocking work (an fsync) yields once before that work.
    */
-  warm(origin: string | URL): Promise<boolean>;
+  warm(origin: string): Promise<boolean>;
   /** Destroys pooled and warmed sockets. */
   destroy(): void;
 }
 
 /** Connection options as http.Agent.createSocket builds them; `_agentKey` is how https finds its TLS session cache. */
 type ConnectOptions = http.ClientRequestArgs & { servername?: string; _agentKey?: string };
+
+/** Where warm() connects for an origin, and the pool the connection goes to. */
+interface WarmTarget {
+  agent: http.Agent;
+  key: string;
+  connect: ConnectOptions;
+  secure: boolean;
+}
 
 interface Spare {
   socket: Duplex;
@@ -180,27 +188,35 @@ export function createTrackedAgents(options: AgentOptions = {}): TrackedAgents {
   const httpAgent = new TrackedHttpAgent(agentOptions);
   const httpsAgent = new TrackedHttpsAgent(httpsOptions);
 
+  // Worked out once per origin: warm() is asked on every tap, just before its commit.
+  const targets = new Map<string, WarmTarget>();
+  const targetOf = (origin: string): WarmTarget => {
+    const url = new URL(origin);
+    const secure = url.protocol === 'https:';
+    const agent: http.Agent = secure ? httpsAgent : httpAgent;
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    // As http.Agent.createSocket builds them (the agent's options, noDelay, TCP keep-alive), so
+    // that the connection is the same and its pool key the one a request gets.
+    const connect: ConnectOptions = {
+      ...(secure ? httpsOptions : agentOptions),
+      noDelay: true,
+      host,
+      port: Number(url.port || (secure ? 443 : 80)),
+      ...(secure ? { servername: isIP(host) === 0 ? host : '' } : {}),
+      keepAlive: true,
+      keepAliveInitialDelay: agentOptions.keepAliveMsecs,
+    } as ConnectOptions;
+    const target = { agent, key: agent.getName(connect), connect, secure };
+    targets.set(origin, target);
+    return target;
+  };
+
   return {
     httpAgent,
     httpsAgent,
     tracker,
     warm(origin) {
-      const url = new URL(origin);
-      const secure = url.protocol === 'https:';
-      const agent: http.Agent = secure ? httpsAgent : httpAgent;
-      const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-      // As http.Agent.createSocket builds them (the agent's options, noDelay, TCP keep-alive), so
-      // that the connection is the same and its pool key the one a request gets.
-      const connect: ConnectOptions = {
-        ...(secure ? httpsOptions : agentOptions),
-        noDelay: true,
-        host,
-        port: Number(url.port || (secure ? 443 : 80)),
-        ...(secure ? { servername: isIP(host) === 0 ? host : '' } : {}),
-        keepAlive: true,
-        keepAliveInitialDelay: agentOptions.keepAliveMsecs,
-      } as ConnectOptions;
-      const key = agent.getName(connect);
+      const { agent, key, connect, secure } = targets.get(origin) ?? targetOf(origin);
       if ((agent.freeSockets[key]?.length ?? 0) > 0) return Promise.resolve(true);
       const spares = secure ? httpsSpares : httpSpares;
       const base = secure ? https.Agent.prototype : http.Agent.prototype;

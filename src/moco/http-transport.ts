@@ -14,6 +14,8 @@ export interface HttpRequest {
   body?: string;
   /** For the whole exchange, from asking for a socket to the answer's last byte. */
   timeoutMs: number;
+  /** Called once the request was handed to the connection: the wait for the answer begins. */
+  onSent?: () => void;
 }
 
 export interface HttpAnswer {
@@ -97,6 +99,7 @@ export class NodeHttpTransport implements HttpTransport {
           if (!res.complete) fail('ECONNRESET');
         });
       });
+      if (request.onSent !== undefined) req.once('finish', request.onSent);
       req.end(request.body);
     });
   }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { KeyScrubber } from '../../src/key-scrubber.js';
 import { createLogger } from '../../src/log.js';
 import { MocoClient } from '../../src/moco/client.js';
 import { createTrackedAgents } from '../../src/moco/connections.js';
@@ -158,6 +159,55 @@ describe('MocoClient requests', () => {
       SECRETS,
     );
     expect(server.seen).toEqual([]);
+  });
+});
+
+describe('MocoClient while a request is on its way', () => {
+  it("tells the transport's caller once the request is out, before the answer", async () => {
+    let answer = () => {};
+    const server = await serve((_req, res) => {
+      answer = () => json(res, 200, { id: 1 });
+    });
+    const transport = new NodeHttpTransport(createTrackedAgents(), new ManualTimers());
+    cleanups.push(() => transport.close());
+    let sent = 0;
+    const exchange = transport.send({
+      label: 'GET /session',
+      method: 'GET',
+      url: `${server.url}/session`,
+      headers: {},
+      timeoutMs: 1000,
+      onSent: () => {
+        sent += 1;
+      },
+    });
+    await waitFor(() => server.seen.length === 1 && sent === 1);
+    answer();
+    expect((await exchange).status).toBe(200);
+    expect(sent).toBe(1);
+  });
+
+  it("works out a new key's variants while its request waits for the answer", async () => {
+    class CountingScrubber extends KeyScrubber {
+      prepared = 0;
+      override prepare(): void {
+        this.prepared += 1;
+        super.prepare();
+      }
+    }
+    const scrubber = new CountingScrubber();
+    let answer = () => {};
+    const server = await serve((_req, res) => {
+      answer = () => json(res, 200, { id: 1, uuid: Buffer.from(KEY).toString('base64') });
+    });
+    const moco = new MocoClient({ baseUrl: server.url, timeoutMs: 2000, scrubber });
+    cleanups.push(() => moco.close());
+    const session = moco.forKey(KEY).session();
+    expect(scrubber.prepared).toBe(0);
+    await waitFor(() => server.seen.length === 1 && scrubber.prepared === 1);
+    answer();
+    await session;
+    expect(scrubber.scrub(`echo ${Buffer.from(KEY).toString('base64')}`)).toBe('echo [redacted]');
   });
 });
 

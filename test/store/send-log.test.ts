@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEND_LOG_FILE, SendLogFile } from '../../src/store/send-log.js';
 
@@ -23,5 +24,15 @@ describe('SendLogFile', () => {
     expect(second.since(0)).toEqual([2_000, 3_000]);
     expect(second.since(2_000)).toEqual([3_000]);
     second.close();
+  });
+
+  it('forgets through an index, not by walking the whole window on every send', () => {
+    new SendLogFile(dir).close();
+    const db = new BetterSqlite3(join(dir, SEND_LOG_FILE), { readonly: true });
+    const plan = db.prepare('EXPLAIN QUERY PLAN DELETE FROM sent WHERE at <= ?').all(0) as {
+      detail: string;
+    }[];
+    db.close();
+    expect(plan.map((step) => step.detail).join('\n')).toMatch(/USING (COVERING )?INDEX sent_by_at/);
   });
 });
