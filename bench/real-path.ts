@@ -1,13 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import BetterSqlite3 from 'better-sqlite3';
 import { DelayProxy } from './delay-proxy.js';
 import { BENCH_CLI, type BenchKiosk, type BenchKioskOptions, benchKiosk } from './fixture.js';
+import { Floor, type FloorClient, FloorProcess, type FloorTarget } from './floor.js';
 import { PtyReader } from './pty-reader.js';
 import { ms, percentile } from './stats.js';
 import { selfSignedCertificate } from './tls.js';
@@ -33,7 +31,15 @@ export interface Scenario extends Figures {
 export interface RealPathRow {
   transport: Transport;
   roundTripMs: number;
+  /**
+   * The floor in a process of its own, as the daemon is one, timed from here as the daemon's taps
+   * are (FloorProcess.tap): what the ratios are against.
+   */
   floor: Figures;
+  /** The same taps as the floor's process timed them itself: without being woken and reporting. */
+  floorInside: Figures;
+  /** The floor in this process, the proxy's, as measured before (FloorProcess says why not any more). */
+  floorInProcess: Figures;
   warm: Scenario;
   cold: Scenario;
 }
@@ -67,13 +73,14 @@ async function benchTransport(
 ): Promise<RealPathRow[]> {
   const perScenario = WARM_UP + taps;
   // Every tap and every floor request is another person's first of the day: each is a clock-in.
-  const path = await openRealPath(transport, perScenario * 3 * roundTrips.length, {
+  const path = await openRealPath(transport, perScenario * 4 * roundTrips.length, {
     // The figures of the daemon as it answers a tap, not of what keeps its connection open.
     moco: ['keepWarm: { share: 0 }'],
   });
   const { kiosk, daemon, pty, proxy: via } = path;
   try {
-    const floor = new Floor(kiosk, path.certFile, join(kiosk.dir, 'floor.db'));
+    const floor = FloorProcess.start(floorTarget(path, 'floor.db'));
+    const inProcess = new Floor(floorTarget(path, 'floor-in-process.db'));
     const rows: RealPathRow[] = [];
     let next = 0;
     const people = (count: number) => {
@@ -83,23 +90,54 @@ async function benchTransport(
     };
     for (const roundTripMs of roundTrips) {
       via.setRoundTripMs(roundTripMs);
-      const floorFigures = figures(await floor.measure(people(perScenario)));
+      // Warm: the daemon's tap, then the floor's, then the in-process floor's, and again: all three
+      // meet the same moments of the machine (a VM whose neighbours come and go), so that a noisy
+      // stretch does not land in one scenario only.
+      const floorSamples: number[] = [];
+      const insideSamples: number[] = [];
+      const inProcessSamples: number[] = [];
+      const floorTap = async (client: FloorClient, person: number) => {
+        await new Promise((resolve) => setTimeout(resolve, GAP_MS));
+        return client.tap(keyOf(kiosk, person));
+      };
       const scenario = async (connection: Connection): Promise<Scenario> => {
         const samples: number[] = [];
         let connectionsBefore = 0;
         for (const [i, person] of people(perScenario).entries()) {
           if (i === WARM_UP) connectionsBefore = via.connections;
           const latency = await daemon.tap(pty, kiosk.uidOf(person));
-          if (i >= WARM_UP) samples.push(latency);
           if (connection === 'cold') via.dropConnections();
+          const [own, here] =
+            connection === 'warm'
+              ? [
+                  await floorTap(floor, people(1)[0] as number),
+                  await floorTap(inProcess, people(1)[0] as number),
+                ]
+              : [];
+          if (i < WARM_UP) continue;
+          samples.push(latency);
+          if (own !== undefined && here !== undefined) {
+            floorSamples.push(own);
+            insideSamples.push(floor.inside.at(-1) as number);
+            inProcessSamples.push(here);
+          }
         }
         return { ...figures(samples), connectionsPerTap: (via.connections - connectionsBefore) / taps };
       };
       const warm = await scenario('warm');
       const cold = await scenario('cold');
-      rows.push({ transport, roundTripMs, floor: floorFigures, warm, cold });
+      rows.push({
+        transport,
+        roundTripMs,
+        floor: figures(floorSamples),
+        floorInside: figures(insideSamples),
+        floorInProcess: figures(inProcessSamples),
+        warm,
+        cold,
+      });
     }
-    floor.close();
+    await floor.close();
+    await inProcess.close();
     return rows;
   } finally {
     await path.close();
@@ -112,14 +150,18 @@ const SILENCE_LIMIT = { requests: 120, perSeconds: 12 };
 const SHARE = 0.03;
 /** How often the floor keeps its own connection open in the silences: as keep-warm does (7 s - 2 s). */
 const KEEP_EVERY_MS = (IDLE_SECONDS - 2) * 1000;
+/** Spreads the silences evenly over keep-warm's interval, the same spread in every run. */
+const GOLDEN = 0.618_034;
 
 export interface SilenceResult {
   taps: number;
   silenceMs: number;
   roundTripMs: number;
   floor: Figures;
-  /** The floor after the same silences, its connection kept open the same way. */
+  /** The floor after the same silences, its connection kept open the same way; timed from here. */
   floorAfter: Figures;
+  /** The same, as the floor's process timed its taps itself. */
+  floorAfterInside: Figures;
   tap: Scenario;
   /** Keep-warm requests (GET /session) MOCO answered while the timed taps were silent. */
   keepWarmRequests: number;
@@ -148,8 +190,13 @@ export async function benchSilence(
       throw new Error(`keep-warm is off in the silence scenario:\n${daemon.startup}`);
     }
     via.setRoundTripMs(roundTripMs);
-    const floor = new Floor(kiosk, path.certFile, join(kiosk.dir, 'floor.db'));
-    const floorFigures = figures(await floor.measure(Array.from({ length: WARM_UP * 2 }, (_, i) => i)));
+    const floor = FloorProcess.start(floorTarget(path, 'floor.db'));
+    const floorFigures = figures(
+      await measureFloor(
+        floor,
+        Array.from({ length: WARM_UP * 2 }, (_, i) => keyOf(kiosk, i)),
+      ),
+    );
     const person = (i: number) => WARM_UP * 2 + i;
     const floorPerson = (i: number) => WARM_UP * 2 + taps + i;
     // The first tap gives keep-warm a key MOCO accepted: until then it has nothing to ask with.
@@ -160,23 +207,30 @@ export async function benchSilence(
     const samples: number[] = [];
     const floorSamples: number[] = [];
     let connections = 0;
+    let floorPings = 0;
     // Alternating, so that the daemon and the floor meet the same machine after the same silence.
     for (let i = 1; i <= taps; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, silenceMs));
+      // At a door a tap comes at any moment of keep-warm's interval. A silence that is a whole
+      // number of intervals (20 s against 5 s) met keep-warm's request on the way every time.
+      const silence = silenceMs + ((i * GOLDEN) % 1) * KEEP_EVERY_MS;
+      await new Promise((resolve) => setTimeout(resolve, silence));
       const before = via.connections;
       samples.push(await daemon.tap(pty, kiosk.uidOf(person(i))));
       connections += via.connections - before;
-      floorSamples.push(await floor.afterSilence(floorPerson(i), silenceMs, KEEP_EVERY_MS));
+      const after = await floorAfterSilence(floor, keyOf(kiosk, floorPerson(i)), silence, KEEP_EVERY_MS);
+      floorSamples.push(after.ms);
+      floorPings += after.pings;
     }
-    floor.close();
+    await floor.close();
     return {
       taps,
       silenceMs,
       roundTripMs,
       floor: floorFigures,
       floorAfter: figures(floorSamples),
+      floorAfterInside: figures(floor.inside.slice(-taps)),
       tap: { ...figures(samples), connectionsPerTap: connections / taps },
-      keepWarmRequests: sessions() - sessionsBefore - floor.pings,
+      keepWarmRequests: sessions() - sessionsBefore - floorPings,
       spanMs: performance.now() - started,
     };
   } finally {
@@ -189,9 +243,10 @@ export function describeSilence(r: SilenceResult): string {
   const perWindow = r.keepWarmRequests / windows;
   return [
     `after silence, keep-warm on (HTTPS, ${r.roundTripMs} ms round trip added, at 1:10 time: MOCO closes idle connections after ${IDLE_SECONDS} s, rate limit ${SILENCE_LIMIT.requests} per ${SILENCE_LIMIT.perSeconds} s, share ${SHARE * 100} %):`,
-    `    floor, back to back      p50 ${ms(r.floor.p50).padStart(9)}  p99 ${ms(r.floor.p99).padStart(9)}`,
-    `    floor, after the silence p50 ${ms(r.floorAfter.p50).padStart(9)}  max ${ms(r.floorAfter.p99).padStart(9)}  (its connection kept open as keep-warm keeps the daemon's)`,
-    `    ${r.taps} taps, each after ${r.silenceMs / 1000} s of silence: p50 ${ms(r.tap.p50)}  max ${ms(r.tap.p99)}: ${(r.tap.p50 / r.floorAfter.p50).toFixed(2)}x / ${(r.tap.p99 / r.floorAfter.p99).toFixed(2)}x the floor after silence (${(r.tap.p50 / r.floor.p50).toFixed(2)}x / ${(r.tap.p99 / r.floor.p99).toFixed(2)}x back to back), ${r.tap.connectionsPerTap.toFixed(2)} connections per tap`,
+    `    floor (its own process), back to back p50 ${ms(r.floor.p50).padStart(9)}  p99 ${ms(r.floor.p99).padStart(9)}`,
+    `    floor (its own process), after the silence p50 ${ms(r.floorAfter.p50).padStart(9)}  max ${ms(r.floorAfter.p99).padStart(9)}  (its connection kept open as keep-warm keeps the daemon's)`,
+    `    (the same taps as the floor's process timed them: p50 ${ms(r.floorAfterInside.p50)}  max ${ms(r.floorAfterInside.p99)}; ${(r.tap.p50 / r.floorAfterInside.p50).toFixed(2)}x / ${(r.tap.p99 / r.floorAfterInside.p99).toFixed(2)}x)`,
+    `    ${r.taps} taps, each after ${r.silenceMs / 1000}-${(r.silenceMs + KEEP_EVERY_MS) / 1000} s of silence: p50 ${ms(r.tap.p50)}  max ${ms(r.tap.p99)}: ${(r.tap.p50 / r.floorAfter.p50).toFixed(2)}x / ${(r.tap.p99 / r.floorAfter.p99).toFixed(2)}x the floor after silence (${(r.tap.p50 / r.floor.p50).toFixed(2)}x / ${(r.tap.p99 / r.floor.p99).toFixed(2)}x back to back), ${r.tap.connectionsPerTap.toFixed(2)} connections per tap`,
     `    keep-warm: ${r.keepWarmRequests} requests in ${(r.spanMs / 1000).toFixed(0)} s = ${perWindow.toFixed(2)} per window, ${((perWindow / SILENCE_LIMIT.requests) * 100).toFixed(1)} % of the rate limit`,
   ].join('\n');
 }
@@ -334,100 +389,48 @@ export class DaemonProcess {
   }
 }
 
+function keyOf(kiosk: BenchKiosk, person: number): string {
+  return (kiosk.users[person] as { apiKey: string }).apiKey;
+}
+
+function floorTarget(path: RealPath, file: string): FloorTarget {
+  return {
+    baseUrl: path.kiosk.config.moco.baseUrl as string,
+    certFile: path.certFile,
+    file: join(path.kiosk.dir, file),
+  };
+}
+
+/** The floor's taps, GAP_MS apart as the daemon's, the first WARM_UP of them not counted. */
+async function measureFloor(floor: FloorClient, keys: string[]): Promise<number[]> {
+  const samples: number[] = [];
+  for (const [index, key] of keys.entries()) {
+    await new Promise((resolve) => setTimeout(resolve, GAP_MS));
+    const ms = await floor.tap(key);
+    if (index >= WARM_UP) samples.push(ms);
+  }
+  return samples;
+}
+
 /**
- * The best any client can do, in this process: one durable insert (WAL, synchronous=FULL, as the
- * journal opens SQLite), then one touch on a connection that is already open, through the same
- * proxy and transport.
+ * One floor tap after `silenceMs` in which its connection was kept open by a `GET /session` every
+ * `keepEveryMs`, as keep-warm keeps the daemon's: the floor after silence.
  */
-class Floor {
-  private readonly db: BetterSqlite3.Database;
-  private readonly insert: BetterSqlite3.Statement;
-  private readonly agent: http.Agent;
-  private readonly url: URL;
-  /** Its own `GET /session` requests, which the simulator counts with the daemon's. */
-  pings = 0;
-
-  constructor(
-    private readonly kiosk: BenchKiosk,
-    certFile: string | null,
-    file: string,
-  ) {
-    this.db = new BetterSqlite3(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.exec('CREATE TABLE taps (id INTEGER PRIMARY KEY, uid TEXT, at INTEGER)');
-    this.insert = this.db.prepare('INSERT INTO taps (uid, at) VALUES (?, ?)');
-    const baseUrl = kiosk.config.moco.baseUrl as string;
-    this.url = new URL(`${baseUrl}/users/presences/touch`);
-    this.agent =
-      certFile === null
-        ? new http.Agent({ keepAlive: true })
-        : new https.Agent({ keepAlive: true, ca: readFileSync(certFile) });
+async function floorAfterSilence(
+  floor: FloorClient,
+  key: string,
+  silenceMs: number,
+  keepEveryMs: number,
+): Promise<{ ms: number; pings: number }> {
+  let waited = 0;
+  let pings = 0;
+  for (; waited + keepEveryMs < silenceMs; waited += keepEveryMs) {
+    await new Promise((resolve) => setTimeout(resolve, keepEveryMs));
+    await floor.ping(key);
+    pings += 1;
   }
-
-  async measure(people: number[]): Promise<number[]> {
-    const samples: number[] = [];
-    for (const [index, person] of people.entries()) {
-      await new Promise((resolve) => setTimeout(resolve, GAP_MS));
-      const key = (this.kiosk.users[person] as { apiKey: string }).apiKey;
-      const started = performance.now();
-      this.insert.run(key, Date.now());
-      await this.touch(key);
-      if (index >= WARM_UP) samples.push(performance.now() - started);
-    }
-    return samples;
-  }
-
-  close(): void {
-    this.agent.destroy();
-    this.db.close();
-  }
-
-  /**
-   * One durable insert and one touch after `silenceMs` in which the connection was kept open by a
-   * `GET /session` every `keepEveryMs`, as keep-warm keeps the daemon's: the floor after silence.
-   */
-  async afterSilence(person: number, silenceMs: number, keepEveryMs: number): Promise<number> {
-    const key = (this.kiosk.users[person] as { apiKey: string }).apiKey;
-    let waited = 0;
-    for (; waited + keepEveryMs < silenceMs; waited += keepEveryMs) {
-      await new Promise((resolve) => setTimeout(resolve, keepEveryMs));
-      await this.request(
-        'GET',
-        new URL(this.url.href.replace(/\/users\/presences\/touch$/, '/session')),
-        key,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, silenceMs - waited));
-    const started = performance.now();
-    this.insert.run(key, Date.now());
-    await this.touch(key);
-    return performance.now() - started;
-  }
-
-  private touch(key: string): Promise<void> {
-    return this.request('POST', this.url, key, '{}');
-  }
-
-  private request(method: string, url: URL, key: string, body?: string): Promise<void> {
-    const send = url.protocol === 'https:' ? https.request : http.request;
-    return new Promise<void>((resolve, reject) => {
-      const req = send(
-        url,
-        {
-          method,
-          agent: this.agent,
-          headers: { authorization: `Token token=${key}`, 'content-type': 'application/json' },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve());
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
+  await new Promise((resolve) => setTimeout(resolve, silenceMs - waited));
+  return { ms: await floor.tap(key), pings };
 }
 
 export function describeRealPath(result: RealPathResult): string {
@@ -440,11 +443,15 @@ export function describeRealPath(result: RealPathResult): string {
     ].join('');
   const lines = [
     `real path, ${result.taps} taps each: RDM6300 frame written to a pty -> moco-timeclock run -> proxy -> moco-timeclock sim -> scan line`,
-    `  (load average ${result.load[0].toFixed(2)} at the start, ${result.load[1].toFixed(2)} at the end; ratios are p50 / p99 against the floor's)`,
+    `  (load average ${result.load[0].toFixed(2)} at the start, ${result.load[1].toFixed(2)} at the end; ratios are p50 / p99 against the floor's, measured in a process of its own)`,
   ];
   for (const r of result.rows) {
     lines.push(`  ${r.transport.toUpperCase()}, ${r.roundTripMs} ms round trip added:`);
     lines.push(row('floor', r.floor));
+    lines.push(
+      `    (the same floor as its own process times it: p50 ${ms(r.floorInside.p50)}  p99 ${ms(r.floorInside.p99)}; ${(r.warm.p50 / r.floorInside.p50).toFixed(2)}x / ${(r.warm.p99 / r.floorInside.p99).toFixed(2)}x warm)`,
+      `    (the floor in this process, the proxy's, as measured before: p50 ${ms(r.floorInProcess.p50)}  p99 ${ms(r.floorInProcess.p99)}; ${(r.warm.p50 / r.floorInProcess.p50).toFixed(2)}x / ${(r.warm.p99 / r.floorInProcess.p99).toFixed(2)}x warm)`,
+    );
     lines.push(row('warm', r.warm, r.floor, r.warm.connectionsPerTap));
     lines.push(row('cold', r.cold, r.floor, r.cold.connectionsPerTap));
   }
