@@ -1,5 +1,6 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
 import { type KeyScrubber, REDACTED } from './key-scrubber.js';
+import { stdoutDestination } from './log-destination.js';
 
 export type { Logger } from 'pino';
 
@@ -28,6 +29,6 @@ export function createLogger(level: string, destination?: DestinationStream, scr
       redact: { paths: REDACT_PATHS, censor: REDACTED },
       ...(scrubber === undefined ? {} : { hooks: { streamWrite: (line: string) => scrubber.scrub(line) } }),
     },
-    destination,
+    destination ?? stdoutDestination(),
   );
 }
