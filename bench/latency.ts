@@ -1,11 +1,10 @@
-import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import BetterSqlite3 from 'better-sqlite3';
 import { startDaemon } from '../src/daemon.js';
 import { createLogger } from '../src/log.js';
 import type { Simulator } from '../src/moco/sim/index.js';
 import { benchKiosk } from './fixture.js';
+import { Floor } from './floor.js';
 import { ms, percentile } from './stats.js';
 
 const GAP_MS = 20;
@@ -84,41 +83,14 @@ export async function benchLatency(taps: number): Promise<LatencyResult> {
 
 /** The same work without the daemon: a durable insert, then a touch on a kept-alive connection. */
 async function benchFloor(baseUrl: string, file: string, users: { apiKey: string }[]): Promise<number[]> {
-  const db = new BetterSqlite3(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.exec('CREATE TABLE taps (id INTEGER PRIMARY KEY, uid TEXT, at INTEGER)');
-  const insert = db.prepare('INSERT INTO taps (uid, at) VALUES (?, ?)');
-  const agent = new Agent({ keepAlive: true });
-  const url = new URL(`${baseUrl}/users/presences/touch`);
-  const touch = (key: string) =>
-    new Promise<void>((resolve, reject) => {
-      const body = JSON.stringify({ override: '2026-11-28 08:00' });
-      const req = request(
-        url,
-        {
-          method: 'POST',
-          agent,
-          headers: { authorization: `Token token=${key}`, 'content-type': 'application/json' },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve());
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  const floor = new Floor({ baseUrl, certFile: null, file });
   const samples: number[] = [];
   for (const [index, user] of users.entries()) {
     await new Promise((resolve) => setTimeout(resolve, GAP_MS));
-    const started = performance.now();
-    insert.run(user.apiKey, Date.now());
-    await touch(user.apiKey);
-    if (index >= 20) samples.push(performance.now() - started);
+    const took = await floor.tap(user.apiKey);
+    if (index >= 20) samples.push(took);
   }
-  agent.destroy();
-  db.close();
+  await floor.close();
   return samples;
 }
 
