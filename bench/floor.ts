@@ -84,6 +84,27 @@ export class Floor implements FloorClient {
   }
 }
 
+/** One floor tap, `gapMs` after the one before, as the daemon's taps are spaced. */
+export async function floorTap(floor: FloorClient, key: string, gapMs: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, gapMs));
+  return floor.tap(key);
+}
+
+/** The floor's taps one after the other, the first `warmUp` of them not counted. */
+export async function measureFloor(
+  floor: FloorClient,
+  keys: string[],
+  gapMs: number,
+  warmUp: number,
+): Promise<number[]> {
+  const samples: number[] = [];
+  for (const [index, key] of keys.entries()) {
+    const ms = await floorTap(floor, key, gapMs);
+    if (index >= warmUp) samples.push(ms);
+  }
+  return samples;
+}
+
 const CHILD = new URL('./floor-child.js', import.meta.url).pathname;
 
 /**

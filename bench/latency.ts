@@ -4,7 +4,7 @@ import { startDaemon } from '../src/daemon.js';
 import { createLogger } from '../src/log.js';
 import type { Simulator } from '../src/moco/sim/index.js';
 import { benchKiosk } from './fixture.js';
-import { Floor } from './floor.js';
+import { Floor, measureFloor } from './floor.js';
 import { ms, percentile } from './stats.js';
 
 const GAP_MS = 20;
@@ -84,12 +84,12 @@ export async function benchLatency(taps: number): Promise<LatencyResult> {
 /** The same work without the daemon: a durable insert, then a touch on a kept-alive connection. */
 async function benchFloor(baseUrl: string, file: string, users: { apiKey: string }[]): Promise<number[]> {
   const floor = new Floor({ baseUrl, certFile: null, file });
-  const samples: number[] = [];
-  for (const [index, user] of users.entries()) {
-    await new Promise((resolve) => setTimeout(resolve, GAP_MS));
-    const took = await floor.tap(user.apiKey);
-    if (index >= 20) samples.push(took);
-  }
+  const samples = await measureFloor(
+    floor,
+    users.map((user) => user.apiKey),
+    GAP_MS,
+    20,
+  );
   await floor.close();
   return samples;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DelayProxy } from './delay-proxy.js';
 import { BENCH_CLI, type BenchKiosk, type BenchKioskOptions, benchKiosk } from './fixture.js';
-import { Floor, type FloorClient, FloorProcess, type FloorTarget } from './floor.js';
+import { Floor, type FloorClient, FloorProcess, type FloorTarget, floorTap, measureFloor } from './floor.js';
 import { PtyReader } from './pty-reader.js';
 import { ms, percentile } from './stats.js';
 import { selfSignedCertificate } from './tls.js';
@@ -96,31 +96,23 @@ async function benchTransport(
       const floorSamples: number[] = [];
       const insideSamples: number[] = [];
       const inProcessSamples: number[] = [];
-      const floorTap = async (client: FloorClient, person: number) => {
-        await new Promise((resolve) => setTimeout(resolve, GAP_MS));
-        return client.tap(keyOf(kiosk, person));
-      };
       const scenario = async (connection: Connection): Promise<Scenario> => {
         const samples: number[] = [];
         let connectionsBefore = 0;
         for (const [i, person] of people(perScenario).entries()) {
           if (i === WARM_UP) connectionsBefore = via.connections;
           const latency = await daemon.tap(pty, kiosk.uidOf(person));
-          if (connection === 'cold') via.dropConnections();
-          const [own, here] =
-            connection === 'warm'
-              ? [
-                  await floorTap(floor, people(1)[0] as number),
-                  await floorTap(inProcess, people(1)[0] as number),
-                ]
-              : [];
-          if (i < WARM_UP) continue;
-          samples.push(latency);
-          if (own !== undefined && here !== undefined) {
-            floorSamples.push(own);
-            insideSamples.push(floor.inside.at(-1) as number);
-            inProcessSamples.push(here);
+          if (i >= WARM_UP) samples.push(latency);
+          if (connection === 'cold') {
+            via.dropConnections();
+            continue;
           }
+          const own = await floorTap(floor, keyOf(kiosk, people(1)[0] as number), GAP_MS);
+          const here = await floorTap(inProcess, keyOf(kiosk, people(1)[0] as number), GAP_MS);
+          if (i < WARM_UP) continue;
+          floorSamples.push(own);
+          insideSamples.push(floor.inside.at(-1) as number);
+          inProcessSamples.push(here);
         }
         return { ...figures(samples), connectionsPerTap: (via.connections - connectionsBefore) / taps };
       };
@@ -195,6 +187,8 @@ export async function benchSilence(
       await measureFloor(
         floor,
         Array.from({ length: WARM_UP * 2 }, (_, i) => keyOf(kiosk, i)),
+        GAP_MS,
+        WARM_UP,
       ),
     );
     const person = (i: number) => WARM_UP * 2 + i;
@@ -399,17 +393,6 @@ function floorTarget(path: RealPath, file: string): FloorTarget {
     certFile: path.certFile,
     file: join(path.kiosk.dir, file),
   };
-}
-
-/** The floor's taps, GAP_MS apart as the daemon's, the first WARM_UP of them not counted. */
-async function measureFloor(floor: FloorClient, keys: string[]): Promise<number[]> {
-  const samples: number[] = [];
-  for (const [index, key] of keys.entries()) {
-    await new Promise((resolve) => setTimeout(resolve, GAP_MS));
-    const ms = await floor.tap(key);
-    if (index >= WARM_UP) samples.push(ms);
-  }
-  return samples;
 }
 
 /**

@@ -73,10 +73,11 @@ export function createUidNormalizer(reader: ReaderConfig, uid: UidConfig): (raw:
 /**
  * For a UID typed by an admin (`badge add`, `remove`, `rename`, an import file, MOCO's badge
  * field) or written there by `badge add`: with `format: hex`, `04:a2` becomes `04A2`, the UID a
- * reader producing `04A2` taps. A UID in the configured form already, so normalising it again must not change it. A digits-only UID is
- * decimal only when that is the configured form, and the bytes are not reversed a second time
- * (reverseBytes describes a reader, not what the kiosk shows). An admin may still type a hex UID
- * with separators, or in any case, and it comes out as the reader's would.
+ * reader producing `04A2` taps. A UID in the configured form already, so normalising it again
+ * must not change it. A digits-only UID is decimal only when that is the configured form, and the
+ * bytes are not reversed a second time (reverseBytes describes a reader, not what the kiosk
+ * shows). An admin may still type a hex UID with separators, or in any case, and it comes out as
+ * the reader's would.
  */
 export function createTypedUidNormalizer(uid: UidConfig): (raw: string) => Uid | null {
   const origin: UidOrigin = uid.format === 'decimal' ? 'text' : 'hex';
