@@ -17,3 +17,35 @@ export function stdoutDestination(
   stdout.on('error', () => {});
   return stdout;
 }
+
+/** How long a hard exit waits for the lines stdout still queues: journald behind, not stalled. */
+export const LOG_FLUSH_MS = 1_000;
+
+/**
+ * Ends the process with `code` once stdout has written what it queues, or after `waitMs` if its
+ * reader is stalled. A hard exit (a crash, a stop that hangs) would otherwise drop the queued
+ * lines, the `fatal` line that says why among them. An empty write's callback comes after every
+ * write before it.
+ */
+export function exitOnceLogged(
+  code: number,
+  options: {
+    stdout?: NodeJS.WritableStream & { writableLength: number };
+    exit?: (code: number) => void;
+    waitMs?: number;
+  } = {},
+): void {
+  const { stdout = process.stdout, exit = (c: number) => process.exit(c), waitMs = LOG_FLUSH_MS } = options;
+  if (stdout.writableLength === 0) {
+    exit(code);
+    return;
+  }
+  let exited = false;
+  const end = () => {
+    if (exited) return;
+    exited = true;
+    exit(code);
+  };
+  setTimeout(end, waitMs);
+  stdout.write('', end);
+}

@@ -3,6 +3,7 @@ import { type Daemon, startDaemon } from '../daemon.js';
 import { EXIT } from '../exit.js';
 import { KeyScrubber } from '../key-scrubber.js';
 import { createLogger, type Logger } from '../log.js';
+import { exitOnceLogged } from '../log-destination.js';
 import { createNotifier } from '../systemd/notify.js';
 import { loadConfigForCommand } from './load-config.js';
 import { HARD_EXIT_MS, runUntilStopSignal } from './stop-signal.js';
@@ -24,7 +25,7 @@ export function runCommand(): Command {
         logger.fatal(startFailure(error), 'start failed');
         // startDaemon stopped what it had started; should anything still hold the event loop,
         // this ends the process anyway, so that systemd sees the exit instead of a half start.
-        setTimeout(() => process.exit(process.exitCode ?? EXIT.failure), HARD_EXIT_MS).unref();
+        setTimeout(() => exitOnceLogged(Number(process.exitCode ?? EXIT.failure)), HARD_EXIT_MS).unref();
         throw error;
       }
       await runUntilStopSignal({ logger, notifier, stop: () => daemon.stop() });
@@ -41,7 +42,7 @@ function startFailure(error: unknown): Record<string, unknown> {
 function handleCrashes(logger: Logger): void {
   const die = (error: unknown) => {
     logger.fatal({ err: error }, 'uncaught error; exiting so the supervisor restarts the daemon');
-    process.exit(1);
+    exitOnceLogged(1);
   };
   process.on('uncaughtException', die);
   process.on('unhandledRejection', die);

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import { exitOnceLogged } from '../log-destination.js';
 import type { Notifier } from '../systemd/notify.js';
 
 /** A stop that hangs (a device that never closes) must still end the process, so systemd can restart it. */
@@ -24,7 +25,7 @@ export function runUntilStopSignal(options: {
       stopWatchdog();
       setTimeout(() => {
         logger.error('stop took too long; exiting hard');
-        process.exit(1);
+        exitOnceLogged(1);
       }, HARD_EXIT_MS).unref();
       void options.stop().then(resolve);
     };
