@@ -6,7 +6,7 @@ import { createLogger, type Logger } from '../log.js';
 import { exitOnceLogged } from '../log-destination.js';
 import { createNotifier } from '../systemd/notify.js';
 import { loadConfigForCommand } from './load-config.js';
-import { HARD_EXIT_MS, runUntilStopSignal } from './stop-signal.js';
+import { HARD_EXIT_MS, listenForStopSignal, runUntilStopSignal } from './stop-signal.js';
 
 export function runCommand(): Command {
   return new Command('run')
@@ -17,6 +17,7 @@ export function runCommand(): Command {
       const scrubber = new KeyScrubber();
       const logger = createLogger(config.log.level, undefined, scrubber);
       const notifier = createNotifier({ env: process.env, logger });
+      const signal = listenForStopSignal(logger);
       handleCrashes(logger);
       let daemon: Daemon;
       try {
@@ -28,7 +29,7 @@ export function runCommand(): Command {
         setTimeout(() => exitOnceLogged(Number(process.exitCode ?? EXIT.failure)), HARD_EXIT_MS).unref();
         throw error;
       }
-      await runUntilStopSignal({ logger, notifier, stop: () => daemon.stop() });
+      await runUntilStopSignal({ notifier, signal, stop: () => daemon.stop() });
     });
 }
 

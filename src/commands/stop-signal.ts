@@ -6,30 +6,43 @@ import type { Notifier } from '../systemd/notify.js';
 export const HARD_EXIT_MS = 10_000;
 
 /**
- * A service that has started: tells systemd it is ready, keeps its watchdog fed, and on the first
- * SIGINT or SIGTERM stops it (`stop`) and resolves. Should stopping hang, the process ends hard
- * after HARD_EXIT_MS with exit status 1.
+ * Resolves with the first SIGINT or SIGTERM from now on. Called before the service starts: its
+ * `ready` line goes out before the service loop begins, and a signal in between (a script or systemd
+ * that stops what just said ready) must stop it, not kill it by the default action. Once a signal
+ * came, the process ends hard after HARD_EXIT_MS with exit status 1 should stopping hang.
  */
-export function runUntilStopSignal(options: {
-  logger: Logger;
-  notifier: Notifier;
-  stop: () => Promise<void>;
-}): Promise<void> {
-  const { logger, notifier } = options;
-  notifier.ready();
-  const stopWatchdog = notifier.startWatchdog();
-  return new Promise<void>((resolve) => {
+export function listenForStopSignal(logger: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
+      // A second signal is the default action's again: killed at once, as an impatient operator asks.
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
       logger.info({ signal }, 'stopping');
-      notifier.stopping();
-      stopWatchdog();
       setTimeout(() => {
         logger.error('stop took too long; exiting hard');
         exitOnceLogged(1);
       }, HARD_EXIT_MS).unref();
-      void options.stop().then(resolve);
+      resolve(signal);
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
+}
+
+/**
+ * A service that has started: tells systemd it is ready, keeps its watchdog fed, and once `signal`
+ * (from listenForStopSignal) has come, stops it (`stop`) and resolves.
+ */
+export async function runUntilStopSignal(options: {
+  notifier: Notifier;
+  signal: Promise<NodeJS.Signals>;
+  stop: () => Promise<void>;
+}): Promise<void> {
+  const { notifier } = options;
+  notifier.ready();
+  const stopWatchdog = notifier.startWatchdog();
+  await options.signal;
+  notifier.stopping();
+  stopWatchdog();
+  await options.stop();
 }

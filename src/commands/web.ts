@@ -8,7 +8,7 @@ import { startWeb, WebError } from '../web/app.js';
 import { hashPassword, MIN_PASSWORD_LENGTH, PasswordStore } from '../web/password.js';
 import { type HiddenInput, readHidden, readLine } from './key-input.js';
 import { CONFIG_HELP, loadConfigForCommand } from './load-config.js';
-import { runUntilStopSignal } from './stop-signal.js';
+import { listenForStopSignal, runUntilStopSignal } from './stop-signal.js';
 
 export interface WebCommandDeps {
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
@@ -59,6 +59,7 @@ async function serve(configOption: string | undefined, env: NodeJS.ProcessEnv): 
   const root = createLogger(config.log.level);
   const logger = root.child({ part: 'web' });
   const notifier = createNotifier({ env, logger });
+  const signal = listenForStopSignal(logger);
   let app: Awaited<ReturnType<typeof startWeb>>;
   try {
     app = await startWeb({ config, env, logger: root });
@@ -69,7 +70,7 @@ async function serve(configOption: string | undefined, env: NodeJS.ProcessEnv): 
     }
     throw error;
   }
-  await runUntilStopSignal({ logger, notifier, stop: () => app.stop() });
+  await runUntilStopSignal({ notifier, signal, stop: () => app.stop() });
 }
 
 /** Twice on a terminal, without echo; one line from a pipe (for scripts). */
