@@ -207,9 +207,12 @@ describe('late taps when MOCO ignores override (as a real account did in 2026-10
     await sim.faults.setOffline(true);
     sim.setOffsetMs(THREE_HOURS_MS);
     const daemon = await start();
+    // MOCO's clock is known to a second (its `Date` header): a tap closer than that to a minute's
+    // edge may be booked in the next or the last minute, and the two taps in one minute.
+    await clearOfMinuteEdge(Date.now());
     const clockIn = await queuedTap(daemon);
     // The next minute by the kiosk's clock (the repeat guard is off in this kiosk).
-    await delay(60_000 - (Date.parse(clockIn.at) % 60_000) + 200 - (Date.now() - Date.parse(clockIn.at)));
+    await delay(60_000 - (Date.parse(clockIn.at) % 60_000) + EDGE_MS - (Date.now() - Date.parse(clockIn.at)));
     daemon.tap(ANNA_UID);
     const clockOut = await daemon.scan(ANNA_UID);
     expect(clockOut).toMatchObject({ outcome: 'queued' });
@@ -246,6 +249,16 @@ describe('late taps when MOCO ignores override (as a real account did in 2026-10
     expect(sim.requests().filter((r) => r.userId === ANNA.id && r.method !== 'GET')).toHaveLength(2);
   });
 });
+
+/** More than the error of MOCO's clock as the kiosk measures it: half a second, and the round trip. */
+const EDGE_MS = 2_000;
+
+/** Waits, if need be, until a tap made now is more than EDGE_MS from either edge of its minute. */
+async function clearOfMinuteEdge(now: number): Promise<void> {
+  const second = now % 60_000;
+  if (second < EDGE_MS) await delay(EDGE_MS - second);
+  else if (second > 60_000 - 2 * EDGE_MS) await delay(60_000 - second + EDGE_MS);
+}
 
 /** The local minutes `ms` can be read as, give or take the second of MOCO's `Date` header. */
 function mocoMinutesOf(ms: number): string[] {
