@@ -164,10 +164,13 @@ export function simCommand(): Command {
     .option('--keep-alive-seconds <n>', 'close a connection idle this long (default 5)')
     .action(async (cli: SimCliOptions) => {
       const options = simulatorOptionsFrom(cli);
+      // Listened for before the banner: a script that stops the simulator once it said where it
+      // listens must stop it, not kill it by the signal's default action.
+      const stopped = untilSignal();
       await runSimulator(options, {
         out: (text) => process.stdout.write(text),
         logger: createLogger('info'),
-        untilStopped: untilSignal,
+        untilStopped: () => stopped,
       });
     });
 }
