@@ -26,7 +26,7 @@ const parts: Record<string, () => Promise<string>> = {
   latency: async () => describeLatency(await benchLatency(taps)),
   'real-path': async () => describeRealPath(await benchRealPath(pathTaps, [0, roundTripMs])),
   silence: async () =>
-    describeSilence(await benchSilence(Number(process.env.BENCH_SILENT_TAPS ?? 10), 20_000, roundTripMs)),
+    describeSilence(await benchSilence(Number(process.env.BENCH_SILENT_TAPS ?? 30), 20_000, roundTripMs)),
   idle: async () => {
     const seconds = Number(process.env.BENCH_IDLE_SECONDS ?? 120);
     return describeIdle(seconds, await benchIdle(seconds));
