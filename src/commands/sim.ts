@@ -7,6 +7,7 @@ import { startSimulator } from '../moco/sim/server.js';
 import { DEFAULT_VARIANTS, type SimulatorOptions } from '../moco/sim/types.js';
 import { DEMO_USERS, loadUsersFile } from '../moco/sim/users.js';
 import { isValidTimeZone, systemTimeZone } from '../time/local.js';
+import { nextStopSignal } from './stop-signal.js';
 
 const OVERRIDE = ['honoured', 'ignored'] as const;
 const DELETE_ANSWER = ['object', 'empty'] as const;
@@ -103,7 +104,7 @@ export function simulatorOptionsFrom(cli: SimCliOptions): SimulatorOptions {
  */
 export async function runSimulator(
   options: SimulatorOptions,
-  io: { out: (text: string) => void; logger: Logger; untilStopped: () => Promise<void> },
+  io: { out: (text: string) => void; logger: Logger; untilStopped: () => Promise<unknown> },
 ): Promise<void> {
   let sim: Awaited<ReturnType<typeof startSimulator>>;
   try {
@@ -129,18 +130,6 @@ export async function runSimulator(
   }
 }
 
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
-
 export function simCommand(): Command {
   return new Command('sim')
     .description('run a local MOCO presences API simulator in the foreground (for demos and tests)')
@@ -164,9 +153,8 @@ export function simCommand(): Command {
     .option('--keep-alive-seconds <n>', 'close a connection idle this long (default 5)')
     .action(async (cli: SimCliOptions) => {
       const options = simulatorOptionsFrom(cli);
-      // Listened for before the banner: a script that stops the simulator once it said where it
-      // listens must stop it, not kill it by the signal's default action.
-      const stopped = untilSignal();
+      // Listened for before the banner: a stop right after it is a stop.
+      const stopped = nextStopSignal();
       await runSimulator(options, {
         out: (text) => process.stdout.write(text),
         logger: createLogger('info'),

@@ -6,26 +6,36 @@ import type { Notifier } from '../systemd/notify.js';
 export const HARD_EXIT_MS = 10_000;
 
 /**
- * Resolves with the first SIGINT or SIGTERM from now on. Called before the service starts: its
- * `ready` line goes out before the service loop begins, and a signal in between (a script or systemd
- * that stops what just said ready) must stop it, not kill it by the default action. Once a signal
- * came, the process ends hard after HARD_EXIT_MS with exit status 1 should stopping hang.
+ * Resolves with the first SIGINT or SIGTERM from now on; nothing of ours listens after it, so a
+ * second one gets the default action again: killed at once, as an impatient operator asks. Called
+ * before a service starts: what it prints on starting (`ready`, a banner) goes out before its loop
+ * begins, and a signal in between (a script or systemd that stops what just said ready) must stop
+ * it, not kill it by the default action.
  */
-export function listenForStopSignal(logger: Logger): Promise<NodeJS.Signals> {
+export function nextStopSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
-      // A second signal is the default action's again: killed at once, as an impatient operator asks.
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      logger.info({ signal }, 'stopping');
-      setTimeout(() => {
-        logger.error('stop took too long; exiting hard');
-        exitOnceLogged(1);
-      }, HARD_EXIT_MS).unref();
       resolve(signal);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+  });
+}
+
+/**
+ * nextStopSignal for a service systemd supervises: logs `stopping` when the signal comes and ends
+ * the process hard after HARD_EXIT_MS with exit status 1 should stopping hang.
+ */
+export function listenForStopSignal(logger: Logger): Promise<NodeJS.Signals> {
+  return nextStopSignal().then((signal) => {
+    logger.info({ signal }, 'stopping');
+    setTimeout(() => {
+      logger.error('stop took too long; exiting hard');
+      exitOnceLogged(1);
+    }, HARD_EXIT_MS).unref();
+    return signal;
   });
 }
 
