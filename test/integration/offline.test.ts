@@ -25,6 +25,8 @@ const ANNA_UID = '0A00B1C201';
 const BEN = DEMO_USERS[1] as (typeof DEMO_USERS)[1];
 const BEN_UID = '0A00B2C202';
 const THREE_HOURS_MS = 3 * 3_600_000;
+/** More than the error of MOCO's clock as the kiosk measures it: half a second, and the round trip. */
+const EDGE_MS = 2_000;
 
 interface QueuedTap {
   id: number;
@@ -250,9 +252,6 @@ describe('late taps when MOCO ignores override (as a real account did in 2026-10
   });
 });
 
-/** More than the error of MOCO's clock as the kiosk measures it: half a second, and the round trip. */
-const EDGE_MS = 2_000;
-
 /** Waits, if need be, until a tap made now is more than EDGE_MS from either edge of its minute. */
 async function clearOfMinuteEdge(now: number): Promise<void> {
   const second = now % 60_000;
@@ -260,9 +259,9 @@ async function clearOfMinuteEdge(now: number): Promise<void> {
   else if (second > 60_000 - 2 * EDGE_MS) await delay(60_000 - second + EDGE_MS);
 }
 
-/** The local minutes `ms` can be read as, give or take the second of MOCO's `Date` header. */
+/** The local minutes `ms` can be read as, give or take the error of MOCO's clock (EDGE_MS). */
 function mocoMinutesOf(ms: number): string[] {
-  return [...new Set([ms - 2_000, ms + 2_000].map((t) => `${localNow(t).date} ${localNow(t).time}`))];
+  return [...new Set([ms - EDGE_MS, ms + EDGE_MS].map((t) => `${localNow(t).date} ${localNow(t).time}`))];
 }
 
 function minutesBetween(from: string, to: string): number {
